@@ -1,0 +1,110 @@
+// fusion-billing CLI. Exit codes: 0 ok, 1 the check failed (invalid spec, drift, failing tests),
+// 2 usage or environment error.
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkOutput, generateFiles, REPO_ROOT, writeOutput } from './generate.ts';
+import { SpecError } from './spec/index.ts';
+import { validateSpecFile } from './spec/index.ts';
+
+const USAGE = `usage: fusion-billing <command> [options]
+
+commands:
+  validate [spec]                 check a spec (default spec/nexa.yaml); located errors, exit 1 if invalid
+  generate [spec] [--out DIR]     write the Odoo addon to DIR/<module> (default out/)
+  generate [spec] --check         exit 1 and list the files of DIR/<module> that differ from the spec
+  doctor                          name what the Odoo harness needs and is missing
+  odoo-test [--module NAME]       install the module on a fresh database of a real Odoo 19 and run its tests
+`;
+
+const DEFAULT_SPEC = 'spec/nexa.yaml';
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'validate':
+        return validate(rest);
+      case 'generate':
+        return generate(rest);
+      case 'doctor':
+      case 'odoo-test': {
+        const { runHarnessCommand } = await import('../harness/cli.ts');
+        return runHarnessCommand([command, ...rest]);
+      }
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`fusion-billing: unknown command '${command}'\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof SpecError) {
+      process.stderr.write(`${err.message}\n${err.diagnostics.length} problem${err.diagnostics.length === 1 ? '' : 's'} in the spec.\n`);
+      return 1;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`fusion-billing: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+class UsageError extends Error {}
+
+function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function specArg(positionals: string[]): string {
+  if (positionals.length > 1) throw new UsageError(`expected one spec file, got ${positionals.length}`);
+  return positionals[0] ?? DEFAULT_SPEC;
+}
+
+function validate(args: string[]): number {
+  const { positionals } = parse(args, {});
+  const spec = specArg(positionals);
+  const valid = validateSpecFile(spec);
+  const { services, metrics, plans } = valid.spec.catalog;
+  const charges = plans.reduce((n, p) => n + p.charges.length, 0);
+  process.stdout.write(
+    `${spec}: valid (${services.length} services, ${metrics.length} metrics, ${plans.length} plans, ${charges} charges, ${valid.spec.module.models.length} models)\n`,
+  );
+  return 0;
+}
+
+function generate(args: string[]): number {
+  const { values, positionals } = parse(args, { out: { type: 'string' }, check: { type: 'boolean' } });
+  const spec = specArg(positionals);
+  const outDir = resolve(values.out ?? 'out');
+  const { ir, files } = generateFiles(spec);
+  const moduleName = ir.module.technicalName;
+  const shown = relative(process.cwd(), outDir) || '.';
+  if (values.check) {
+    const drift = checkOutput(outDir, moduleName, files);
+    const problems = [
+      ...drift.changed.map((p) => `  changed:    ${shown}/${p}`),
+      ...drift.missing.map((p) => `  missing:    ${shown}/${p}`),
+      ...drift.unexpected.map((p) => `  unexpected: ${shown}/${p}`),
+    ];
+    if (problems.length > 0) {
+      process.stderr.write(`${shown}/${moduleName} has drifted from ${spec} (${problems.length} file${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}\nRun \`fusion-billing generate\` and commit the result.\n`);
+      return 1;
+    }
+    process.stdout.write(`${shown}/${moduleName} matches ${spec} (${files.length} files)\n`);
+    return 0;
+  }
+  const { written, removed } = writeOutput(outDir, moduleName, files);
+  process.stdout.write(`${shown}/${moduleName}: ${files.length} files from ${spec} (${written} written, ${removed.length} removed)\n`);
+  return 0;
+}
+
+export { REPO_ROOT };

@@ -1,0 +1,10 @@
+// __manifest__.py and the addon's README.
+import type { Emitter } from './types.ts';
+
+export const emitManifest: Emitter = ({ ir, render, header }) => {
+  const root = ir.module.technicalName;
+  return [
+    { path: `${root}/__manifest__.py`, content: render('module/__manifest__.py.hbs', { header, module: ir.module }) },
+    { path: `${root}/README.md`, content: render('module/README.md.hbs', { header, module: ir.module, source: ir.source }) },
+  ];
+};

@@ -1,0 +1,14 @@
+// One views file per model (list, form, search, action) and the menu tree.
+import type { Emitter, GeneratedFile } from './types.ts';
+
+export const emitViews: Emitter = ({ ir, render, header }) => {
+  const root = ir.module.technicalName;
+  const files: GeneratedFile[] = [];
+  for (const model of ir.module.models) {
+    if (!model.views) continue;
+    const hasActive = model.fields.some((f) => f.name === 'active');
+    files.push({ path: `${root}/${model.views.file}`, content: render('module/views/model_views.xml.hbs', { header, model, views: model.views, hasActive }) });
+  }
+  files.push({ path: `${root}/views/menus.xml`, content: render('module/views/menus.xml.hbs', { header, menus: ir.module.menus }) });
+  return files;
+};

@@ -1,0 +1,404 @@
+// Spec → IR. All naming and derivation decisions live here; emitters only lay the IR out.
+import { currencyExponent } from '../spec/currencies.ts';
+import { formatDiagnostic } from '../spec/diagnostics.ts';
+import type { ValidSpec } from '../spec/index.ts';
+import type { ConstraintSpec, FieldSpec, ModelSpec, Spec } from '../spec/types.ts';
+import { className, defaultLabel, shortName, tableName, xmlidPart } from './naming.ts';
+import { pyLiteral, pyString } from './python-literal.ts';
+import type {
+  AccessIR, BillingIR, CatalogIR, ChargeIR, ConstraintIR, ExtensionIR, FactoryIR, FieldIR, GroupIR,
+  IndexIR, MenuIR, ModelIR, ModuleIR, ProductIR, ViewsIR,
+} from './types.ts';
+
+const PY_CLASS: Record<FieldSpec['type'], string> = {
+  char: 'Char', text: 'Text', boolean: 'Boolean', integer: 'Integer', float: 'Float', monetary: 'Monetary',
+  date: 'Date', datetime: 'Datetime', selection: 'Selection', many2one: 'Many2one', one2many: 'One2many', json: 'Json',
+};
+
+/** How generated tests obtain a record of a model the module does not define (`company` is the target company). */
+const EXTERNAL_FACTORIES: Record<string, string> = {
+  'res.company': 'company.id',
+  'res.currency': 'company.currency_id.id',
+  'res.partner': "cls.env['res.partner'].create({'name': f'Partner {n}', 'company_id': company.id}).id",
+  'product.product': "cls.env['product.product'].create({'name': f'Product {n}', 'type': 'service'}).id",
+  'sale.order.template': "cls.env['sale.order.template'].create({'name': f'Plan {n}', 'company_id': company.id}).id",
+  'sale.order':
+    "cls.env['sale.order'].create({'partner_id': cls.env['res.partner'].create({'name': f'Customer {n}'}).id, 'company_id': company.id}).id",
+};
+
+export function buildIR(valid: ValidSpec, specFile: string): BillingIR {
+  const spec = valid.spec;
+  return {
+    source: { specFile },
+    module: buildModule(spec),
+    catalog: buildCatalog(valid),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- module
+
+function buildModule(spec: Spec): ModuleIR {
+  const mod = spec.module;
+  const tech = mod.technical_name;
+  const groups = buildGroups(spec);
+  const companyScoped = new Set(mod.models.filter((m) => m.company).map((m) => m.name));
+  const models = mod.models.map((m) => buildModel(m, spec, groups, companyScoped));
+  const extensions: ExtensionIR[] = (mod.extensions ?? []).map((ext) => {
+    const table = tableName(ext.model);
+    return {
+      model: ext.model,
+      className: className(ext.model),
+      pyModule: table,
+      table,
+      fields: ext.fields.map((f) => buildField(f, companyScoped)),
+      constraints: (ext.constraints ?? []).map((c) => buildConstraint(c, table)),
+      factory: extensionFactory(ext.model, ext.fields.map((f) => buildField(f, companyScoped)), ext.constraints ?? [], tech),
+    };
+  });
+  const menus = buildMenus(spec, models);
+  const viewFiles = models.flatMap((m) => (m.views ? [m.views.file] : []));
+  return {
+    technicalName: tech,
+    name: mod.name,
+    version: mod.version,
+    summary: mod.summary,
+    author: mod.author,
+    website: mod.website,
+    license: mod.license,
+    category: mod.category,
+    depends: mod.depends,
+    privilege: { xmlid: `res_groups_privilege_${tech}`, name: mod.security.privilege.name, categoryRef: mod.security.privilege.category },
+    groups,
+    models,
+    extensions,
+    menus,
+    dataFiles: [
+      `security/${tech}_security.xml`,
+      'security/ir.model.access.csv',
+      `security/${tech}_rules.xml`,
+      ...viewFiles,
+      'views/menus.xml',
+      'data/catalog.xml',
+    ],
+  };
+}
+
+function buildGroups(spec: Spec): GroupIR[] {
+  const tech = spec.module.technical_name;
+  const specs = spec.module.security.groups;
+  const byId = new Map(specs.map((g) => [g.id, g]));
+  const closure = (id: string, seen = new Set<string>()): string[] => {
+    if (seen.has(id)) return [];
+    seen.add(id);
+    const implied = (byId.get(id)?.implies ?? []).filter((ref) => !ref.includes('.'));
+    return [id, ...implied.flatMap((ref) => closure(ref, seen))];
+  };
+  return specs.map((g, i) => ({
+    xmlid: g.id,
+    ref: `${tech}.${g.id}`,
+    name: g.name,
+    comment: g.comment,
+    sequence: (i + 1) * 10,
+    impliedRefs: g.implies ?? [],
+    includeAdmin: g.include_admin ?? false,
+    effectiveGroupIds: [...new Set(closure(g.id))].sort(),
+  }));
+}
+
+function buildField(field: FieldSpec, companyScoped: Set<string>): FieldIR {
+  const kw: [string, string][] = [];
+  if (field.comodel) kw.push(['comodel_name', pyString(field.comodel)]);
+  if (field.inverse) kw.push(['inverse_name', pyString(field.inverse)]);
+  if (field.selection) kw.push(['selection', `[${field.selection.map(([k, v]) => `(${pyString(k)}, ${pyString(v)})`).join(', ')}]`]);
+  if (field.string) kw.push(['string', pyString(field.string)]);
+  if (field.required) kw.push(['required', 'True']);
+  if (field.readonly) kw.push(['readonly', 'True']);
+  if (field.index) kw.push(['index', 'True']);
+  if (field.translate) kw.push(['translate', 'True']);
+  if (field.ondelete) kw.push(['ondelete', pyString(field.ondelete)]);
+  // A link to another company-scoped record must stay within one company.
+  if (field.type === 'many2one' && field.comodel && companyScoped.has(field.comodel)) kw.push(['check_company', 'True']);
+  if (field.digits) kw.push(['digits', `(${field.digits[0]}, ${field.digits[1]})`]);
+  if (field.currency_field) kw.push(['currency_field', pyString(field.currency_field)]);
+  if (field.default !== undefined) kw.push(['default', pyLiteral(field.default)]);
+  if (field.help) kw.push(['help', pyString(field.help)]);
+  return {
+    name: field.name,
+    type: field.type,
+    pyClass: PY_CLASS[field.type],
+    kwargs: kw,
+    required: field.required ?? false,
+    comodel: field.comodel,
+    sample: field.sample,
+    defaultValue: field.default,
+    selectionKeys: field.selection?.map(([k]) => k),
+  };
+}
+
+function companyField(company: NonNullable<ModelSpec['company']>): FieldIR {
+  const kwargs: [string, string][] =
+    company === 'own'
+      ? [['comodel_name', "'res.company'"], ['string', "'Company'"], ['required', 'True'], ['index', 'True'], ['default', 'lambda self: self.env.company']]
+      : [['comodel_name', "'res.company'"], ['string', "'Company'"], ['related', pyString(company.related)], ['store', 'True'], ['index', 'True']];
+  return { name: 'company_id', type: 'many2one', pyClass: 'Many2one', kwargs, required: company === 'own', comodel: 'res.company' };
+}
+
+function buildConstraint(c: ConstraintSpec, table: string): ConstraintIR {
+  return {
+    attr: `_${c.name}`,
+    sqlName: `${table}_${c.name}`,
+    definition: c.unique ? `UNIQUE(${c.unique.join(', ')})` : `CHECK(${c.check})`,
+    message: c.message,
+    unique: c.unique,
+    violatedBy: c.violated_by,
+  };
+}
+
+function buildModel(model: ModelSpec, spec: Spec, groups: GroupIR[], companyScoped: Set<string>): ModelIR {
+  const tech = spec.module.technical_name;
+  const table = tableName(model.name);
+  const short = shortName(model.name, tech);
+  const fields = model.fields.map((f) => buildField(f, companyScoped));
+  if (model.company) fields.push(companyField(model.company));
+  const company: ModelIR['company'] =
+    model.company === undefined ? undefined : model.company === 'own' ? { kind: 'own' } : { kind: 'related', path: model.company.related };
+
+  const groupById = new Map(groups.map((g) => [g.xmlid, g]));
+  const access: AccessIR[] = Object.entries(model.access).map(([groupId, perms]) => ({
+    xmlid: `access_${table}_${groupId}`,
+    groupRef: groupById.get(groupId)!.xmlid,
+    groupId,
+    read: perms.includes('r'),
+    write: perms.includes('w'),
+    create: perms.includes('c'),
+    unlink: perms.includes('d'),
+  }));
+
+  const indexes: IndexIR[] = (model.indexes ?? []).map((i) => ({
+    attr: `_${i.name}`,
+    sqlName: `${table}_${i.name}`,
+    definition: `(${i.columns.join(', ')})`,
+  }));
+
+  return {
+    name: model.name,
+    shortName: short,
+    className: className(model.name),
+    pyModule: table,
+    table,
+    modelXmlid: `model_${table}`,
+    description: model.description,
+    recName: model.rec_name,
+    order: model.order,
+    company,
+    fields,
+    constraints: (model.constraints ?? []).map((c) => buildConstraint(c, table)),
+    indexes,
+    access,
+    rule: company
+      ? { xmlid: `rule_${table}_company`, name: `${model.description}: multi-company`, domain: "['|', ('company_id', '=', False), ('company_id', 'in', company_ids)]" }
+      : undefined,
+    views: model.views ? buildViews(model, fields, table) : undefined,
+    factory: buildFactory(model, fields, tech),
+  };
+}
+
+function buildViews(model: ModelSpec, fields: FieldIR[], table: string): ViewsIR {
+  const label = (name: string) => model.fields.find((f) => f.name === name)?.string ?? defaultLabel(name);
+  const scalar = fields.filter((f) => f.type !== 'one2many').map((f) => f.name);
+  return {
+    listXmlid: `${table}_view_list`,
+    formXmlid: `${table}_view_form`,
+    searchXmlid: `${table}_view_search`,
+    actionXmlid: `${table}_action`,
+    actionName: model.menu?.name ?? model.description,
+    list: model.views!.list,
+    formFields: scalar,
+    formPages: fields.filter((f) => f.type === 'one2many').map((f) => ({ field: f.name, title: label(f.name) })),
+    search: model.views!.search.fields,
+    groupBy: (model.views!.search.group_by ?? []).map((f) => ({ field: f, label: label(f) })),
+    file: `views/${table}_views.xml`,
+  };
+}
+
+function buildFactory(model: ModelSpec, fields: FieldIR[], tech: string): FactoryIR {
+  const uniqueColumns = new Set((model.constraints ?? []).flatMap((c) => c.unique ?? []));
+  const vals: FactoryIR['vals'] = [];
+  for (const field of fields) {
+    if (field.name === 'company_id' || field.type === 'one2many') continue;
+    if (!field.required && field.sample === undefined && !uniqueColumns.has(field.name)) continue;
+    vals.push(factoryValue(field, model.name, tech));
+  }
+  const company = model.company;
+  return {
+    method: `make_${shortName(model.name, tech)}`,
+    vals,
+    companyField: company === undefined ? undefined : company === 'own' ? 'own' : { via: company.related.split('.')[0]! },
+  };
+}
+
+function factoryValue(field: FieldIR, model: string, tech: string): FactoryIR['vals'][number] {
+  const { name } = field;
+  if (field.sample !== undefined) return { field: name, expr: pyLiteral(field.sample) };
+  switch (field.type) {
+    case 'char':
+    case 'text':
+      return { field: name, expr: `f'${name}_{n}'` };
+    case 'selection':
+      return { field: name, expr: pyString(String(field.defaultValue ?? field.selectionKeys![0])) };
+    case 'boolean':
+      return { field: name, expr: 'False' };
+    case 'integer':
+      return { field: name, expr: 'n' };
+    case 'float':
+    case 'monetary':
+      return { field: name, expr: '1.0' };
+    case 'date':
+      return { field: name, expr: 'fields.Date.today()' };
+    case 'datetime':
+      return { field: name, expr: 'fields.Datetime.now()' };
+    case 'json':
+      return { field: name, expr: '{}' };
+    case 'many2one': {
+      const comodel = field.comodel!;
+      if (comodel.startsWith(`${tech.replace(/_/g, '.')}.`)) {
+        const method = `make_${shortName(comodel, tech)}`;
+        return { field: name, expr: `cls.${method}(company=company).id`, viaFactory: method };
+      }
+      const external = EXTERNAL_FACTORIES[comodel];
+      if (!external) throw new Error(`${model}.${name}: no test factory for ${comodel}; give the field a 'sample'`);
+      return { field: name, expr: external };
+    }
+    default:
+      throw new Error(`${model}.${name}: no test value for ${field.type} fields; give the field a 'sample'`);
+  }
+}
+
+/** Minimal valid values of the Odoo models the spec extends, for the generated tests. */
+const EXTENDED_MODEL_BASE_VALS: Record<string, FactoryIR['vals']> = {
+  'sale.order.template': [
+    { field: 'name', expr: "f'Plan {n}'" },
+    { field: 'company_id', expr: 'company.id' },
+  ],
+};
+
+function extensionFactory(model: string, fields: FieldIR[], constraints: ConstraintSpec[], tech: string): FactoryIR {
+  const base = EXTENDED_MODEL_BASE_VALS[model];
+  if (!base) throw new Error(`no test factory for extended model ${model}`);
+  // Added fields that are required or part of a unique constraint need a value, or NULLs never collide.
+  const uniqueColumns = new Set(constraints.flatMap((c) => c.unique ?? []));
+  const added = fields.filter((f) => f.required || f.sample !== undefined || uniqueColumns.has(f.name)).map((f) => factoryValue(f, model, tech));
+  return { method: `make_${shortName(model, tech)}`, vals: [...base, ...added] };
+}
+
+function buildMenus(spec: Spec, models: ModelIR[]): MenuIR[] {
+  const groupRefs = (refs: string[] | undefined) => refs ?? [];
+  const { root, sections } = spec.module.menus;
+  const menus: MenuIR[] = [{ xmlid: 'menu_root', name: root.name, sequence: root.sequence, groupRefs: groupRefs(root.groups) }];
+  for (const s of sections) {
+    menus.push({ xmlid: `menu_${s.id}`, name: s.name, sequence: s.sequence, parentXmlid: 'menu_root', groupRefs: groupRefs(s.groups) });
+  }
+  for (const m of models) {
+    const specModel = spec.module.models.find((x) => x.name === m.name)!;
+    if (!specModel.menu || !m.views) continue;
+    menus.push({
+      xmlid: `menu_${m.shortName}`,
+      name: specModel.menu.name,
+      sequence: specModel.menu.sequence,
+      parentXmlid: `menu_${specModel.menu.section}`,
+      actionXmlid: m.views.actionXmlid,
+      groupRefs: [],
+    });
+  }
+  return menus;
+}
+
+// ---------------------------------------------------------------------------------------------- catalog
+
+function buildCatalog(valid: ValidSpec): CatalogIR {
+  const { spec, locate } = valid;
+  const { services, metrics, plans } = spec.catalog;
+  const serviceXmlid = (code: string) => `service_${code}`;
+  const metricXmlid = (code: string) => `metric_${code}`;
+  const productXmlid = (code: string) => `product_${xmlidPart(code)}`;
+  const serviceByCode = new Map(services.map((s) => [s.code, s]));
+
+  const products = new Map<string, ProductIR>();
+  const addProduct = (code: string, name: string, listPrice: string, invoicePolicy: ProductIR['invoicePolicy']) => {
+    if (!products.has(code)) products.set(code, { xmlid: productXmlid(code), code, name, listPrice, invoicePolicy });
+  };
+
+  const planIRs = plans.map((plan, p) => {
+    const service = serviceByCode.get(plan.service)!;
+    addProduct(plan.product.code, plan.product.name, plan.amount, 'order');
+    const planXmlid = `plan_${plan.code}`;
+    const charges: ChargeIR[] = plan.charges.map((charge, c) => {
+      addProduct(charge.product.code, charge.product.name, '0', 'delivery');
+      return {
+        xmlid: `charge_${plan.code}_${charge.code}`,
+        code: charge.code,
+        planXmlid,
+        serviceXmlid: serviceXmlid(plan.service),
+        metricXmlid: metricXmlid(charge.metric),
+        metricCode: charge.metric,
+        productXmlid: productXmlid(charge.product.code),
+        model: charge.model,
+        properties: charge.properties,
+        invoiceDisplayName: charge.invoice_display_name,
+        lineSequence: c + 2,
+        examples: (charge.examples ?? []).map((example, e) => ({
+          units: example.units,
+          eventsCount: example.events_count,
+          eventValues: example.event_values,
+          amount: example.amount,
+          where: formatDiagnostic(locate.at(['catalog', 'plans', p, 'charges', c, 'examples', e], '')).replace(/: $/, ''),
+        })),
+      };
+    });
+    return {
+      xmlid: planXmlid,
+      code: plan.code,
+      name: plan.name,
+      serviceXmlid: serviceXmlid(plan.service),
+      interval: plan.interval,
+      amount: plan.amount,
+      currency: service.currency,
+      currencyExponent: currencyExponent(service.currency)!,
+      productXmlid: productXmlid(plan.product.code),
+      charges,
+    };
+  });
+
+  return {
+    currencies: [...new Set(services.map((s) => s.currency))].sort().map((code) => ({ code, ref: `base.${code}` })),
+    services: services.map((s) => ({
+      xmlid: serviceXmlid(s.code),
+      code: s.code,
+      name: s.name,
+      kind: s.kind,
+      currency: s.currency,
+      currencyRef: `base.${s.currency}`,
+      accountIdLabel: s.account_id?.label,
+      accountIdPattern: s.account_id?.pattern,
+      webhooks: (s.webhooks ?? []).map((w) => ({
+        xmlid: `webhook_endpoint_${s.code}_${w.code}`,
+        code: w.code,
+        url: w.url,
+        eventTypes: w.event_types ?? null,
+      })),
+    })),
+    metrics: metrics.map((m) => ({
+      xmlid: metricXmlid(m.code),
+      code: m.code,
+      name: m.name,
+      description: m.description,
+      serviceXmlid: serviceXmlid(m.service),
+      aggregation: m.aggregation,
+      fieldName: m.field_name,
+      recurring: m.recurring ?? false,
+      filters: m.filters ?? null,
+    })),
+    products: [...products.values()],
+    plans: planIRs,
+  };
+}

@@ -1,0 +1,224 @@
+// The one typed intermediate model between the spec and every emitter. Every name an emitter needs
+// (Python class and file names, SQL object names, XML ids, menu parents, data-file order) is resolved
+// here, so emitters only lay things out.
+import type { AggregationType, ChargeModel, FieldType, Interval, ServiceKind } from '../spec/types.ts';
+
+export interface BillingIR {
+  source: { specFile: string };
+  module: ModuleIR;
+  catalog: CatalogIR;
+}
+
+export interface ModuleIR {
+  technicalName: string;
+  name: string;
+  version: string;
+  summary: string;
+  author: string;
+  website?: string;
+  license: string;
+  category?: string;
+  depends: string[];
+  privilege: { xmlid: string; name: string; categoryRef: string };
+  groups: GroupIR[];
+  models: ModelIR[];
+  extensions: ExtensionIR[];
+  menus: MenuIR[];
+  /** Manifest `data`, in load order. */
+  dataFiles: string[];
+}
+
+export interface GroupIR {
+  xmlid: string;
+  ref: string;
+  name: string;
+  comment?: string;
+  sequence: number;
+  impliedRefs: string[];
+  includeAdmin: boolean;
+  /** This group and every module group it implies, transitively. */
+  effectiveGroupIds: string[];
+}
+
+export interface FieldIR {
+  name: string;
+  type: FieldType;
+  /** Odoo field class: Char, Many2one, … */
+  pyClass: string;
+  /** Keyword arguments as [name, Python literal], in a stable order. */
+  kwargs: [string, string][];
+  required: boolean;
+  comodel?: string;
+  sample?: unknown;
+  defaultValue?: unknown;
+  selectionKeys?: string[];
+}
+
+export interface ConstraintIR {
+  /** Class attribute name (Odoo requires a leading underscore); the SQL name is `<table>_<name>`. */
+  attr: string;
+  sqlName: string;
+  definition: string;
+  message: string;
+  unique?: string[];
+  violatedBy?: Record<string, unknown>;
+}
+
+export interface IndexIR {
+  attr: string;
+  sqlName: string;
+  definition: string;
+}
+
+export interface AccessIR {
+  xmlid: string;
+  groupRef: string;
+  groupId: string;
+  read: boolean;
+  write: boolean;
+  create: boolean;
+  unlink: boolean;
+}
+
+export interface ViewsIR {
+  listXmlid: string;
+  formXmlid: string;
+  searchXmlid: string;
+  actionXmlid: string;
+  actionName: string;
+  list: string[];
+  /** Form: scalar fields in the main group, one2many fields as notebook pages. */
+  formFields: string[];
+  formPages: { field: string; title: string }[];
+  search: string[];
+  groupBy: { field: string; label: string }[];
+  file: string;
+}
+
+export interface ModelIR {
+  name: string;
+  /** `fusion.billing.account.link` → `account_link`. */
+  shortName: string;
+  className: string;
+  pyModule: string;
+  table: string;
+  modelXmlid: string;
+  description: string;
+  recName?: string;
+  order?: string;
+  company?: { kind: 'own' } | { kind: 'related'; path: string };
+  fields: FieldIR[];
+  constraints: ConstraintIR[];
+  indexes: IndexIR[];
+  access: AccessIR[];
+  rule?: { xmlid: string; name: string; domain: string };
+  views?: ViewsIR;
+  factory: FactoryIR;
+}
+
+export interface ExtensionIR {
+  model: string;
+  className: string;
+  pyModule: string;
+  table: string;
+  fields: FieldIR[];
+  constraints: ConstraintIR[];
+  factory: FactoryIR;
+}
+
+/** How the generated Odoo tests build a valid record of a model. */
+export interface FactoryIR {
+  method: string;
+  /** Values as Python expressions; `n` is a per-record counter, `company` the target company. */
+  vals: { field: string; expr: string; viaFactory?: string }[];
+  companyField?: 'own' | { via: string };
+}
+
+export interface MenuIR {
+  xmlid: string;
+  name: string;
+  sequence: number;
+  parentXmlid?: string;
+  actionXmlid?: string;
+  groupRefs: string[];
+}
+
+export interface CatalogIR {
+  currencies: { code: string; ref: string }[];
+  services: ServiceIR[];
+  metrics: MetricIR[];
+  products: ProductIR[];
+  plans: PlanIR[];
+}
+
+export interface ServiceIR {
+  xmlid: string;
+  code: string;
+  name: string;
+  kind: ServiceKind;
+  currency: string;
+  currencyRef: string;
+  accountIdLabel?: string;
+  accountIdPattern?: string;
+  webhooks: { xmlid: string; code: string; url: string; eventTypes: string[] | null }[];
+}
+
+export interface MetricIR {
+  xmlid: string;
+  code: string;
+  name: string;
+  description?: string;
+  serviceXmlid: string;
+  aggregation: AggregationType;
+  fieldName?: string;
+  recurring: boolean;
+  filters: Record<string, string[]> | null;
+}
+
+export interface ProductIR {
+  xmlid: string;
+  code: string;
+  name: string;
+  /** Decimal string; the plan base fee, or 0 for metered products (rated usage sets the price). */
+  listPrice: string;
+  /** Base fees are invoiced as ordered; metered usage as delivered (rated) quantities. */
+  invoicePolicy: 'order' | 'delivery';
+}
+
+export interface PlanIR {
+  xmlid: string;
+  code: string;
+  name: string;
+  serviceXmlid: string;
+  interval: Interval;
+  amount: string;
+  currency: string;
+  currencyExponent: number;
+  productXmlid: string;
+  charges: ChargeIR[];
+}
+
+export interface ChargeIR {
+  xmlid: string;
+  code: string;
+  planXmlid: string;
+  serviceXmlid: string;
+  metricXmlid: string;
+  metricCode: string;
+  productXmlid: string;
+  model: ChargeModel;
+  properties: Record<string, unknown>;
+  invoiceDisplayName?: string;
+  /** Position of the charge's line on the plan's quotation template (the base fee is line 1). */
+  lineSequence: number;
+  examples: PricingExampleIR[];
+}
+
+export interface PricingExampleIR {
+  units: string;
+  eventsCount?: number;
+  eventValues?: string[];
+  amount: string;
+  /** spec file:line:column of the example, for failure messages. */
+  where: string;
+}

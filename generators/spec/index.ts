@@ -1,0 +1,34 @@
+// Spec front end: YAML → schema → semantic checks. Either a valid Spec or a SpecError listing every problem.
+import { SpecError, type Diagnostic, type SourceLocator } from './diagnostics.ts';
+import { loadSpecFile, loadSpecText, type LoadedSpec } from './load.ts';
+import { validateAgainstSchema } from './schema.ts';
+import { checkSemantics } from './semantic.ts';
+import type { Spec } from './types.ts';
+
+export interface ValidSpec {
+  file: string;
+  text: string;
+  spec: Spec;
+  locate: SourceLocator;
+}
+
+export function validateLoaded(loaded: LoadedSpec): ValidSpec {
+  const schemaProblems: Diagnostic[] = validateAgainstSchema(loaded);
+  // Semantic checks assume the shapes the schema guarantees, so they only run on schema-valid specs.
+  if (schemaProblems.length > 0) throw new SpecError(schemaProblems);
+  const spec = loaded.data as Spec;
+  const problems = checkSemantics(spec, loaded.locate);
+  if (problems.length > 0) throw new SpecError(problems);
+  return { file: loaded.file, text: loaded.text, spec, locate: loaded.locate };
+}
+
+export function validateSpecFile(file: string): ValidSpec {
+  return validateLoaded(loadSpecFile(file));
+}
+
+export function validateSpecText(file: string, text: string): ValidSpec {
+  return validateLoaded(loadSpecText(file, text));
+}
+
+export { SpecError, formatDiagnostic, type Diagnostic } from './diagnostics.ts';
+export type * from './types.ts';

@@ -1,0 +1,167 @@
+// The spec as written in YAML, after schema validation (snake_case as in the file).
+
+export type Decimal = string;
+
+export interface Spec {
+  spec_version: 1;
+  module: ModuleSpec;
+  catalog: CatalogSpec;
+}
+
+export interface ModuleSpec {
+  technical_name: string;
+  name: string;
+  version: string;
+  summary: string;
+  author: string;
+  website?: string;
+  license: string;
+  category?: string;
+  depends: string[];
+  security: {
+    privilege: { name: string; category: string };
+    groups: GroupSpec[];
+  };
+  menus: { root: MenuEntrySpec; sections: (MenuEntrySpec & { id: string })[] };
+  models: ModelSpec[];
+  extensions?: ExtensionSpec[];
+}
+
+export interface GroupSpec {
+  id: string;
+  name: string;
+  comment?: string;
+  implies?: string[];
+  include_admin?: boolean;
+}
+
+export interface MenuEntrySpec {
+  name: string;
+  sequence: number;
+  groups?: string[];
+}
+
+export interface ModelSpec {
+  name: string;
+  description: string;
+  rec_name?: string;
+  order?: string;
+  company?: 'own' | { related: string };
+  fields: FieldSpec[];
+  constraints?: ConstraintSpec[];
+  indexes?: { name: string; columns: string[] }[];
+  access: Record<string, string>;
+  views?: { list: string[]; search: { fields: string[]; group_by?: string[] } };
+  menu?: { section: string; sequence: number; name: string };
+}
+
+export type FieldType =
+  | 'char' | 'text' | 'boolean' | 'integer' | 'float' | 'monetary'
+  | 'date' | 'datetime' | 'selection' | 'many2one' | 'one2many' | 'json';
+
+export interface FieldSpec {
+  name: string;
+  type: FieldType;
+  string?: string;
+  help?: string;
+  required?: boolean;
+  readonly?: boolean;
+  index?: boolean;
+  translate?: boolean;
+  default?: string | boolean | number;
+  comodel?: string;
+  inverse?: string;
+  ondelete?: 'cascade' | 'restrict' | 'set null';
+  selection?: [string, string][];
+  digits?: [number, number];
+  currency_field?: string;
+  sample?: string | number | boolean | Record<string, unknown>;
+}
+
+export interface ConstraintSpec {
+  name: string;
+  unique?: string[];
+  check?: string;
+  message: string;
+  violated_by?: Record<string, unknown>;
+}
+
+export interface CatalogSpec {
+  services: ServiceSpec[];
+  metrics: MetricSpec[];
+  plans: PlanSpec[];
+}
+
+export type ServiceKind = 'cloud' | 'helpdesk' | 'maps' | 'custom_app' | 'membership';
+
+export interface ServiceSpec {
+  code: string;
+  name: string;
+  kind: ServiceKind;
+  currency: string;
+  account_id?: { label: string; pattern?: string };
+  webhooks?: { code: string; url: string; event_types?: string[] }[];
+}
+
+export type AggregationType = 'count' | 'sum' | 'max' | 'unique_count' | 'latest' | 'weighted_sum';
+
+export interface MetricSpec {
+  code: string;
+  service: string;
+  name: string;
+  description?: string;
+  aggregation: AggregationType;
+  field_name?: string;
+  recurring?: boolean;
+  filters?: Record<string, string[]>;
+}
+
+export type Interval = 'weekly' | 'monthly' | 'quarterly' | 'semiannual' | 'yearly';
+
+export interface PlanSpec {
+  code: string;
+  service: string;
+  name: string;
+  interval: Interval;
+  amount: Decimal;
+  product: ProductSpec;
+  charges: ChargeSpec[];
+}
+
+export interface ProductSpec {
+  code: string;
+  name: string;
+}
+
+export type ChargeModel = 'standard' | 'graduated' | 'volume' | 'package' | 'percentage' | 'graduated_percentage';
+
+export interface ChargeSpec {
+  code: string;
+  metric: string;
+  model: ChargeModel;
+  product: ProductSpec;
+  invoice_display_name?: string;
+  properties: Record<string, unknown>;
+  examples?: PricingExampleSpec[];
+}
+
+export interface PricingExampleSpec {
+  units: Decimal;
+  events_count?: number;
+  event_values?: Decimal[];
+  amount: Decimal;
+}
+
+export interface TierSpec {
+  from_value: number;
+  to_value: number | null;
+  per_unit_amount?: Decimal;
+  flat_amount: Decimal;
+  rate?: Decimal;
+}
+
+export interface ExtensionSpec {
+  model: string;
+  fields: FieldSpec[];
+  constraints?: ConstraintSpec[];
+}

@@ -1,0 +1,11 @@
+// Webhook types the module emits (Lago names, so existing handlers keep working).
+export const WEBHOOK_TYPES = [
+  'customer.created',
+  'subscription.started',
+  'subscription.terminated',
+  'invoice.created',
+  'invoice.payment_status_updated',
+  'invoice.payment_failure',
+  'invoice.payment_overdue',
+  'events.errors',
+] as const;
