@@ -1,6 +1,6 @@
 // Spec → IR. All naming and derivation decisions live here; emitters only lay the IR out.
 import { currencyExponent } from '../spec/currencies.ts';
-import { formatDiagnostic } from '../spec/diagnostics.ts';
+import type { Diagnostic } from '../spec/diagnostics.ts';
 import type { ValidSpec } from '../spec/index.ts';
 import type { ConstraintSpec, FieldSpec, ModelSpec, Spec } from '../spec/types.ts';
 import { className, defaultLabel, shortName, tableName, xmlidPart } from './naming.ts';
@@ -31,7 +31,7 @@ export function buildIR(valid: ValidSpec, specFile: string): BillingIR {
   return {
     source: { specFile },
     module: buildModule(spec),
-    catalog: buildCatalog(valid),
+    catalog: buildCatalog(valid, specFile),
   };
 }
 
@@ -315,7 +315,7 @@ function buildMenus(spec: Spec, models: ModelIR[]): MenuIR[] {
 
 // ---------------------------------------------------------------------------------------------- catalog
 
-function buildCatalog(valid: ValidSpec): CatalogIR {
+function buildCatalog(valid: ValidSpec, specFile: string): CatalogIR {
   const { spec, locate } = valid;
   const { services, metrics, plans } = spec.catalog;
   const serviceXmlid = (code: string) => `service_${code}`;
@@ -351,7 +351,7 @@ function buildCatalog(valid: ValidSpec): CatalogIR {
           eventsCount: example.events_count,
           eventValues: example.event_values,
           amount: example.amount,
-          where: formatDiagnostic(locate.at(['catalog', 'plans', p, 'charges', c, 'examples', e], '')).replace(/: $/, ''),
+          where: whereIs(locate.at(['catalog', 'plans', p, 'charges', c, 'examples', e], ''), specFile),
         })),
       };
     });
@@ -401,4 +401,8 @@ function buildCatalog(valid: ValidSpec): CatalogIR {
     products: [...products.values()],
     plans: planIRs,
   };
+}
+
+function whereIs(d: Diagnostic, specFile: string): string {
+  return `${specFile}:${d.line}:${d.column}`;
 }

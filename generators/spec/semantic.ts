@@ -1,5 +1,6 @@
 // Checks the schema cannot express: references, duplicates, tier boundaries, currencies and the
 // combinations Lago refuses. Each problem is located at the node that causes it.
+import { CORE_CONTRACT } from './core-contract.ts';
 import { currencyExponent } from './currencies.ts';
 import type { Diagnostic, SourceLocator, SpecPath } from './diagnostics.ts';
 import type { ChargeSpec, ConstraintSpec, FieldSpec, MetricSpec, ModelSpec, Spec, TierSpec } from './types.ts';
@@ -208,6 +209,21 @@ function checkModule(spec: Spec, report: Report): void {
   const sectionIds = new Set(mod.menus.sections.map((s) => s.id));
   const modelsByName = new Map(models.map((m) => [m.name, m]));
 
+  const declared = new Map<string, Set<string>>();
+  for (const m of [...models, ...(mod.extensions ?? [])]) {
+    const name = 'name' in m ? m.name : m.model;
+    declared.set(name, new Set([...(declared.get(name) ?? []), ...m.fields.map((f) => f.name)]));
+  }
+  for (const [model, required] of Object.entries(CORE_CONTRACT)) {
+    const missing = required.filter((f) => !declared.get(model)?.has(f));
+    if (missing.length > 0) {
+      const index = models.findIndex((m) => m.name === model);
+      const extIndex = (mod.extensions ?? []).findIndex((e) => e.model === model);
+      const where: SpecPath = index >= 0 ? ['module', 'models', index] : extIndex >= 0 ? ['module', 'extensions', extIndex] : ['module', 'models'];
+      report(where, `${model} must declare ${missing.join(', ')}: the catalog data and the module's own code use ${missing.length === 1 ? 'it' : 'them'}`);
+    }
+  }
+
   checkUnique(mod.security.groups, (g) => g.id, ['module', 'security', 'groups'], 'id', 'group id', report);
   checkUnique(mod.menus.sections, (s) => s.id, ['module', 'menus', 'sections'], 'id', 'menu section', report);
   checkUnique(models, (m) => m.name, ['module', 'models'], 'name', 'model', report);
@@ -314,6 +330,11 @@ function checkModule(spec: Spec, report: Report): void {
 
 function checkViolations(constraints: ConstraintSpec[], fieldNames: Set<string>, at: SpecPath, report: Report): void {
   constraints.forEach((c, i) => {
+    const cat: SpecPath = [...at, 'constraints', i];
+    if ((c.unique === undefined) === (c.check === undefined)) report(cat, `constraint '${c.name}' needs exactly one of unique or check`);
+    if (c.check !== undefined && c.violated_by === undefined) {
+      report(cat, `check constraint '${c.name}' needs violated_by: field values that must make it fail (the generated tests assert that they do)`);
+    }
     if (c.unique && c.violated_by) report([...at, 'constraints', i, 'violated_by'], `unique constraints are tested automatically; violated_by is for check constraints`);
     Object.keys(c.violated_by ?? {}).forEach((name) => {
       if (!fieldNames.has(name)) report([...at, 'constraints', i, 'violated_by', name], `unknown field '${name}'${suggest(name, fieldNames)}`, true);

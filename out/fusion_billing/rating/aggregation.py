@@ -250,7 +250,8 @@ def _weighted_sum(
         gap = (next_timestamp - timestamp).quantize(MICROSECOND)
         if not gap.is_zero():
             total += pg_divide(cumulative * gap, period_seconds)
-    if total.as_tuple().exponent < -20:  # type: ignore[operator]
+    decimals = -int(total.as_tuple().exponent)
+    if decimals > 20:
         total = total.quantize(WEIGHTED_SUM_DECIMALS, rounding=ROUND_CEILING)
 
     variation = sum((value for _, value in pairs), ZERO)
@@ -289,6 +290,7 @@ def aggregate(
         raise ValueError(f"{kind} metrics cannot be recurring in Lago (only {', '.join(sorted(RECURRING_TYPES))})")
     if kind != "count" and not field_name:
         raise ValueError(f"{kind} aggregation requires field_name")
+    field = field_name or ""
     if initial_value is not None and not (recurring and kind == "weighted_sum"):
         raise ValueError("initial_value only applies to recurring weighted_sum metrics")
     if isinstance(rounding_precision, bool) or not isinstance(rounding_precision, int):
@@ -309,22 +311,22 @@ def aggregate(
         if kind == "count":
             result = _count(in_period)
         elif kind == "sum":
-            result = _sum(scoped, in_period, field_name)  # type: ignore[arg-type]
+            result = _sum(scoped, in_period, field)
         elif kind == "max":
-            result = _max(in_period, field_name)  # type: ignore[arg-type]
+            result = _max(in_period, field)
         elif kind == "latest":
-            result = _latest(in_period, field_name)  # type: ignore[arg-type]
+            result = _latest(in_period, field)
         elif kind == "unique_count":
-            result = _unique_count(scoped, in_period, field_name)  # type: ignore[arg-type]
+            result = _unique_count(scoped, in_period, field)
         else:
             if initial_value is not None:
                 initial = to_decimal(initial_value, "initial_value")
             elif recurring:
                 before = [event for event in matching if event.timestamp < start]
-                initial = sum((value for _, value in _numeric_events(before, field_name)), ZERO)  # type: ignore[arg-type]
+                initial = sum((value for _, value in _numeric_events(before, field)), ZERO)
             else:
                 initial = ZERO
-            result = _weighted_sum(in_period, field_name, start, end, initial, recurring, charges_duration_days)  # type: ignore[arg-type]
+            result = _weighted_sum(in_period, field, start, end, initial, recurring, charges_duration_days)
 
         if rounding_function is not None:
             result = AggregationResult(

@@ -88,14 +88,14 @@ def _standard(properties: Mapping[str, Any], units: Decimal) -> _ModelOutput:
     return _ModelOutput(amount, divide(amount, units), {})
 
 
-def _graduated_tier_amount(tier: Tier, units: Decimal, key: str) -> dict[str, Any]:
-    path = f"properties.{key}[{tier.index}]"
+def _graduated_tier_amount(tier: Tier, units: Decimal) -> tuple[dict[str, Any], Decimal]:
+    path = f"properties.graduated_ranges[{tier.index}]"
     flat = _required_amount(tier.raw, "flat_amount", path)
     per_unit = _required_amount(tier.raw, "per_unit_amount", path)
     # RangeGraduatedService reports a zero unit price for an unused tier.
     per_unit = ZERO if units.is_zero() else per_unit
     per_unit_total = units * per_unit
-    return {
+    row = {
         "from_value": _bound_str(tier.from_value),
         "to_value": _bound_str(tier.to_value),
         "flat_unit_amount": decimal_str(flat),
@@ -103,24 +103,24 @@ def _graduated_tier_amount(tier: Tier, units: Decimal, key: str) -> dict[str, An
         "units": decimal_str(units),
         "per_unit_total_amount": decimal_str(per_unit_total),
         "total_with_flat_amount": decimal_str(per_unit_total + flat),
-        "_total": per_unit_total + flat,
     }
+    return row, per_unit_total + flat
 
 
 def _graduated(properties: Mapping[str, Any], units: Decimal) -> _ModelOutput:
     """GraduatedService: each tier bills its own units plus its flat fee."""
     tiers = parse_tiers(properties.get("graduated_ranges"), "graduated_ranges")
-    rows = [_graduated_tier_amount(usage.tier, usage.units, "graduated_ranges") for usage in walk_tiers(tiers, units)]
-    amount = sum((row.pop("_total") for row in rows), ZERO)
-    return _ModelOutput(amount, divide(amount, units), {"graduated_ranges": rows})
+    priced = [_graduated_tier_amount(usage.tier, usage.units) for usage in walk_tiers(tiers, units)]
+    amount = sum((total for _, total in priced), ZERO)
+    return _ModelOutput(amount, divide(amount, units), {"graduated_ranges": [row for row, _ in priced]})
 
 
-def _graduated_percentage_tier_amount(tier: Tier, units: Decimal) -> dict[str, Any]:
+def _graduated_percentage_tier_amount(tier: Tier, units: Decimal) -> tuple[dict[str, Any], Decimal]:
     path = f"properties.graduated_percentage_ranges[{tier.index}]"
     flat = _required_amount(tier.raw, "flat_amount", path)
     rate = _required_amount(tier.raw, "rate", path)
     per_unit_total = units * rate / HUNDRED
-    return {
+    row = {
         "from_value": _bound_str(tier.from_value),
         "to_value": _bound_str(tier.to_value),
         "flat_unit_amount": decimal_str(flat),
@@ -128,8 +128,8 @@ def _graduated_percentage_tier_amount(tier: Tier, units: Decimal) -> dict[str, A
         "units": decimal_str(units),
         "per_unit_total_amount": decimal_str(per_unit_total),
         "total_with_flat_amount": decimal_str(per_unit_total + flat),
-        "_total": per_unit_total + flat,
     }
+    return row, per_unit_total + flat
 
 
 def _graduated_percentage(properties: Mapping[str, Any], units: Decimal) -> _ModelOutput:
@@ -141,9 +141,9 @@ def _graduated_percentage(properties: Mapping[str, Any], units: Decimal) -> _Mod
     extra unit. Classic bounds give exactly Lago's numbers.
     """
     tiers = parse_tiers(properties.get("graduated_percentage_ranges"), "graduated_percentage_ranges")
-    rows = [_graduated_percentage_tier_amount(usage.tier, usage.units) for usage in walk_tiers(tiers, units)]
-    amount = sum((row.pop("_total") for row in rows), ZERO)
-    return _ModelOutput(amount, divide(amount, units), {"graduated_percentage_ranges": rows})
+    priced = [_graduated_percentage_tier_amount(usage.tier, usage.units) for usage in walk_tiers(tiers, units)]
+    amount = sum((total for _, total in priced), ZERO)
+    return _ModelOutput(amount, divide(amount, units), {"graduated_percentage_ranges": [row for row, _ in priced]})
 
 
 def _matching_volume_tier(tiers: Sequence[Tier], units: Decimal) -> Tier:

@@ -87,6 +87,8 @@ def running_total(values: Sequence[Decimal], terms: PercentageTerms) -> list[Dec
 
 
 def free_units_value(totals: Sequence[Decimal], terms: PercentageTerms) -> Decimal:
+    # Lago also has a ``running_total[N - 1]`` branch for totals longer than N;
+    # a sum metric's running total never is (it stops at N), so it is omitted.
     last = totals[-1] if totals else ZERO
     if last.is_zero():
         return ZERO
