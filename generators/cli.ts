@@ -1,8 +1,10 @@
 // fusion-billing CLI. Exit codes: 0 ok, 1 the check failed (invalid spec, drift, failing tests),
 // 2 usage or environment error.
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { checkOutput, generateFiles, REPO_ROOT, writeOutput } from './generate.ts';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { checkOutput, compileSpec, generateFiles, implementationFacts, REPO_ROOT, writeOutput } from './generate.ts';
+import { checkPricingExamples, PricingError, pricePlan } from './pricing/price.ts';
 import { SpecError } from './spec/index.ts';
 import { validateSpecFile } from './spec/index.ts';
 
@@ -12,6 +14,9 @@ commands:
   validate [spec]                 check a spec (default spec/nexa.yaml); located errors, exit 1 if invalid
   generate [spec] [--out DIR]     write the Odoo addon to DIR/<module> (default out/)
   generate [spec] --check         exit 1 and list the files of DIR/<module> that differ from the spec
+  price --plan CODE USAGE.json    price a usage file ({metric_code: {units, events_count?, event_values?}})
+                                  against a plan of the spec, through the module's rating core; prints JSON
+  price --examples                check every pricing example of the spec through the rating core
   doctor                          name what the Odoo harness needs and is missing
   odoo-test [--module NAME]       install the module on a fresh database of a real Odoo 19 and run its tests
 `;
@@ -26,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
         return validate(rest);
       case 'generate':
         return generate(rest);
+      case 'price':
+        return price(rest);
       case 'doctor':
       case 'odoo-test': {
         const { runHarnessCommand } = await import('../harness/cli.ts');
@@ -56,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+function parse<const T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
@@ -72,7 +79,7 @@ function specArg(positionals: string[]): string {
 function validate(args: string[]): number {
   const { positionals } = parse(args, {});
   const spec = specArg(positionals);
-  const valid = validateSpecFile(spec);
+  const valid = validateSpecFile(spec, implementationFacts());
   const { services, metrics, plans } = valid.spec.catalog;
   const charges = plans.reduce((n, p) => n + p.charges.length, 0);
   process.stdout.write(
@@ -105,6 +112,38 @@ function generate(args: string[]): number {
   const { written, removed } = writeOutput(outDir, moduleName, files);
   process.stdout.write(`${shown}/${moduleName}: ${files.length} files from ${spec} (${written} written, ${removed.length} removed)\n`);
   return 0;
+}
+
+function price(args: string[]): number {
+  const { values, positionals } = parse(args, { plan: { type: 'string' }, examples: { type: 'boolean' }, spec: { type: 'string' } });
+  const ir = compileSpec(values.spec ?? DEFAULT_SPEC);
+  try {
+    if (values.examples) {
+      if (positionals.length > 0 || values.plan) throw new UsageError('price --examples takes no plan or usage file');
+      const result = checkPricingExamples(ir, REPO_ROOT);
+      process.stdout.write(result.stdout);
+      process.stderr.write(result.stderr);
+      return result.status === 0 ? 0 : result.status === 1 ? 1 : 2;
+    }
+    if (!values.plan || positionals.length !== 1) throw new UsageError('price needs --plan CODE and one usage file');
+    let usage: unknown;
+    try {
+      usage = JSON.parse(readFileSync(positionals[0]!, 'utf8'));
+    } catch (err) {
+      process.stderr.write(`fusion-billing: ${positionals[0]}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    const result = pricePlan(ir, values.plan, usage, REPO_ROOT);
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return result.status;
+  } catch (err) {
+    if (err instanceof PricingError) {
+      process.stderr.write(`fusion-billing: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
 }
 
 export { REPO_ROOT };

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emitCatalogData } from './emitters/catalog-data.ts';
+import { emitData } from './emitters/data.ts';
+import { emitControllers } from './emitters/controllers.ts';
 import { emitManifest } from './emitters/manifest.ts';
 import { emitOdooTests } from './emitters/odoo-tests.ts';
 import { emitPythonModels } from './emitters/python-models.ts';
@@ -14,13 +15,27 @@ import { emitViews } from './emitters/views.ts';
 import { buildIR } from './ir/build.ts';
 import type { BillingIR } from './ir/types.ts';
 import { createRenderer } from './render.ts';
-import { validateSpecFile } from './spec/index.ts';
+import { validateSpecFile, type ImplementationFacts } from './spec/index.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STATIC_PYTHON_DIR = 'python';
 
+/** What the hand-written Python provides, so that the spec can be checked against it. */
+export function implementationFacts(moduleName = 'fusion_billing'): ImplementationFacts {
+  const handlersFile = `${STATIC_PYTHON_DIR}/${moduleName}/controllers/handlers.py`;
+  const path = join(REPO_ROOT, handlersFile);
+  const handlers = existsSync(path) ? new Set([...readFileSync(path, 'utf8').matchAll(/^def ([a-z_][a-z0-9_]*)\(/gm)].map((m) => m[1]!)) : new Set<string>();
+  const modelsDir = `${STATIC_PYTHON_DIR}/${moduleName}/models`;
+  const modelMethods = new Set(
+    listStaticModules(join(REPO_ROOT, modelsDir)).flatMap((file) =>
+      [...readFileSync(join(REPO_ROOT, modelsDir, file), 'utf8').matchAll(/^ {4}def ([a-z_][a-z0-9_]*)\(/gm)].map((m) => m[1]!),
+    ),
+  );
+  return { handlers, handlersFile, modelMethods, modelsDir };
+}
+
 export function compileSpec(specFile: string): BillingIR {
-  const valid = validateSpecFile(specFile);
+  const valid = validateSpecFile(specFile, implementationFacts());
   return buildIR(valid, displayPath(specFile));
 }
 
@@ -38,8 +53,9 @@ export function generateFiles(specFile: string): { ir: BillingIR; files: Generat
     emitPythonModels,
     emitSecurity,
     emitViews,
-    emitCatalogData,
+    emitData,
     emitOdooTests,
+    emitControllers,
     staticPythonEmitter(staticRoot, `${STATIC_PYTHON_DIR}/${ir.module.technicalName}`),
   ];
   const files = emitters.flatMap((emit) => emit(ctx)).map((f) => ({ path: f.path, content: normalise(f.content) }));

@@ -4,17 +4,23 @@ import type { Emitter } from './types.ts';
 
 const OPERATIONS = ['read', 'write', 'create', 'unlink'] as const;
 
-export const emitOdooTests: Emitter = ({ ir, render, header }) => {
+export const emitOdooTests: Emitter = ({ ir, render, header, staticModules }) => {
   const root = ir.module.technicalName;
   const dir = `${root}/tests`;
   return [
-    { path: `${dir}/__init__.py`, content: render('module/init.py.hbs', { header, imports: ['test_constraints', 'test_access', 'test_catalog'] }) },
+    { path: `${dir}/__init__.py`, content: render('module/init.py.hbs', { header, imports: ['test_constraints', 'test_access', 'test_catalog', 'test_pricing_examples', ...staticTests(staticModules)] }) },
     { path: `${dir}/common.py`, content: render('module/tests/common.py.hbs', { header, factories: factories(ir) }) },
     { path: `${dir}/test_constraints.py`, content: render('module/tests/test_constraints.py.hbs', { header, ...constraintTests(ir) }) },
     { path: `${dir}/test_access.py`, content: render('module/tests/test_access.py.hbs', { header, ...accessTests(ir) }) },
     { path: `${dir}/test_catalog.py`, content: render('module/tests/test_catalog.py.hbs', { header, module: root, ...catalogExpectations(ir) }) },
+    { path: `${dir}/test_pricing_examples.py`, content: render('module/tests/test_pricing_examples.py.hbs', { header, module: root, examples: pricingExamples(ir) }) },
   ];
 };
+
+/** Hand-written Odoo tests (python/<module>/tests/test_*.py) run beside the generated ones. */
+function staticTests(staticModules: string[]): string[] {
+  return staticModules.filter((m) => /^tests\/test_[a-z0-9_]+\.py$/.test(m)).map((m) => m.slice('tests/'.length, -3));
+}
 
 function factories(ir: BillingIR) {
   const of = (model: string, factory: FactoryIR) => ({ ...factory, model, ownCompany: factory.companyField === 'own' });
@@ -102,7 +108,7 @@ function catalogExpectations(ir: BillingIR) {
       ]),
     ),
     products: Object.fromEntries(
-      products.map((p) => [p.xmlid, { code: p.code, invoice_policy: p.invoicePolicy, list_price: p.listPrice }]),
+      products.map((p) => [p.xmlid, { code: p.code, list_price: p.listPrice }]),
     ),
     plans: Object.fromEntries(
       plans.map((p) => [
@@ -111,6 +117,8 @@ function catalogExpectations(ir: BillingIR) {
           code: p.code,
           service: p.serviceXmlid,
           interval: p.interval,
+          currency: p.currency,
+          amount: p.amount,
           line_products: [productCodeOf.get(p.productXmlid), ...p.charges.map((c) => productCodeOf.get(c.productXmlid))],
           charges: Object.fromEntries(
             p.charges.map((c) => [c.code, [metricCodeOf.get(c.metricXmlid), c.model, productCodeOf.get(c.productXmlid), c.properties]]),
@@ -119,4 +127,12 @@ function catalogExpectations(ir: BillingIR) {
       ]),
     ),
   };
+}
+
+function pricingExamples(ir: BillingIR) {
+  return ir.catalog.plans.flatMap((plan) =>
+    plan.charges.flatMap((charge) =>
+      charge.examples.map((e) => [charge.xmlid, e.units, e.eventsCount ?? null, e.eventValues ?? null, e.amount, e.where]),
+    ),
+  );
 }

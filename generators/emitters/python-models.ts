@@ -15,10 +15,7 @@ export const emitPythonModels: Emitter = ({ ir, render, header, staticModules })
   const modelImports = [...ir.module.models.map((m) => m.pyModule), ...ir.module.extensions.map((e) => e.pyModule), ...staticIn('models')];
   files.push({ path: `${root}/models/__init__.py`, content: render('module/init.py.hbs', { header, imports: modelImports }) });
 
-  const packages = ['models', ...['controllers'].filter((dir) => staticIn(dir).length > 0)];
+  const packages = ['models', ...(ir.module.api.routes.length > 0 ? ['controllers'] : [])];
   files.push({ path: `${root}/__init__.py`, content: render('module/init.py.hbs', { header, imports: packages }) });
-  if (packages.includes('controllers')) {
-    files.push({ path: `${root}/controllers/__init__.py`, content: render('module/init.py.hbs', { header, imports: staticIn('controllers') }) });
-  }
   return files;
 };

@@ -9,6 +9,13 @@ export const emitViews: Emitter = ({ ir, render, header }) => {
     const hasActive = model.fields.some((f) => f.name === 'active');
     files.push({ path: `${root}/${model.views.file}`, content: render('module/views/model_views.xml.hbs', { header, model, views: model.views, hasActive }) });
   }
+  for (const extension of ir.module.extensions) {
+    if (!extension.formView) continue;
+    files.push({
+      path: `${root}/views/${extension.table}_views.xml`,
+      content: render('module/views/extension_views.xml.hbs', { header, extension, view: extension.formView, module: root }),
+    });
+  }
   files.push({ path: `${root}/views/menus.xml`, content: render('module/views/menus.xml.hbs', { header, menus: ir.module.menus }) });
   return files;
 };

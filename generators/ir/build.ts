@@ -2,11 +2,11 @@
 import { currencyExponent } from '../spec/currencies.ts';
 import type { Diagnostic } from '../spec/diagnostics.ts';
 import type { ValidSpec } from '../spec/index.ts';
-import type { ConstraintSpec, FieldSpec, ModelSpec, Spec } from '../spec/types.ts';
+import type { ButtonSpec, ConstraintSpec, FieldSpec, ModelSpec, Spec } from '../spec/types.ts';
 import { className, defaultLabel, shortName, tableName, xmlidPart } from './naming.ts';
 import { pyLiteral, pyString } from './python-literal.ts';
 import type {
-  AccessIR, BillingIR, CatalogIR, ChargeIR, ConstraintIR, ExtensionIR, FactoryIR, FieldIR, GroupIR,
+  AccessIR, BillingIR, ButtonIR, CatalogIR, CronIR, ChargeIR, ConstraintIR, ExtensionIR, FactoryIR, FieldIR, GroupIR,
   IndexIR, MenuIR, ModelIR, ModuleIR, ProductIR, ViewsIR,
 } from './types.ts';
 
@@ -50,13 +50,34 @@ function buildModule(spec: Spec): ModuleIR {
       className: className(ext.model),
       pyModule: table,
       table,
-      fields: ext.fields.map((f) => buildField(f, companyScoped)),
+      fields: ext.fields.map((f) => buildField(f, companyScoped, tech)),
       constraints: (ext.constraints ?? []).map((c) => buildConstraint(c, table)),
-      factory: extensionFactory(ext.model, ext.fields.map((f) => buildField(f, companyScoped)), ext.constraints ?? [], tech),
+      formView: ext.form
+        ? {
+            xmlid: `${table}_form_${tech}`,
+            inheritRef: ext.form.inherit,
+            buttons: (ext.form.buttons ?? []).map((b) => buildButton(b, tech)),
+            page: ext.form.page,
+          }
+        : undefined,
+      factory: extensionFactory(ext.model, ext.fields.map((f) => buildField(f, companyScoped, tech)), ext.constraints ?? [], tech),
     };
   });
   const menus = buildMenus(spec, models);
-  const viewFiles = models.flatMap((m) => (m.views ? [m.views.file] : []));
+  const api = spec.module.api;
+  const viewFiles = [
+    ...models.flatMap((m) => (m.views ? [m.views.file] : [])),
+    ...extensions.flatMap((x) => (x.formView ? [`views/${x.table}_views.xml`] : [])),
+  ];
+  const crons: CronIR[] = (mod.crons ?? []).map((c) => ({
+    xmlid: c.id,
+    name: c.name,
+    model: c.model,
+    modelXmlid: c.model.startsWith(`${tech.replace(/_/g, '.')}.`) ? `model_${tableName(c.model)}` : `${EXTENDABLE_MODEL_MODULES[c.model] ?? 'base'}.model_${tableName(c.model)}`,
+    method: c.method,
+    intervalNumber: c.every.number,
+    intervalType: c.every.unit,
+  }));
   return {
     technicalName: tech,
     name: mod.name,
@@ -72,6 +93,24 @@ function buildModule(spec: Spec): ModuleIR {
     models,
     extensions,
     menus,
+    crons,
+    api: {
+      basePath: api.base_path,
+      eventsBatchLimit: api.events_batch_limit,
+      maxBodyBytes: api.max_body_bytes,
+      routes: api.routes.map((r) => {
+        const pathParams = [...r.path.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]!);
+        return {
+          method: r.method,
+          path: `${api.base_path}${r.path}`,
+          odooPath: `${api.base_path}${r.path.replace(/\{([a-z_]+)\}/g, '<string:$1>')}`,
+          handler: r.handler,
+          methodName: `${r.method.toLowerCase()}_${r.handler}`,
+          readonly: r.method === 'GET' ? 'True' : 'False',
+          pathParams,
+        };
+      }),
+    },
     dataFiles: [
       `security/${tech}_security.xml`,
       'security/ir.model.access.csv',
@@ -79,6 +118,7 @@ function buildModule(spec: Spec): ModuleIR {
       ...viewFiles,
       'views/menus.xml',
       'data/catalog.xml',
+      ...(crons.length > 0 ? ['data/crons.xml'] : []),
     ],
   };
 }
@@ -105,7 +145,16 @@ function buildGroups(spec: Spec): GroupIR[] {
   }));
 }
 
-function buildField(field: FieldSpec, companyScoped: Set<string>): FieldIR {
+function buildButton(button: ButtonSpec, tech: string): ButtonIR {
+  return {
+    method: button.method,
+    label: button.label,
+    groupRefs: (button.groups ?? []).map((g) => (g.includes('.') ? g : `${tech}.${g}`)).join(','),
+    confirm: button.confirm,
+  };
+}
+
+function buildField(field: FieldSpec, companyScoped: Set<string>, tech: string): FieldIR {
   const kw: [string, string][] = [];
   if (field.comodel) kw.push(['comodel_name', pyString(field.comodel)]);
   if (field.inverse) kw.push(['inverse_name', pyString(field.inverse)]);
@@ -121,6 +170,8 @@ function buildField(field: FieldSpec, companyScoped: Set<string>): FieldIR {
   if (field.digits) kw.push(['digits', `(${field.digits[0]}, ${field.digits[1]})`]);
   if (field.currency_field) kw.push(['currency_field', pyString(field.currency_field)]);
   if (field.default !== undefined) kw.push(['default', pyLiteral(field.default)]);
+  if (field.copy !== undefined) kw.push(['copy', field.copy ? 'True' : 'False']);
+  if (field.groups) kw.push(['groups', pyString(field.groups.map((g) => (g.includes('.') ? g : `${tech}.${g}`)).join(','))]);
   if (field.help) kw.push(['help', pyString(field.help)]);
   return {
     name: field.name,
@@ -158,7 +209,7 @@ function buildModel(model: ModelSpec, spec: Spec, groups: GroupIR[], companyScop
   const tech = spec.module.technical_name;
   const table = tableName(model.name);
   const short = shortName(model.name, tech);
-  const fields = model.fields.map((f) => buildField(f, companyScoped));
+  const fields = model.fields.map((f) => buildField(f, companyScoped, tech));
   if (model.company) fields.push(companyField(model.company));
   const company: ModelIR['company'] =
     model.company === undefined ? undefined : model.company === 'own' ? { kind: 'own' } : { kind: 'related', path: model.company.related };
@@ -198,12 +249,12 @@ function buildModel(model: ModelSpec, spec: Spec, groups: GroupIR[], companyScop
     rule: company
       ? { xmlid: `rule_${table}_company`, name: `${model.description}: multi-company`, domain: "['|', ('company_id', '=', False), ('company_id', 'in', company_ids)]" }
       : undefined,
-    views: model.views ? buildViews(model, fields, table) : undefined,
+    views: model.views ? buildViews(model, fields, table, tech) : undefined,
     factory: buildFactory(model, fields, tech),
   };
 }
 
-function buildViews(model: ModelSpec, fields: FieldIR[], table: string): ViewsIR {
+function buildViews(model: ModelSpec, fields: FieldIR[], table: string, tech: string): ViewsIR {
   const label = (name: string) => model.fields.find((f) => f.name === name)?.string ?? defaultLabel(name);
   const scalar = fields.filter((f) => f.type !== 'one2many').map((f) => f.name);
   return {
@@ -217,6 +268,7 @@ function buildViews(model: ModelSpec, fields: FieldIR[], table: string): ViewsIR
     formPages: fields.filter((f) => f.type === 'one2many').map((f) => ({ field: f.name, title: label(f.name) })),
     search: model.views!.search.fields,
     groupBy: (model.views!.search.group_by ?? []).map((f) => ({ field: f, label: label(f) })),
+    formButtons: (model.views!.form_buttons ?? []).map((b) => buildButton(b, tech)),
     file: `views/${table}_views.xml`,
   };
 }
@@ -274,11 +326,27 @@ function factoryValue(field: FieldIR, model: string, tech: string): FactoryIR['v
   }
 }
 
+/** The module that defines each extendable model (its ir.model XML id lives there). */
+const EXTENDABLE_MODEL_MODULES: Record<string, string> = {
+  'sale.order': 'sale',
+  'sale.order.line': 'sale',
+  'sale.order.template': 'sale_management',
+};
+
 /** Minimal valid values of the Odoo models the spec extends, for the generated tests. */
 const EXTENDED_MODEL_BASE_VALS: Record<string, FactoryIR['vals']> = {
   'sale.order.template': [
     { field: 'name', expr: "f'Plan {n}'" },
     { field: 'company_id', expr: 'company.id' },
+  ],
+  'sale.order': [
+    { field: 'partner_id', expr: EXTERNAL_FACTORIES['res.partner']! },
+    { field: 'company_id', expr: 'company.id' },
+  ],
+  'sale.order.line': [
+    { field: 'order_id', expr: EXTERNAL_FACTORIES['sale.order']! },
+    { field: 'product_id', expr: EXTERNAL_FACTORIES['product.product']! },
+    { field: 'product_uom_qty', expr: '1' },
   ],
 };
 
@@ -324,16 +392,16 @@ function buildCatalog(valid: ValidSpec, specFile: string): CatalogIR {
   const serviceByCode = new Map(services.map((s) => [s.code, s]));
 
   const products = new Map<string, ProductIR>();
-  const addProduct = (code: string, name: string, listPrice: string, invoicePolicy: ProductIR['invoicePolicy']) => {
-    if (!products.has(code)) products.set(code, { xmlid: productXmlid(code), code, name, listPrice, invoicePolicy });
+  const addProduct = (code: string, name: string, listPrice: string) => {
+    if (!products.has(code)) products.set(code, { xmlid: productXmlid(code), code, name, listPrice });
   };
 
   const planIRs = plans.map((plan, p) => {
     const service = serviceByCode.get(plan.service)!;
-    addProduct(plan.product.code, plan.product.name, plan.amount, 'order');
+    addProduct(plan.product.code, plan.product.name, plan.amount);
     const planXmlid = `plan_${plan.code}`;
     const charges: ChargeIR[] = plan.charges.map((charge, c) => {
-      addProduct(charge.product.code, charge.product.name, '0', 'delivery');
+      addProduct(charge.product.code, charge.product.name, '0');
       return {
         xmlid: `charge_${plan.code}_${charge.code}`,
         code: charge.code,

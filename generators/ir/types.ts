@@ -24,6 +24,8 @@ export interface ModuleIR {
   models: ModelIR[];
   extensions: ExtensionIR[];
   menus: MenuIR[];
+  api: ApiIR;
+  crons: CronIR[];
   /** Manifest `data`, in load order. */
   dataFiles: string[];
 }
@@ -92,6 +94,7 @@ export interface ViewsIR {
   formPages: { field: string; title: string }[];
   search: string[];
   groupBy: { field: string; label: string }[];
+  formButtons: ButtonIR[];
   file: string;
 }
 
@@ -116,8 +119,17 @@ export interface ModelIR {
   factory: FactoryIR;
 }
 
+export interface ButtonIR {
+  method: string;
+  label: string;
+  groupRefs: string;
+  confirm?: string;
+}
+
 export interface ExtensionIR {
   model: string;
+  /** Inherited form view with buttons and a page of the added fields, when the spec asks for one. */
+  formView?: { xmlid: string; inheritRef: string; buttons: ButtonIR[]; page?: { title: string; fields: string[] } };
   className: string;
   pyModule: string;
   table: string;
@@ -181,8 +193,6 @@ export interface ProductIR {
   name: string;
   /** Decimal string; the plan base fee, or 0 for metered products (rated usage sets the price). */
   listPrice: string;
-  /** Base fees are invoiced as ordered; metered usage as delivered (rated) quantities. */
-  invoicePolicy: 'order' | 'delivery';
 }
 
 export interface PlanIR {
@@ -221,4 +231,35 @@ export interface PricingExampleIR {
   amount: string;
   /** spec file:line:column of the example, for failure messages. */
   where: string;
+}
+
+export interface ApiIR {
+  basePath: string;
+  eventsBatchLimit: number;
+  maxBodyBytes: number;
+  routes: RouteIR[];
+}
+
+export interface RouteIR {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path as the spec writes it (`/customers/{external_customer_id}/current_usage`), with the base path. */
+  path: string;
+  /** Werkzeug route (`/api/v1/customers/<string:external_customer_id>/current_usage`). */
+  odooPath: string;
+  handler: string;
+  /** Controller method name: unique per route. */
+  methodName: string;
+  /** Python literal: GET routes run on a read-only cursor (Odoo 19 may send them to a replica). */
+  readonly: 'True' | 'False';
+  pathParams: string[];
+}
+
+export interface CronIR {
+  xmlid: string;
+  name: string;
+  modelXmlid: string;
+  model: string;
+  method: string;
+  intervalNumber: number;
+  intervalType: string;
 }

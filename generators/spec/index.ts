@@ -2,7 +2,7 @@
 import { SpecError, type Diagnostic, type SourceLocator } from './diagnostics.ts';
 import { loadSpecFile, loadSpecText, type LoadedSpec } from './load.ts';
 import { validateAgainstSchema } from './schema.ts';
-import { checkSemantics } from './semantic.ts';
+import { checkSemantics, type ImplementationFacts } from './semantic.ts';
 import type { Spec } from './types.ts';
 
 export interface ValidSpec {
@@ -12,23 +12,25 @@ export interface ValidSpec {
   locate: SourceLocator;
 }
 
-export function validateLoaded(loaded: LoadedSpec): ValidSpec {
+export function validateLoaded(loaded: LoadedSpec, facts?: ImplementationFacts): ValidSpec {
   const schemaProblems: Diagnostic[] = validateAgainstSchema(loaded);
   // Semantic checks assume the shapes the schema guarantees, so they only run on schema-valid specs.
   if (schemaProblems.length > 0) throw new SpecError(schemaProblems);
   const spec = loaded.data as Spec;
-  const problems = checkSemantics(spec, loaded.locate);
+  const problems = checkSemantics(spec, loaded.locate, facts);
   if (problems.length > 0) throw new SpecError(problems);
   return { file: loaded.file, text: loaded.text, spec, locate: loaded.locate };
 }
 
-export function validateSpecFile(file: string): ValidSpec {
-  return validateLoaded(loadSpecFile(file));
+export function validateSpecFile(file: string, facts?: ImplementationFacts): ValidSpec {
+  return validateLoaded(loadSpecFile(file), facts);
 }
 
-export function validateSpecText(file: string, text: string): ValidSpec {
-  return validateLoaded(loadSpecText(file, text));
+export function validateSpecText(file: string, text: string, facts?: ImplementationFacts): ValidSpec {
+  return validateLoaded(loadSpecText(file, text), facts);
 }
+
+export type { ImplementationFacts };
 
 export { SpecError, formatDiagnostic, type Diagnostic } from './diagnostics.ts';
 export type * from './types.ts';

@@ -1,6 +1,6 @@
 // Checks the schema cannot express: references, duplicates, tier boundaries, currencies and the
 // combinations Lago refuses. Each problem is located at the node that causes it.
-import { CORE_CONTRACT } from './core-contract.ts';
+import { CORE_CONTRACT, EXTENDABLE_MODELS } from './core-contract.ts';
 import { currencyExponent } from './currencies.ts';
 import type { Diagnostic, SourceLocator, SpecPath } from './diagnostics.ts';
 import type { ChargeSpec, ConstraintSpec, FieldSpec, MetricSpec, ModelSpec, Spec, TierSpec } from './types.ts';
@@ -8,11 +8,44 @@ import { WEBHOOK_TYPES } from './webhook-types.ts';
 
 type Report = (path: SpecPath, message: string, onKey?: boolean) => void;
 
-export function checkSemantics(spec: Spec, locate: SourceLocator): Diagnostic[] {
+export interface ImplementationFacts {
+  /** Functions defined in the hand-written handlers module, when it is known. */
+  handlers?: Set<string>;
+  handlersFile: string;
+  /** Methods defined in the hand-written models, when known (form buttons call them). */
+  modelMethods?: Set<string>;
+  modelsDir?: string;
+}
+
+export function checkSemantics(spec: Spec, locate: SourceLocator, facts?: ImplementationFacts): Diagnostic[] {
   const out: Diagnostic[] = [];
   const report: Report = (path, message, onKey) => out.push(locate.at(path, message, onKey));
   checkCatalog(spec, report);
   checkModule(spec, report);
+  checkApi(spec, facts?.handlers, facts?.handlersFile ?? 'the handlers module', report);
+  const needMethod = (method: string, path: SpecPath, what: string) => {
+    if (facts?.modelMethods && !facts.modelMethods.has(method)) report(path, `${what}: no method '${method}' in ${facts.modelsDir}`);
+  };
+  spec.module.models.forEach((model, m) =>
+    (model.views?.form_buttons ?? []).forEach((button, b) =>
+      needMethod(button.method, ['module', 'models', m, 'views', 'form_buttons', b, 'method'], `button '${button.label}'`),
+    ),
+  );
+  (spec.module.extensions ?? []).forEach((ext, e) => {
+    (ext.form?.buttons ?? []).forEach((button, b) =>
+      needMethod(button.method, ['module', 'extensions', e, 'form', 'buttons', b, 'method'], `button '${button.label}'`),
+    );
+    const declared = new Set(ext.fields.map((f) => f.name));
+    (ext.form?.page?.fields ?? []).forEach((name, k) => {
+      if (!declared.has(name)) report(['module', 'extensions', e, 'form', 'page', 'fields', k], `unknown field '${name}'${suggest(name, declared)}`);
+    });
+  });
+  const modelNames = new Set([...spec.module.models.map((m) => m.name), ...(spec.module.extensions ?? []).map((x) => x.model)]);
+  checkUnique(spec.module.crons ?? [], (c) => c.id, ['module', 'crons'], 'id', 'cron id', report);
+  (spec.module.crons ?? []).forEach((cron, c) => {
+    if (!modelNames.has(cron.model)) report(['module', 'crons', c, 'model'], `cron '${cron.id}': model ${cron.model} is neither defined nor extended by the spec`);
+    needMethod(cron.method, ['module', 'crons', c, 'method'], `cron '${cron.id}'`);
+  });
   return out.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
@@ -310,9 +343,15 @@ function checkModule(spec: Spec, report: Report): void {
     checkViolations(constraints, fieldNames, at, report);
   });
 
+  checkUnique(mod.extensions ?? [], (x) => x.model, ['module', 'extensions'], 'model', 'extended model', report);
   (mod.extensions ?? []).forEach((ext, e) => {
     const at: SpecPath = ['module', 'extensions', e];
-    const fieldNames = new Set([...ext.fields.map((f) => f.name), ...MAGIC_FIELDS, 'company_id']);
+    const baseFields = EXTENDABLE_MODELS[ext.model];
+    if (!baseFields) {
+      report([...at, 'model'], `the generator cannot extend ${ext.model} (it knows how to test ${Object.keys(EXTENDABLE_MODELS).join(', ')})`);
+      return;
+    }
+    const fieldNames = new Set([...ext.fields.map((f) => f.name), ...MAGIC_FIELDS, ...baseFields]);
     checkUnique(ext.fields, (f) => f.name, [...at, 'fields'], 'name', 'field', report);
     ext.fields.forEach((field, f) => {
       // A prefix keeps added fields from clobbering the extended model's own.
@@ -325,6 +364,17 @@ function checkModule(spec: Spec, report: Report): void {
       }),
     );
     checkViolations(ext.constraints ?? [], fieldNames, at, report);
+  });
+}
+
+/** Route handlers are implemented by hand in Python; a route without one would 500 at run time. */
+function checkApi(spec: Spec, handlers: Set<string> | undefined, handlersFile: string, report: Report): void {
+  const api = spec.module.api;
+  checkUnique(api.routes, (r) => `${r.method} ${r.path}`, ['module', 'api', 'routes'], 'path', 'route', report);
+  api.routes.forEach((route, i) => {
+    if (handlers && !handlers.has(route.handler)) {
+      report([...['module', 'api', 'routes'], i, 'handler'], `route ${route.method} ${route.path}: no function '${route.handler}' in ${handlersFile}`);
+    }
   });
 }
 

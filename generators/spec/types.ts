@@ -25,6 +25,15 @@ export interface ModuleSpec {
   menus: { root: MenuEntrySpec; sections: (MenuEntrySpec & { id: string })[] };
   models: ModelSpec[];
   extensions?: ExtensionSpec[];
+  crons?: CronSpec[];
+  api: ApiSpec;
+}
+
+export interface ApiSpec {
+  base_path: string;
+  events_batch_limit: number;
+  max_body_bytes: number;
+  routes: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; handler: string }[];
 }
 
 export interface GroupSpec {
@@ -51,7 +60,11 @@ export interface ModelSpec {
   constraints?: ConstraintSpec[];
   indexes?: { name: string; columns: string[] }[];
   access: Record<string, string>;
-  views?: { list: string[]; search: { fields: string[]; group_by?: string[] } };
+  views?: {
+    list: string[];
+    search: { fields: string[]; group_by?: string[] };
+    form_buttons?: ButtonSpec[];
+  };
   menu?: { section: string; sequence: number; name: string };
 }
 
@@ -75,6 +88,8 @@ export interface FieldSpec {
   selection?: [string, string][];
   digits?: [number, number];
   currency_field?: string;
+  groups?: string[];
+  copy?: boolean;
   sample?: string | number | boolean | Record<string, unknown>;
 }
 
@@ -160,8 +175,24 @@ export interface TierSpec {
   rate?: Decimal;
 }
 
+export interface ButtonSpec {
+  method: string;
+  label: string;
+  groups?: string[];
+  confirm?: string;
+}
+
 export interface ExtensionSpec {
   model: string;
   fields: FieldSpec[];
   constraints?: ConstraintSpec[];
+  form?: { inherit: string; buttons?: ButtonSpec[]; page?: { title: string; fields: string[] } };
+}
+
+export interface CronSpec {
+  id: string;
+  name: string;
+  model: string;
+  method: string;
+  every: { number: number; unit: 'minutes' | 'hours' | 'days' | 'weeks' | 'months' };
 }

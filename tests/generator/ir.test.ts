@@ -66,8 +66,8 @@ describe('intermediate model', () => {
     expect(api.examples[2]).toMatchObject({ units: '250000', amount: '60.00' });
     expect(api.examples[2]!.where).toMatch(/^spec\/nexa\.yaml:\d+:\d+$/);
     const products = new Map(ir.catalog.products.map((p) => [p.code, p]));
-    expect(products.get('NC-PRO')).toMatchObject({ invoicePolicy: 'order', listPrice: '99.00' });
-    expect(products.get('NC-API')).toMatchObject({ invoicePolicy: 'delivery', listPrice: '0' });
+    expect(products.get('NC-PRO')).toMatchObject({ listPrice: '99.00' });
+    expect(products.get('NC-API')).toMatchObject({ listPrice: '0' });
     expect(ir.catalog.currencies.map((c) => c.code)).toEqual(['CAD', 'USD']);
   });
 });

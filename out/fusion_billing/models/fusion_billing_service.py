@@ -34,6 +34,22 @@ class FusionBillingService(models.Model):
         string='Account ID pattern',
         help='Regular expression every account id sent by the application must match.',
     )
+    api_key_prefix = fields.Char(
+        string='API key prefix',
+        readonly=True,
+        index=True,
+        help='First characters of the current API key; the key itself is only shown once.',
+    )
+    api_key_hash = fields.Char(
+        string='API key hash',
+        readonly=True,
+        index=True,
+        groups='base.group_system',
+    )
+    api_key_created_at = fields.Datetime(
+        string='API key created on',
+        readonly=True,
+    )
     active = fields.Boolean(
         default=True,
     )

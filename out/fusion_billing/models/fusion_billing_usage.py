@@ -37,6 +37,10 @@ class FusionBillingUsage(models.Model):
         required=True,
     )
     properties = fields.Json()
+    late = fields.Boolean(
+        default=False,
+        help='Received after its billing period was closed: reported, not billed.',
+    )
     company_id = fields.Many2one(
         comodel_name='res.company',
         string='Company',

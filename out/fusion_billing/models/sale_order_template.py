@@ -20,6 +20,14 @@ class SaleOrderTemplate(models.Model):
         selection=[('weekly', 'Weekly'), ('monthly', 'Monthly'), ('quarterly', 'Quarterly'), ('semiannual', 'Semiannual'), ('yearly', 'Yearly')],
         string='Billing interval',
     )
+    fusion_currency_id = fields.Many2one(
+        comodel_name='res.currency',
+        string='Plan currency',
+    )
+    fusion_amount = fields.Monetary(
+        string='Base fee per interval',
+        currency_field='fusion_currency_id',
+    )
     fusion_charge_ids = fields.One2many(
         comodel_name='fusion.billing.charge',
         inverse_name='plan_id',

@@ -168,6 +168,40 @@ class FusionBillingCase(TransactionCase):
         vals.update(overrides)
         return cls.env['sale.order.template'].create(vals)
 
+    @classmethod
+    def make_sale_order(cls, company=None, **overrides):
+        company = company or cls.env.company
+        n = cls._next()
+        vals = {}
+        if 'partner_id' not in overrides:
+            vals['partner_id'] = cls.env['res.partner'].create({'name': f'Partner {n}', 'company_id': company.id}).id
+        if 'company_id' not in overrides:
+            vals['company_id'] = company.id
+        if 'fusion_external_id' not in overrides:
+            vals['fusion_external_id'] = f'fusion_external_id_{n}'
+        if 'fusion_service_id' not in overrides:
+            vals['fusion_service_id'] = cls.make_service(company=company).id
+        vals.update(overrides)
+        return cls.env['sale.order'].create(vals)
+
+    @classmethod
+    def make_sale_order_line(cls, company=None, **overrides):
+        company = company or cls.env.company
+        n = cls._next()
+        vals = {}
+        if 'order_id' not in overrides:
+            vals['order_id'] = cls.env['sale.order'].create({'partner_id': cls.env['res.partner'].create({'name': f'Customer {n}'}).id, 'company_id': company.id}).id
+        if 'product_id' not in overrides:
+            vals['product_id'] = cls.env['product.product'].create({'name': f'Product {n}', 'type': 'service'}).id
+        if 'product_uom_qty' not in overrides:
+            vals['product_uom_qty'] = 1
+        if 'fusion_charge_id' not in overrides:
+            vals['fusion_charge_id'] = cls.make_charge(company=company).id
+        if 'fusion_period_start' not in overrides:
+            vals['fusion_period_start'] = fields.Datetime.now()
+        vals.update(overrides)
+        return cls.env['sale.order.line'].create(vals)
+
     @staticmethod
     def values_of(record, names):
         """The raw values of `names` on `record`, ready to pass to create()."""

@@ -1,0 +1,122 @@
+// Harness subcommands, dispatched from the main CLI (generators/cli.ts):
+//   fusion-billing doctor [--apt-packages]
+//   fusion-billing odoo-test [--module fusion_billing] [--addons DIR]... [--keep]
+// Exit codes: 0 ok, 1 failures (tests, log gate, 0 tests), 2 environment missing or usage error.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatDoctorReport, ODOO_PYTHON_DEPENDENCIES, runDoctor } from './doctor.ts';
+import { LocalRuntime, REPO_ROOT } from './runtime/local.ts';
+import { formatTestReport } from './test-report.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_ENVIRONMENT = 2;
+
+const ODOO_TEST_USAGE = `usage: fusion-billing odoo-test [--module NAME] [--addons DIR]... [--keep]
+
+  Starts a throwaway PostgreSQL, creates a fresh database, installs the module with its tests
+  (--test-tags /NAME) on a real Odoo 19 and fails on test failures, on 0 tests, and on WARNING+
+  log records about the module or any ERROR record.
+
+  --module NAME   module to install and test (default fusion_billing)
+  --addons DIR    directory holding the module (repeatable; default out/)
+  --keep          leave PostgreSQL running and the temporary directory in place, print how to reach them
+`;
+
+type Output = (text: string) => void;
+
+export interface HarnessIo {
+  out: Output;
+  err: Output;
+}
+
+const defaultIo: HarnessIo = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+export async function runHarnessCommand(args: string[], io: HarnessIo = defaultIo): Promise<number> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'doctor':
+      if (rest[0] === '--apt-packages') {
+        // For scripts (.ci/run): the Debian packages Odoo's Python imports come from.
+        io.out([...new Set(ODOO_PYTHON_DEPENDENCIES.map(([, pkg]) => pkg))].join(' '));
+        return EXIT_OK;
+      }
+      return doctorCommand(io);
+    case 'odoo-test':
+      return odooTestCommand(rest, io);
+    default:
+      io.err(`harness: unknown command '${command ?? ''}' (expected doctor or odoo-test)`);
+      return EXIT_ENVIRONMENT;
+  }
+}
+
+function doctorCommand(io: HarnessIo): number {
+  const result = runDoctor();
+  io.out(formatDoctorReport(result));
+  return result.ok ? EXIT_OK : EXIT_FAILED;
+}
+
+async function odooTestCommand(args: string[], io: HarnessIo): Promise<number> {
+  let options;
+  try {
+    options = parseArgs({
+      args,
+      options: {
+        module: { type: 'string', default: 'fusion_billing' },
+        addons: { type: 'string', multiple: true },
+        keep: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    io.err(`odoo-test: ${(error as Error).message}\n\n${ODOO_TEST_USAGE}`);
+    return EXIT_ENVIRONMENT;
+  }
+  if (options.help) {
+    io.out(ODOO_TEST_USAGE);
+    return EXIT_OK;
+  }
+  const module = options.module!;
+  const addonsDirs = (options.addons ?? [join(REPO_ROOT, 'out')]).map((dir) => resolve(dir));
+
+  const doctor = runDoctor();
+  if (!doctor.ok) {
+    io.err(formatDoctorReport(doctor));
+    return EXIT_ENVIRONMENT;
+  }
+  if (!addonsDirs.some((dir) => existsSync(join(dir, module, '__manifest__.py')))) {
+    io.err(`odoo-test: no ${module}/__manifest__.py in ${addonsDirs.join(', ')} (run 'fusion-billing generate' first)`);
+    return EXIT_ENVIRONMENT;
+  }
+
+  const runtime = new LocalRuntime({ odooSrc: doctor.odooSrc, python: doctor.python, pgBin: doctor.pgBin, addonsDirs, keep: options.keep });
+  const interrupted = (): void => {
+    io.err('odoo-test: interrupted, stopping Odoo and PostgreSQL');
+    void runtime.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  const started = performance.now();
+  try {
+    await runtime.start((message) => io.err(`  ${message}`));
+    const postgresMs = performance.now() - started;
+    const db = `test_${module}_${Date.now().toString(36)}`;
+    const report = await runtime.installAndTest(db, [module]);
+    await runtime.stop();
+    io.out(formatTestReport(module, report, { postgresMs, totalMs: performance.now() - started }));
+    return report.ok ? EXIT_OK : EXIT_FAILED;
+  } catch (error) {
+    io.err(`odoo-test: ${(error as Error).message}`);
+    await runtime.stop();
+    return EXIT_FAILED;
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  }
+}

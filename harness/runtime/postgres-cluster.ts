@@ -1,0 +1,113 @@
+// A throwaway PostgreSQL cluster: initdb + pg_ctl in a temporary directory, trust auth, its own
+// unix socket directory, stopped and deleted afterwards. Nothing touches the machine's own clusters.
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export interface PostgresClusterOptions {
+  /** Directory holding initdb, pg_ctl, postgres. */
+  pgBin: string;
+  /** Empty directory the cluster may own (data, socket, log). */
+  dir: string;
+  /** TCP port on 127.0.0.1; also names the unix socket. */
+  port: number;
+  /** OS user to run PostgreSQL as when we are root (PostgreSQL refuses root). */
+  osUser?: string;
+}
+
+/** The database role Odoo connects as; Odoo refuses to connect as 'postgres'. */
+export const CLUSTER_SUPERUSER = 'odoo';
+
+// Durability is worthless for a cluster deleted after the run; these make installs faster.
+const SERVER_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'];
+
+export class PostgresCluster {
+  readonly dataDir: string;
+  readonly socketDir: string;
+  readonly logFile: string;
+  readonly superuser = CLUSTER_SUPERUSER;
+  private running = false;
+
+  constructor(private readonly options: PostgresClusterOptions) {
+    if (options.dir.includes("'")) throw new Error(`unsupported quote in cluster directory ${options.dir}`);
+    this.dataDir = join(options.dir, 'data');
+    this.socketDir = options.dir;
+    this.logFile = join(options.dir, 'postgres.log');
+  }
+
+  get port(): number {
+    return this.options.port;
+  }
+
+  /** initdb + pg_ctl start; resolves once the server accepts connections. */
+  async start(progress: (message: string) => void = () => {}): Promise<void> {
+    mkdirSync(this.options.dir, { recursive: true });
+    if (this.options.osUser) {
+      // The directory is created by root; the server process must own it.
+      spawnSync('chown', ['-R', `${this.options.osUser}:`, this.options.dir], { stdio: 'ignore' });
+    }
+    progress(`postgres: initdb in ${this.dataDir}`);
+    await this.run('initdb', [
+      '--pgdata', this.dataDir,
+      '--username', CLUSTER_SUPERUSER,
+      '--auth', 'trust',
+      '--encoding', 'UTF8',
+      '--no-locale',
+      '--no-sync',
+    ]);
+    progress(`postgres: starting on port ${this.port}, socket in ${this.socketDir}`);
+    const serverOptions = [
+      `-p ${this.port}`,
+      `-k '${this.socketDir}'`,
+      "-c listen_addresses='127.0.0.1'",
+      ...SERVER_SETTINGS.map((setting) => `-c ${setting}`),
+    ].join(' ');
+    // pg_ctl runs postgres through /bin/sh, hence the quoting in serverOptions.
+    await this.run('pg_ctl', ['--pgdata', this.dataDir, '--log', this.logFile, '--wait', '--timeout', '60', '-o', serverOptions, 'start']);
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    // immediate: no checkpoint, the data is thrown away anyway.
+    await this.run('pg_ctl', ['--pgdata', this.dataDir, '--mode', 'immediate', '--wait', 'stop']).catch(() => {});
+  }
+
+  /** For process 'exit' hooks, where nothing asynchronous runs. */
+  stopSync(): void {
+    if (!this.running) return;
+    this.running = false;
+    const [command, args] = this.command('pg_ctl', ['--pgdata', this.dataDir, '--mode', 'immediate', '--wait', 'stop']);
+    spawnSync(command, args, { stdio: 'ignore', timeout: 30_000 });
+  }
+
+  /** A copy-pasteable shell command stopping this cluster (for runs kept for inspection). */
+  stopCommandLine(): string {
+    const [command, args] = this.command('pg_ctl', ['--pgdata', this.dataDir, '--mode', 'immediate', 'stop']);
+    return [command, ...args].join(' ');
+  }
+
+  private command(tool: string, args: string[]): [string, string[]] {
+    const binary = join(this.options.pgBin, tool);
+    // runuser keeps the environment and needs no password, unlike su.
+    return this.options.osUser ? ['runuser', ['-u', this.options.osUser, '--', binary, ...args]] : [binary, args];
+  }
+
+  private async run(tool: string, args: string[]): Promise<void> {
+    const [command, commandArgs] = this.command(tool, args);
+    try {
+      await execFileAsync(command, commandArgs, { cwd: this.options.dir, timeout: 120_000 });
+    } catch (error) {
+      const failure = error as { stderr?: string; stdout?: string; message: string };
+      const serverLog = existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
+      throw new Error(
+        `${tool} failed: ${failure.message}\n${failure.stderr ?? ''}${failure.stdout ?? ''}` +
+          (serverLog ? `\n--- ${this.logFile} (last lines) ---\n${serverLog}` : ''),
+      );
+    }
+  }
+}

@@ -1,0 +1,169 @@
+"""Request plumbing of the Lago-shaped API: bearer authentication, body limits, JSON parsing,
+Lago's error envelope and transaction handling. The route table (main.py) is generated from the
+spec; every route hands its handler to `serve`."""
+
+import logging
+import re
+
+import psycopg2
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID
+from odoo.exceptions import ConcurrencyError, UserError, ValidationError
+from odoo.http import request
+
+from ..lago import jsonio
+from .settings import MAX_BODY_BYTES
+
+_logger = logging.getLogger(__name__)
+
+# Lago's error titles (app/controllers/concerns/api_errors.rb).
+_ERROR_TITLES = {
+    400: 'BadRequest',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    411: 'Length Required',
+    413: 'Payload Too Large',
+    422: 'Unprocessable Entity',
+    500: 'Internal Server Error',
+}
+_BEARER = re.compile(r'^bearer\s+(\S+)\s*$', re.IGNORECASE)
+# Where the body read by the first attempt is kept: Odoo replays the whole request after a
+# serialization failure, and the input stream can only be read once.
+_BODY_CACHE_KEY = 'fusion_billing.body'
+_BODY_METHODS = ('POST', 'PUT', 'PATCH')
+
+
+class ApiError(Exception):
+    """A client error, answered with Lago's error body and nothing written.
+
+    `code` is Lago's machine code (e.g. 'customer_not_found', 'validation_errors');
+    `error_details` maps a field (or a batch index) to its error codes.
+    """
+
+    def __init__(self, status, code=None, error_details=None, message=None):
+        super().__init__(message or code or _ERROR_TITLES.get(status, str(status)))
+        self.status = status
+        self.code = code
+        self.error_details = error_details
+        self.message = message
+
+    @classmethod
+    def not_found(cls, resource):
+        return cls(404, f'{resource}_not_found')
+
+    @classmethod
+    def validation(cls, error_details):
+        return cls(422, 'validation_errors', error_details)
+
+    @classmethod
+    def bad_request(cls, message):
+        return cls(400, message=message)
+
+    def body(self):
+        if self.status == 400:
+            return {'status': 400, 'error': f'BadRequest: {self.message}'}
+        payload = {'status': self.status, 'error': _ERROR_TITLES.get(self.status, 'Error')}
+        if self.code:
+            payload['code'] = self.code
+        if self.error_details is not None:
+            payload['error_details'] = self.error_details
+        return payload
+
+
+def missing_root_key(body, key):
+    """The object under `key` of a POST body, as Rails' params.require(key) would have it."""
+    value = body.get(key) if isinstance(body, dict) else None
+    if value in (None, {}, [], ''):
+        raise ApiError.bad_request(f'param is missing or the value is empty: {key}')
+    return value
+
+
+def serve(handler, params):
+    """Authenticate, read the request, run `handler(service, body, params, query_args)` and
+    answer JSON. The handler returns the response payload or raises ApiError."""
+    cr = request.env.cr
+    try:
+        service = _authenticated_service()
+        if not service:
+            return _json_response(ApiError(401).body(), 401)
+        body = _read_json_body() if request.httprequest.method in _BODY_METHODS else None
+        # The key identifies a service, not a user: work as the system user, confined to the
+        # service's company; handlers only ever search within `service`.
+        company = service.company_id
+        request.update_env(user=SUPERUSER_ID, context=dict(request.env.context, allowed_company_ids=[company.id]))
+        service = service.with_env(request.env)
+        payload = handler(service, body, params, request.httprequest.args)
+        # Flush here so that a failing write is answered below, not after the response is built.
+        request.env.flush_all()
+        return _json_response(payload, 200)
+    except ApiError as error:
+        cr.rollback()
+        # The unread body of a refused request must not be taken for the next request.
+        headers = [('Connection', 'close')] if error.status in (411, 413) else None
+        return _json_response(error.body(), error.status, headers)
+    except (psycopg2.OperationalError, psycopg2.errors.ReadOnlySqlTransaction, ConcurrencyError):
+        # Serialization failures, lock timeouts and writes on a read-only cursor: Odoo rolls
+        # back and replays the request (odoo.service.model.retrying, http._serve_db).
+        raise
+    except psycopg2.errors.UniqueViolation as exc:
+        # Uniqueness is checked before writing, so a violation here is a concurrent request
+        # that inserted the same key first: replaying the request sees its row.
+        cr.rollback()
+        raise ConcurrencyError(str(exc)) from exc
+    except (ValidationError, UserError) as exc:
+        cr.rollback()
+        return _json_response(ApiError.validation({'base': [str(exc)]}).body(), 422)
+    except Exception:
+        cr.rollback()
+        _logger.exception('fusion_billing API: %s %s failed', request.httprequest.method, request.httprequest.path)
+        return _json_response({'status': 500, 'error': _ERROR_TITLES[500]}, 500)
+
+
+def _authenticated_service():
+    """The active service whose API key is the bearer token, or an empty recordset."""
+    match = _BEARER.match(request.httprequest.headers.get('Authorization', ''))
+    services = request.env['fusion.billing.service']
+    if not match:
+        return services
+    # sudo: the key hash is readable by system users only; this lookup is the authentication.
+    return services.sudo()._fusion_service_for_key(match.group(1))
+
+
+def _read_json_body():
+    """The parsed JSON body of at most MAX_BODY_BYTES."""
+    environ = request.httprequest.environ
+    if _BODY_CACHE_KEY not in environ:
+        environ[_BODY_CACHE_KEY] = _read_bounded_body()
+    data = environ[_BODY_CACHE_KEY]
+    if not data.strip():
+        raise ApiError.bad_request('the request body is empty, a JSON object was expected')
+    try:
+        return jsonio.loads(data)
+    except jsonio.JsonSyntaxError as exc:
+        raise ApiError.bad_request(f'malformed JSON: {exc}') from exc
+
+
+def _read_bounded_body():
+    """The raw body, refused (413) from its declared length before anything is read.
+
+    Odoo's request exposes werkzeug's get_data(), which reads the whole input: it is only
+    called once the Content-Length is known to be within the limit (the input stream is cut
+    at that length). A chunked body declares no length and is refused rather than read."""
+    httprequest = request.httprequest
+    declared = httprequest.content_length
+    if declared is None:
+        if 'chunked' in httprequest.headers.get('Transfer-Encoding', '').lower():
+            raise ApiError(411)
+        return b''
+    if declared > MAX_BODY_BYTES:
+        raise ApiError(413)
+    return httprequest.get_data(cache=False)
+
+
+def _json_response(payload, status, headers=None):
+    body = jsonio.dumps(payload)
+    return request.make_response(
+        body, headers=[('Content-Type', 'application/json; charset=utf-8'), *(headers or [])], status=status)

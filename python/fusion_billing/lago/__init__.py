@@ -1,0 +1,1 @@
+"""Lago wire-format helpers shared by the API controllers and the models."""

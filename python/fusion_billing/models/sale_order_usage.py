@@ -1,0 +1,267 @@
+"""Rating usage onto subscriptions: current usage (Lago's customer_usage) and period close.
+
+Aggregation runs in SQL, one query per metric for every subscription sharing a period; the
+charge math is the pure rating core, the same code `fusion-billing price` runs offline."""
+
+import json
+import logging
+from collections import defaultdict
+from datetime import timedelta, timezone
+from decimal import Decimal
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from odoo import api, fields, models
+from odoo.fields import Command
+
+from ..engine.sql_aggregation import aggregate_orders
+from ..rating.aggregation import AggregationResult
+from ..rating.charges import ChargeResult
+from ..rating.money import decimal_str, round_amount, to_subunits
+from ..rating.periods import Period, period_containing, subscription_periods
+from ..rating.pricing import fee_for_charge, loads_decimal_json
+
+_logger = logging.getLogger(__name__)
+
+LAGO_AGGREGATION = {
+    'count': 'count_agg', 'sum': 'sum_agg', 'max': 'max_agg', 'unique_count': 'unique_count_agg',
+    'latest': 'latest_agg', 'weighted_sum': 'weighted_sum_agg',
+}
+# Charge models that consume usage event by event (free units, per-transaction bounds).
+_PER_EVENT_MODELS = {'percentage'}
+
+
+class ChargeUsage(NamedTuple):
+    charge: models.Model
+    usage: AggregationResult
+    fee: ChargeResult
+
+
+def _naive_utc(moment):
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _aware(moment):
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def lago_id(record):
+    """Stable string id of a record in API payloads."""
+    return f'{record._name}-{record.id}'
+
+
+class SaleOrder(models.Model):
+    _inherit = 'sale.order'
+
+    # ----------------------------------------------------------------------------------- periods
+
+    def _fusion_tz(self):
+        return self.partner_id.tz or 'UTC'
+
+    def _fusion_period_at(self, at):
+        """The (clamped) billing period of this subscription that contains `at`."""
+        self.ensure_one()
+        started = _aware(self.fusion_started_at)
+        whole = period_containing(
+            max(_aware(at), started), interval=self.sale_order_template_id.fusion_interval, anchor=started, tz=self._fusion_tz())
+        end = min(whole.end, _aware(self.fusion_terminated_at)) if self.fusion_terminated_at else whole.end
+        return Period(max(whole.start, started), end, whole.full_seconds)
+
+    def _fusion_closed_periods(self, until):
+        """Complete periods not yet rated onto the order, up to `until`."""
+        self.ensure_one()
+        closed_until = _aware(self.fusion_closed_until) if self.fusion_closed_until else None
+        return [
+            period for period in subscription_periods(
+                self.fusion_started_at, until, interval=self.sale_order_template_id.fusion_interval,
+                tz=self._fusion_tz(), terminated_at=self.fusion_terminated_at)
+            if closed_until is None or period.end > closed_until
+        ]
+
+    # ------------------------------------------------------------------------------------ rating
+
+    def _fusion_rate(self, period_of):
+        """Rated usage of every charge, per order, each order over `period_of[order.id]`.
+
+        Orders sharing a period and a metric are aggregated by one SQL query."""
+        by_period = defaultdict(lambda: self.browse())
+        for order in self:
+            by_period[period_of[order.id]] |= order
+        rated = defaultdict(list)
+        for period, orders in by_period.items():
+            charges_by_metric = defaultdict(lambda: self.env['fusion.billing.charge'])
+            for charge in orders.sale_order_template_id.fusion_charge_ids:
+                charges_by_metric[charge.metric_id] |= charge
+            for metric, charges in charges_by_metric.items():
+                plan_orders = orders.filtered(lambda o: o.sale_order_template_id in charges.plan_id)
+                usage = aggregate_orders(
+                    self.env.cr, metric_id=metric.id, aggregation_type=metric.aggregation_type,
+                    field_name=metric.field_name or None, recurring=metric.recurring, order_ids=plan_orders.ids,
+                    start=_naive_utc(period.start), end=_naive_utc(period.end), full_seconds=period.full_seconds,
+                    with_event_values=any(c.charge_model in _PER_EVENT_MODELS for c in charges))
+                for order in plan_orders:
+                    exponent = order.currency_id.decimal_places
+                    for charge in charges.filtered(lambda c: c.plan_id == order.sale_order_template_id):
+                        result = usage[order.id]
+                        fee = fee_for_charge(
+                            charge.charge_model, loads_decimal_json(json.dumps(charge.properties)), result.units,
+                            events_count=result.events_count, event_values=result.event_values, currency_exponent=exponent)
+                        rated[order.id].append(ChargeUsage(charge, result, fee))
+        for charge_usages in rated.values():
+            charge_usages.sort(key=lambda cu: (cu.charge.code, cu.charge.id))
+        return rated
+
+    # ----------------------------------------------------------------------------- current usage
+
+    def _fusion_customer_usage(self, at=None, apply_taxes=True):
+        """Usage of the current period in Lago's `customer_usage` shape."""
+        self.ensure_one()
+        period = self._fusion_period_at(at or fields.Datetime.now())
+        usages = self._fusion_rate({self.id: period})[self.id]
+        currency = self.currency_id
+        exponent = currency.decimal_places
+        amount = sum((cu.fee.amount for cu in usages), Decimal(0))
+        taxes = self._fusion_taxes_on([(cu.charge.product_id, cu.fee.amount) for cu in usages]) if apply_taxes else Decimal(0)
+        return {
+            'from_datetime': _iso(period.start),
+            'to_datetime': _iso(period.end - timedelta(seconds=1)),
+            'issuing_date': period.end.astimezone(timezone.utc).date().isoformat(),
+            'lago_invoice_id': None,
+            'currency': currency.name,
+            'amount_cents': to_subunits(amount, exponent),
+            'taxes_amount_cents': to_subunits(taxes, exponent),
+            'total_amount_cents': to_subunits(amount + taxes, exponent),
+            'charges_usage': [self._fusion_charge_usage_payload(cu, currency) for cu in usages],
+        }
+
+    def _fusion_charge_usage_payload(self, charge_usage, currency):
+        charge, usage, fee = charge_usage
+        metric = charge.metric_id
+        return {
+            'units': decimal_str(fee.units),
+            'events_count': usage.events_count,
+            'amount_cents': fee.amount_cents,
+            'amount_currency': currency.name,
+            'charge': {
+                'lago_id': lago_id(charge),
+                'charge_model': charge.charge_model,
+                'invoice_display_name': charge.invoice_display_name or charge.product_id.name,
+            },
+            'billable_metric': {
+                'lago_id': lago_id(metric),
+                'name': metric.name,
+                'code': metric.code,
+                'aggregation_type': LAGO_AGGREGATION[metric.aggregation_type],
+            },
+            'filters': [],
+            'grouped_usage': [],
+        }
+
+    def _fusion_taxes_on(self, product_amounts):
+        """Taxes on (product, amount) pairs with this order's fiscal position, rounded as the
+        company rounds invoices: per line, or globally per tax set."""
+        groups = defaultdict(list)
+        for product, amount in product_amounts:
+            taxes = self.fiscal_position_id.map_tax(product.taxes_id._filter_taxes_by_company(self.company_id))
+            if taxes and amount:
+                groups[taxes].append((product, amount))
+        if self.company_id.tax_calculation_rounding_method == 'round_globally':
+            groups = {taxes: [(pairs[0][0], sum((a for _, a in pairs), Decimal(0)))] for taxes, pairs in groups.items()}
+        total = Decimal(0)
+        for taxes, pairs in groups.items():
+            for product, amount in pairs:
+                result = taxes.compute_all(float(amount), self.currency_id, 1.0, product=product, partner=self.partner_id)
+                # compute_all works in floats rounded to the currency; bring it back to exact cents.
+                total += round_amount(Decimal(str(result['total_included'])) - Decimal(str(result['total_excluded'])), self.currency_id.decimal_places)
+        return total
+
+    # ------------------------------------------------------------------------------ period close
+
+    def action_fusion_close_periods(self):
+        """Button: rate and invoice the finished periods of these subscriptions now."""
+        summary = self._fusion_close_periods()
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {
+                'title': self.env._('Usage billed'),
+                'message': self.env._('%(periods)s period(s) rated, %(invoices)s invoice(s) created.', **summary),
+                'sticky': False,
+            },
+        }
+
+    @api.model
+    def _cron_fusion_close_periods(self):
+        subscriptions = self.search([('fusion_status', 'in', ('active', 'terminated')), ('state', '=', 'sale')])
+        subscriptions._fusion_close_periods()
+
+    def _fusion_close_periods(self, until=None):
+        """Write the rated usage of each finished period onto the order and invoice it.
+
+        Idempotent: a period is rated once (`fusion_closed_until` advances, a row lock serialises
+        concurrent closes, and a unique constraint guards each (order, charge, period) line)."""
+        until = _aware(until or fields.Datetime.now())
+        summary = {'periods': 0, 'invoices': 0, 'late_events': 0}
+        to_invoice = self.browse()
+        for order in self.filtered(lambda o: o.fusion_external_id and o.state == 'sale'):
+            self.env.cr.execute('SELECT id FROM sale_order WHERE id = %s FOR UPDATE', [order.id])
+            order.invalidate_recordset(['fusion_closed_until'])
+            periods = order._fusion_closed_periods(until)
+            if not periods:
+                continue
+            lines = []
+            for period in periods:
+                usages = order._fusion_rate({order.id: period})[order.id]
+                lines += order._fusion_period_lines(period, usages)
+            order.write({'order_line': lines, 'fusion_closed_until': _naive_utc(periods[-1].end)})
+            summary['periods'] += len(periods)
+            to_invoice |= order
+        for order in to_invoice:
+            if any(line.qty_to_invoice for line in order.order_line):
+                invoices = order._create_invoices()
+                invoices.action_post()
+                summary['invoices'] += len(invoices)
+        return summary
+
+    def _fusion_period_lines(self, period, usages):
+        """Order lines for one closed period: the (prorated) base fee and one line per charge used."""
+        plan = self.sale_order_template_id
+        label = self._fusion_period_label(period)
+        commands = []
+        base_amount = Decimal(str(plan.fusion_amount or 0))
+        if base_amount:
+            base_product = plan.sale_order_template_line_ids.product_id - plan.fusion_charge_ids.product_id
+            elapsed = int((period.end - period.start).total_seconds())
+            # Lago prorates the subscription fee of a partial period (start or termination) by time.
+            amount = base_amount if elapsed >= period.full_seconds else base_amount * elapsed / period.full_seconds
+            commands.append(self._fusion_line(base_product[:1], f'{plan.name} — {label}', amount, period, None, None))
+        for charge, usage, fee in usages:
+            if not fee.units and not fee.amount:
+                continue
+            name = f'{charge.invoice_display_name or charge.product_id.name} — {label}: {decimal_str(fee.units)} {charge.metric_id.name}'
+            commands.append(self._fusion_line(charge.product_id, name, fee.precise_amount, period, charge, fee.units))
+        return commands
+
+    def _fusion_line(self, product, name, amount, period, charge, units):
+        amount = round_amount(Decimal(amount), self.currency_id.decimal_places)
+        return Command.create({
+            'product_id': product.id,
+            'name': name,
+            'product_uom_qty': 1,
+            'qty_delivered': 1,
+            'price_unit': float(amount),
+            'fusion_charge_id': charge.id if charge else False,
+            'fusion_period_start': _naive_utc(period.start),
+            'fusion_period_end': _naive_utc(period.end),
+            'fusion_units': float(units) if units is not None else 0.0,
+        })
+
+    def _fusion_period_label(self, period):
+        zone = ZoneInfo(self._fusion_tz())
+        start = period.start.astimezone(zone).date()
+        last = (period.end - timedelta(microseconds=1)).astimezone(zone).date()
+        return f'{start.isoformat()} → {last.isoformat()}'
+
+
+def _iso(moment):
+    return moment.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')

@@ -1,0 +1,137 @@
+import hashlib
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.fusion_billing.controllers import handlers
+from odoo.addons.fusion_billing.controllers.settings import BASE_PATH, MAX_BODY_BYTES
+
+from .api_common import FusionApiCase
+
+UNAUTHORIZED = {'status': 401, 'error': 'Unauthorized'}
+
+
+@tagged('post_install', '-at_install')
+class TestApiKeys(FusionApiCase):
+    """Keys are random, shown once, stored as a digest, and revocable."""
+
+    def test_generate_shows_the_key_once_and_stores_its_digest(self):
+        action = self.cloud.action_generate_api_key()
+        key = action['fusion_api_key']
+        self.assertTrue(key.startswith('fb_'))
+        self.assertGreaterEqual(len(key), 40)
+        self.assertEqual(action['tag'], 'display_notification')
+        self.assertTrue(action['params']['sticky'])
+        self.assertIn(key, action['params']['message'])
+        self.assertEqual(self.cloud.api_key_hash, hashlib.sha256(key.encode()).hexdigest())
+        self.assertEqual(self.cloud.api_key_prefix, key[:10])
+        self.assertTrue(self.cloud.api_key_created_at)
+        stored = self.cloud.read(['api_key_hash', 'api_key_prefix', 'name', 'code'])[0]
+        self.assertNotIn(key, stored.values())
+        self.assertNotEqual(self.cloud.action_generate_api_key()['fusion_api_key'], key)
+
+    def test_a_new_key_replaces_the_old_one(self):
+        old_key = self.cloud_key
+        new_key = self.cloud.action_generate_api_key()['fusion_api_key']
+        self.assertEqual(self.get('/billable_metrics', old_key).json(), UNAUTHORIZED)
+        self.assertOk(self.get('/billable_metrics', new_key))
+
+    def test_revoked_key_is_refused(self):
+        self.assertOk(self.get('/billable_metrics', self.desk_key))
+        self.desk.action_revoke_api_key()
+        self.assertFalse(self.desk.api_key_hash)
+        self.assertFalse(self.desk.api_key_prefix)
+        response = self.get('/billable_metrics', self.desk_key)
+        self.assertApiError(response, 401)
+        self.assertEqual(response.json(), UNAUTHORIZED)
+
+    def test_archived_service_key_is_refused(self):
+        self.desk.active = False
+        self.assertApiError(self.get('/billable_metrics', self.desk_key), 401)
+
+    def test_only_managers_manage_keys(self):
+        user = new_test_user(self.env, login='fb_api_reader', groups='fusion_billing.group_user')
+        with self.assertRaises(AccessError):
+            self.cloud.with_user(user).action_generate_api_key()
+        with self.assertRaises(AccessError):
+            self.cloud.with_user(user).action_revoke_api_key()
+        manager = new_test_user(self.env, login='fb_api_manager', groups='fusion_billing.group_manager')
+        key = self.cloud.with_user(manager).action_generate_api_key()['fusion_api_key']
+        self.assertOk(self.get('/billable_metrics', key))
+
+    def test_lookup_by_key(self):
+        Service = self.env['fusion.billing.service']
+        self.assertEqual(Service._fusion_service_for_key(self.cloud_key), self.cloud)
+        self.assertEqual(Service._fusion_service_for_key(self.desk_key), self.desk)
+        for wrong in (None, '', 'fb_', self.cloud_key + 'x', self.cloud_key[3:], self.cloud.api_key_hash):
+            self.assertFalse(Service._fusion_service_for_key(wrong), wrong)
+
+
+@tagged('post_install', '-at_install')
+class TestApiRequests(FusionApiCase):
+    """Authentication, body limits and Lago's error envelope, on the real routes."""
+
+    def test_missing_invalid_and_malformed_authorization(self):
+        for headers in ({}, {'Authorization': 'Bearer'}, {'Authorization': f'Basic {self.cloud_key}'},
+                        {'Authorization': 'Bearer fb_not-a-key'}, {'Authorization': self.cloud_key}):
+            with self.subTest(headers=headers):
+                response = self.call('GET', '/plans', headers=headers)
+                self.assertApiError(response, 401)
+                self.assertEqual(response.json(), UNAUTHORIZED)
+        self.assertOk(self.call('GET', '/plans', headers={'Authorization': f'bearer  {self.cloud_key}'}))
+
+    def test_unauthorized_post_writes_nothing(self):
+        event = {'event': {'transaction_id': 'tx-401', 'external_subscription_id': 'sub', 'code': 'api_requests'}}
+        self.assertApiError(self.post('/events', event, key='fb_wrong'), 401)
+        self.assertFalse(self.usage_rows(transaction_id='tx-401'))
+
+    def test_body_over_the_limit_is_413(self):
+        padding = 'x' * (MAX_BODY_BYTES + 1)
+        payload = {'event': {'transaction_id': 'tx-413', 'external_subscription_id': 'sub', 'code': 'api_requests',
+                             'properties': {'padding': padding}}}
+        response = self.post('/events', payload)
+        body = self.assertApiError(response, 413)
+        self.assertEqual(body, {'status': 413, 'error': 'Payload Too Large'})
+        self.assertFalse(self.usage_rows(transaction_id='tx-413'))
+
+    def test_malformed_json_is_400(self):
+        for data in ('{"event": {"transaction_id": ', 'not json', '{"event": NaN}', b'\xff\xfe{}'):
+            with self.subTest(data=data):
+                response = self.call('POST', '/events', self.cloud_key, data=data,
+                                     headers={'Content-Type': 'application/json'})
+                body = self.assertApiError(response, 400)
+                self.assertTrue(body['error'].startswith('BadRequest: '), body)
+                self.assertEqual(set(body), {'status', 'error'})
+
+    def test_missing_root_key_is_400(self):
+        cases = [('/events', {'transaction_id': 'x'}, 'event'), ('/customers', {'external_id': 'tnt_abcdef'}, 'customer'),
+                 ('/subscriptions', {}, 'subscription'), ('/events', [], 'event')]
+        for path, payload, key in cases:
+            with self.subTest(path=path, payload=payload):
+                body = self.assertApiError(self.post(path, payload), 400)
+                self.assertEqual(body['error'], f'BadRequest: param is missing or the value is empty: {key}')
+        body = self.assertApiError(self.call('POST', '/events', self.cloud_key, data=''), 400)
+        self.assertTrue(body['error'].startswith('BadRequest: '))
+
+    def test_root_key_of_the_wrong_type_is_400(self):
+        self.assertApiError(self.post('/events', {'event': 'tx'}), 400)
+        self.assertApiError(self.post('/events/batch', {'events': {'transaction_id': 'x'}}), 400)
+
+    def test_unexpected_error_is_500_and_rolled_back(self):
+        def failing(service, body, params, query_args):
+            service.env['fusion.billing.metric'].create({
+                'service_id': service.id, 'name': 'Half written', 'code': 'half_written', 'aggregation_type': 'count'})
+            raise RuntimeError('boom')
+
+        with patch.object(handlers, 'list_plans', failing), \
+                mute_logger('odoo.addons.fusion_billing.controllers.api'):
+            response = self.get('/plans')
+        self.assertEqual(response.status_code, 500)
+        self.assertEqual(response.json(), {'status': 500, 'error': 'Internal Server Error'})
+        self.assertFalse(self.env['fusion.billing.metric'].search([('code', '=', 'half_written')]))
+
+    def test_routes_live_under_the_spec_base_path(self):
+        self.assertEqual(BASE_PATH, '/api/v1')
+        self.assertEqual(self.url_open('/api/v1/plans').status_code, 401)

@@ -1,0 +1,99 @@
+"""Billing periods: calendar and anniversary, every interval, timezones and DST, clamping."""
+
+import unittest
+from datetime import datetime, timezone
+
+from fusion_billing.rating.periods import period_containing, subscription_periods
+
+UTC = timezone.utc
+
+
+def utc(*parts):
+    return datetime(*parts, tzinfo=UTC)
+
+
+class CalendarPeriods(unittest.TestCase):
+    def test_monthly_calendar_in_utc(self):
+        period = period_containing(utc(2026, 2, 14, 12), interval="monthly")
+        self.assertEqual((period.start, period.end), (utc(2026, 2, 1), utc(2026, 3, 1)))
+        self.assertEqual(period.full_seconds, 28 * 86400)
+
+    def test_boundaries_are_local_midnights_of_the_customer(self):
+        # 2026-03-01 03:00 UTC is still February in Toronto (UTC-5).
+        period = period_containing(utc(2026, 3, 1, 3), interval="monthly", tz="America/Toronto")
+        self.assertEqual((period.start, period.end), (utc(2026, 2, 1, 5), utc(2026, 3, 1, 5)))
+
+    def test_daylight_saving_moves_the_utc_instant_not_the_local_day(self):
+        # Toronto switches to EDT (UTC-4) on 2026-03-08: March lasts 31 days minus one hour.
+        period = period_containing(utc(2026, 3, 15), interval="monthly", tz="America/Toronto")
+        self.assertEqual((period.start, period.end), (utc(2026, 3, 1, 5), utc(2026, 4, 1, 4)))
+        self.assertEqual(period.full_seconds, 31 * 86400 - 3600)
+
+    def test_weekly_quarterly_semiannual_yearly(self):
+        at = utc(2026, 8, 13)  # a Thursday
+        self.assertEqual(period_containing(at, interval="weekly").start, utc(2026, 8, 10))
+        self.assertEqual(period_containing(at, interval="quarterly").start, utc(2026, 7, 1))
+        self.assertEqual(period_containing(at, interval="quarterly").end, utc(2026, 10, 1))
+        self.assertEqual(period_containing(at, interval="semiannual").start, utc(2026, 7, 1))
+        self.assertEqual(period_containing(at, interval="yearly").end, utc(2027, 1, 1))
+
+
+class AnniversaryPeriods(unittest.TestCase):
+    def test_monthly_anniversary_follows_the_start_day(self):
+        period = period_containing(utc(2026, 5, 20), interval="monthly", billing_time="anniversary", anchor=utc(2026, 1, 17))
+        self.assertEqual((period.start, period.end), (utc(2026, 5, 17), utc(2026, 6, 17)))
+        before = period_containing(utc(2026, 5, 16), interval="monthly", billing_time="anniversary", anchor=utc(2026, 1, 17))
+        self.assertEqual(before.start, utc(2026, 4, 17))
+
+    def test_31st_anniversary_clamps_to_short_months_and_comes_back(self):
+        anchor = utc(2026, 1, 31)
+        feb = period_containing(utc(2026, 2, 28, 12), interval="monthly", billing_time="anniversary", anchor=anchor)
+        self.assertEqual((feb.start, feb.end), (utc(2026, 2, 28), utc(2026, 3, 31)))
+        jan = period_containing(utc(2026, 2, 27), interval="monthly", billing_time="anniversary", anchor=anchor)
+        self.assertEqual((jan.start, jan.end), (utc(2026, 1, 31), utc(2026, 2, 28)))
+
+    def test_weekly_anniversary_uses_the_start_weekday(self):
+        anchor = utc(2026, 8, 13)  # Thursday
+        period = period_containing(utc(2026, 8, 25), interval="weekly", billing_time="anniversary", anchor=anchor)
+        self.assertEqual((period.start, period.end), (utc(2026, 8, 20), utc(2026, 8, 27)))
+
+    def test_yearly_anniversary_on_29_february(self):
+        period = period_containing(utc(2029, 3, 1), interval="yearly", billing_time="anniversary", anchor=utc(2028, 2, 29))
+        self.assertEqual((period.start, period.end), (utc(2029, 2, 28), utc(2030, 2, 28)))
+
+
+class SubscriptionPeriods(unittest.TestCase):
+    def test_first_period_is_clamped_to_the_start_and_only_complete_periods_count(self):
+        periods = list(subscription_periods(utc(2026, 1, 15, 10), utc(2026, 4, 1), interval="monthly"))
+        self.assertEqual([(p.start, p.end) for p in periods], [
+            (utc(2026, 1, 15, 10), utc(2026, 2, 1)),
+            (utc(2026, 2, 1), utc(2026, 3, 1)),
+            (utc(2026, 3, 1), utc(2026, 4, 1)),
+        ])
+        self.assertTrue(periods[0].is_partial)
+        self.assertEqual(periods[0].full_seconds, 31 * 86400)
+        self.assertFalse(periods[1].is_partial)
+
+    def test_open_period_is_not_yielded(self):
+        self.assertEqual(list(subscription_periods(utc(2026, 1, 1), utc(2026, 1, 31), interval="monthly")), [])
+
+    def test_termination_ends_the_last_period_early(self):
+        periods = list(subscription_periods(
+            utc(2026, 1, 1), utc(2026, 12, 31), interval="monthly", terminated_at=utc(2026, 2, 10, 8)))
+        self.assertEqual([(p.start, p.end) for p in periods], [
+            (utc(2026, 1, 1), utc(2026, 2, 1)),
+            (utc(2026, 2, 1), utc(2026, 2, 10, 8)),
+        ])
+
+    def test_naive_datetimes_are_utc(self):
+        periods = list(subscription_periods(datetime(2026, 1, 1), datetime(2026, 2, 1), interval="monthly"))
+        self.assertEqual(len(periods), 1)
+        self.assertEqual(periods[0].end, utc(2026, 2, 1))
+
+    def test_bad_interval_is_refused(self):
+        with self.assertRaises(ValueError):
+            period_containing(utc(2026, 1, 1), interval="daily")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm test`: everything that runs without Odoo, then the acceptance suite against a real Odoo 19
+// (which says plainly that it was skipped, and why, when no Odoo tree is on the machine).
+// Ends with one plain line "N passed, N failed" summing every suite.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const totals = { passed: 0, failed: 0 };
+const steps = [];
+
+function run(title, command, args, options = {}) {
+  process.stdout.write(`\n=== ${title}\n`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: options.capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8', env: { ...process.env, ...options.env } });
+  if (options.capture) {
+    process.stdout.write(result.stdout ?? '');
+    process.stderr.write(result.stderr ?? '');
+  }
+  const ok = result.status === 0;
+  steps.push({ title, ok, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+  return { ok, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
+
+function count(passed, failed) {
+  totals.passed += passed;
+  totals.failed += failed;
+}
+
+/** A check that is one assertion of its own (typecheck, drift). */
+function single(ok) {
+  count(ok ? 1 : 0, ok ? 0 : 1);
+}
+
+single(run('typecheck (tsc --noEmit)', 'npx', ['--no-install', 'tsc', '--noEmit']).ok);
+
+const vitestReport = join(mkdtempSync(join(tmpdir(), 'fb-test-')), 'vitest.json');
+const unit = run('unit, golden, static and CLI tests (vitest)', 'npx', ['--no-install', 'vitest', 'run', '--dir', 'tests', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`]);
+try {
+  const report = JSON.parse(readFileSync(vitestReport, 'utf8'));
+  count(report.numPassedTests, report.numFailedTests + (unit.ok || report.numFailedTests ? 0 : 1));
+} catch {
+  count(0, 1);
+}
+
+single(run('generated addon matches the spec (generate --check)', process.execPath, ['bin/fusion-billing.mjs', 'generate', '--check']).ok);
+
+const python = run('pure-Python rating core (unittest)', 'python3', ['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.'], { capture: true, env: { PYTHONPATH: join(root, 'python') } });
+{
+  const ran = Number(/Ran (\d+) tests?/.exec(python.stderr)?.[1] ?? 0);
+  const failures = /FAILED \((?:failures=(\d+))?(?:, )?(?:errors=(\d+))?/.exec(python.stderr);
+  const failed = failures ? Number(failures[1] ?? 0) + Number(failures[2] ?? 0) : python.ok ? 0 : 1;
+  count(ran - (failures ? failed : 0), failed);
+}
+
+const acceptance = run('acceptance suite on a real Odoo 19 (npm run acceptance)', process.execPath, ['harness/run-acceptance.mjs'], { capture: true });
+{
+  const skipped = /acceptance: SKIPPED/.test(acceptance.stdout);
+  const summary = /Tests\s+(?:(\d+) failed \| )?(\d+) passed/.exec(acceptance.stdout.replace(/\x1b\[[0-9;]*m/g, ''));
+  if (skipped) count(0, 0);
+  else if (summary) count(Number(summary[2]), Number(summary[1] ?? 0) + (acceptance.ok ? 0 : summary[1] ? 0 : 1));
+  else count(0, acceptance.ok ? 0 : 1);
+}
+
+process.stdout.write('\n=== summary\n');
+for (const step of steps) process.stdout.write(`${step.ok ? 'ok  ' : 'FAIL'} ${step.title} (${step.seconds} s)\n`);
+process.stdout.write(`${totals.passed} passed, ${totals.failed} failed\n`);
+process.exitCode = totals.failed === 0 && steps.every((s) => s.ok) ? 0 : 1;
