@@ -94,6 +94,13 @@ function buildModule(spec: Spec): ModuleIR {
     extensions,
     menus,
     crons,
+    webhooks: {
+      maxAttempts: mod.webhooks.max_attempts,
+      timeoutSeconds: mod.webhooks.timeout_seconds,
+      baseDelaySeconds: mod.webhooks.base_delay_seconds,
+      maxDelaySeconds: mod.webhooks.max_delay_seconds,
+      batchSize: mod.webhooks.batch_size,
+    },
     api: {
       basePath: api.base_path,
       eventsBatchLimit: api.events_batch_limit,
@@ -269,6 +276,7 @@ function buildViews(model: ModelSpec, fields: FieldIR[], table: string, tech: st
     search: model.views!.search.fields,
     groupBy: (model.views!.search.group_by ?? []).map((f) => ({ field: f, label: label(f) })),
     formButtons: (model.views!.form_buttons ?? []).map((b) => buildButton(b, tech)),
+    listButtons: (model.views!.list_buttons ?? []).map((b) => buildButton(b, tech)),
     file: `views/${table}_views.xml`,
   };
 }

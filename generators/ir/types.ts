@@ -25,6 +25,7 @@ export interface ModuleIR {
   extensions: ExtensionIR[];
   menus: MenuIR[];
   api: ApiIR;
+  webhooks: { maxAttempts: number; timeoutSeconds: number; baseDelaySeconds: number; maxDelaySeconds: number; batchSize: number };
   crons: CronIR[];
   /** Manifest `data`, in load order. */
   dataFiles: string[];
@@ -95,6 +96,7 @@ export interface ViewsIR {
   search: string[];
   groupBy: { field: string; label: string }[];
   formButtons: ButtonIR[];
+  listButtons: ButtonIR[];
   file: string;
 }
 

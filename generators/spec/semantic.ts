@@ -26,11 +26,13 @@ export function checkSemantics(spec: Spec, locate: SourceLocator, facts?: Implem
   const needMethod = (method: string, path: SpecPath, what: string) => {
     if (facts?.modelMethods && !facts.modelMethods.has(method)) report(path, `${what}: no method '${method}' in ${facts.modelsDir}`);
   };
-  spec.module.models.forEach((model, m) =>
-    (model.views?.form_buttons ?? []).forEach((button, b) =>
-      needMethod(button.method, ['module', 'models', m, 'views', 'form_buttons', b, 'method'], `button '${button.label}'`),
-    ),
-  );
+  spec.module.models.forEach((model, m) => {
+    for (const kind of ['form_buttons', 'list_buttons'] as const) {
+      (model.views?.[kind] ?? []).forEach((button, b) =>
+        needMethod(button.method, ['module', 'models', m, 'views', kind, b, 'method'], `button '${button.label}'`),
+      );
+    }
+  });
   (spec.module.extensions ?? []).forEach((ext, e) => {
     (ext.form?.buttons ?? []).forEach((button, b) =>
       needMethod(button.method, ['module', 'extensions', e, 'form', 'buttons', b, 'method'], `button '${button.label}'`),

@@ -26,6 +26,7 @@ export interface ModuleSpec {
   models: ModelSpec[];
   extensions?: ExtensionSpec[];
   crons?: CronSpec[];
+  webhooks: WebhookSettingsSpec;
   api: ApiSpec;
 }
 
@@ -64,6 +65,7 @@ export interface ModelSpec {
     list: string[];
     search: { fields: string[]; group_by?: string[] };
     form_buttons?: ButtonSpec[];
+    list_buttons?: ButtonSpec[];
   };
   menu?: { section: string; sequence: number; name: string };
 }
@@ -195,4 +197,12 @@ export interface CronSpec {
   model: string;
   method: string;
   every: { number: number; unit: 'minutes' | 'hours' | 'days' | 'weeks' | 'months' };
+}
+
+export interface WebhookSettingsSpec {
+  max_attempts: number;
+  timeout_seconds: number;
+  base_delay_seconds: number;
+  max_delay_seconds: number;
+  batch_size: number;
 }

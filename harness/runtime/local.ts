@@ -1,6 +1,6 @@
 // LocalRuntime: an unmodified Odoo 19 source tree run by Debian's Python against a throwaway
 // PostgreSQL cluster, everything in one temporary directory that stop() removes.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,7 @@ interface Session {
   dir: string;
   runDir: string;
   configPath: string;
+  dataDir: string;
   cluster: PostgresCluster;
 }
 
@@ -77,6 +78,11 @@ export class LocalRuntime implements OdooRuntime {
     return this.session?.dir;
   }
 
+  /** The running PostgreSQL cluster, for clients (psql, pg_dump) of scripts and benchmarks. */
+  get postgres(): PostgresCluster {
+    return this.requireSession().cluster;
+  }
+
   async start(progress?: ProgressCallback): Promise<void> {
     if (this.session) return;
     if (progress) this.progress = progress;
@@ -98,7 +104,7 @@ export class LocalRuntime implements OdooRuntime {
     process.on('exit', this.exitHook);
 
     const cluster = new PostgresCluster({ pgBin, dir: join(dir, 'pg'), port, osUser });
-    this.session = { dir, runDir, configPath: join(dir, 'odoo.conf'), cluster };
+    this.session = { dir, runDir, configPath: join(dir, 'odoo.conf'), dataDir, cluster };
     await cluster.start(this.progress);
     writeFileSync(this.session.configPath, this.odooConfig(cluster, dataDir));
   }
@@ -111,6 +117,56 @@ export class LocalRuntime implements OdooRuntime {
       if (modules.length === 0) return;
       const exit = await this.runBatch(`${db}-install`, ['-d', db, '-i', modules.join(','), '--stop-after-init', '--no-http']);
       this.assertClean(exit, `installing ${modules.join(',')} into ${db}`);
+    });
+  }
+
+  /** -i modules on an existing database, without tests. */
+  installModules(db: string, modules: string[]): Promise<void> {
+    return this.exclusive(async () => {
+      this.progress(`odoo: installing ${modules.join(',')} into ${db}`);
+      const exit = await this.runBatch(`${db}-install`, ['-d', db, '-i', modules.join(','), '--stop-after-init', '--no-http']);
+      this.assertClean(exit, `installing ${modules.join(',')} into ${db}`);
+    });
+  }
+
+  /**
+   * Runs a Python script in `odoo-bin shell` on `db` (`env` is bound; commit explicitly) and
+   * returns what it printed on stdout. Throws with the log tail when it fails.
+   */
+  shell(db: string, script: string, name = 'shell'): Promise<string> {
+    return this.exclusive(async () => {
+      const exit = await this.runBatch(`${db}-${name}`, ['shell', '-d', db, '--no-http'], { stdin: script, subcommandFirst: true });
+      this.assertClean(exit, `odoo-bin shell (${name}) on ${db}`);
+      return exit.stdout;
+    });
+  }
+
+  /**
+   * Saves `db` (pg_dump custom format) and its filestore into `dir`, which outlives the session:
+   * a later session restores it in seconds instead of installing modules again.
+   */
+  saveDatabase(db: string, dir: string): Promise<void> {
+    return this.exclusive(async () => {
+      const { cluster, dataDir } = this.requireSession();
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      await cluster.client('pg_dump', ['--format=custom', '--compress=0', '--no-owner', `--file=${join(dir, 'db.dump')}`, db]);
+      const filestore = join(dataDir, 'filestore', db);
+      if (existsSync(filestore)) cpSync(filestore, join(dir, 'filestore'), { recursive: true });
+    });
+  }
+
+  /** Creates `db` from a directory written by saveDatabase. */
+  restoreDatabase(dir: string, db: string): Promise<void> {
+    return this.exclusive(async () => {
+      const { cluster, dataDir } = this.requireSession();
+      this.databases.add(db);
+      this.progress(`postgres: restoring ${db} from ${dir}`);
+      await cluster.client('createdb', ['--encoding=UTF8', '--template=template0', db]);
+      // Two jobs: the machine has 2 cores, and index builds dominate the restore.
+      await cluster.client('pg_restore', ['--no-owner', '--jobs=2', `--dbname=${db}`, join(dir, 'db.dump')]);
+      const filestore = join(dir, 'filestore');
+      if (existsSync(filestore)) cpSync(filestore, join(dataDir, 'filestore', db), { recursive: true });
     });
   }
 

@@ -1,6 +1,6 @@
 // A throwaway PostgreSQL cluster: initdb + pg_ctl in a temporary directory, trust auth, its own
 // unix socket directory, stopped and deleted afterwards. Nothing touches the machine's own clusters.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,6 +75,36 @@ export class PostgresCluster {
     this.running = false;
     // immediate: no checkpoint, the data is thrown away anyway.
     await this.run('pg_ctl', ['--pgdata', this.dataDir, '--mode', 'immediate', '--wait', 'stop']).catch(() => {});
+  }
+
+  /**
+   * Runs a client tool of this PostgreSQL (psql, pg_dump, pg_restore, createdb) against the
+   * cluster as its superuser; `stdin` is piped in (a string, or a producer writing to the stream).
+   * Resolves with stdout; rejects with stderr on a non-zero exit.
+   */
+  client(tool: 'psql' | 'pg_dump' | 'pg_restore' | 'createdb' | 'dropdb', args: string[], stdin?: string | ((input: NodeJS.WritableStream) => Promise<void>)): Promise<string> {
+    const connection = ['-h', this.socketDir, '-p', String(this.port), '-U', CLUSTER_SUPERUSER];
+    // Clients may run as root: trust authentication over the socket needs no OS user switch.
+    const child = spawn(join(this.options.pgBin, tool), [...connection, ...args], {
+      cwd: this.options.dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PGOPTIONS: '', PGPASSWORD: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code) => resolve(code ?? 1));
+    });
+    // A client that exits early closes its stdin: the producer must not crash the process.
+    child.stdin.on('error', () => {});
+    const fed = typeof stdin === 'function' ? stdin(child.stdin).then(() => void child.stdin.end()) : Promise.resolve(void child.stdin.end(stdin ?? ''));
+    return Promise.all([exited, fed]).then(([code]) => {
+      if (code !== 0) throw new Error(`${tool} ${args.join(' ')} failed (exit ${code}):\n${stderr.trim()}`);
+      return stdout;
+    });
   }
 
   /** For process 'exit' hooks, where nothing asynchronous runs. */

@@ -23,6 +23,7 @@
         'views/fusion_billing_usage_views.xml',
         'views/fusion_billing_webhook_endpoint_views.xml',
         'views/fusion_billing_webhook_views.xml',
+        'views/fusion_billing_webhook_attempt_views.xml',
         'views/fusion_billing_reconciliation_views.xml',
         'views/sale_order_views.xml',
         'views/menus.xml',

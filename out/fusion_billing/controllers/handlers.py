@@ -11,19 +11,20 @@ from datetime import datetime, timezone
 from ..lago.events import now_ms, parse_event
 from .api import ApiError, missing_root_key
 from .customers import external_id_error, partner_values
-from .serializers import (
+from ..lago.serializers import (
     cents,
     customer_payload,
     event_payload,
-    iso_s,
+    invoice_payload,
+    iso_utc,
     lago_id,
     metric_payload,
     page_meta,
     page_request,
     plan_payload,
-    subscription_payload,
+    stored_numbers,
 )
-from .settings import EVENTS_BATCH_LIMIT
+from ..settings import EVENTS_BATCH_LIMIT
 
 _MAX_ID_LENGTH = 255
 _TRUE, _FALSE = ('true', '1'), ('false', '0')
@@ -64,7 +65,8 @@ def create_events_batch(service, body, params, query_args):
         raise ApiError.validation(errors)
     result = service.env['fusion.billing.usage']._fusion_ingest(service, events)
     if result.conflicts:
-        raise ApiError.validation({str(index): {'transaction_id': ['value_already_exist']} for index in result.conflicts})
+        raise ApiError.validation(
+            {str(index): {'transaction_id': ['value_already_exist']} for index in result.conflicts})
     return {'events': [event_payload(row) for row in result.rows]}
 
 
@@ -80,7 +82,9 @@ def upsert_customer(service, body, params, query_args):
     external_id, error = external_id_error(service, raw.get('external_id'))
     if error:
         raise ApiError.validation({'external_id': [error]})
-    existing = _links(service).with_context(active_test=False).search([('external_id', '=', external_id)], limit=1)
+    existing = _links(service).with_context(active_test=False).search(
+        [('service_id', '=', service.id), ('external_id', '=', external_id)], limit=1)
+    # A state sent alone belongs to the country the customer already has.
     values = partner_values(service.env, raw, existing.partner_id.country_id)
     link = _links(service)._fusion_upsert(service, external_id, values)
     return {'customer': customer_payload(link, service)}
@@ -126,14 +130,14 @@ def create_subscription(service, body, params, query_args):
     link = _links(service)._fusion_upsert(service, external_customer_id, {})
     order = service.env['sale.order']._fusion_create_subscription(
         service, link.partner_id, plan, external_id, started_at=started_at, name=name or None)
-    return {'subscription': subscription_payload(order, link.external_id)}
+    return {'subscription': order._fusion_lago_subscription()}
 
 
 def terminate_subscription(service, body, params, query_args):
     # Like Lago, only an active subscription can be terminated; a terminated one is not found.
     order = _subscription(service, params.get('external_id'))
     order._fusion_terminate()
-    return {'subscription': subscription_payload(order, _external_customer_id(service, order.partner_id))}
+    return {'subscription': order._fusion_lago_subscription()}
 
 
 # --------------------------------------------------------------------------------- invoices
@@ -156,43 +160,10 @@ def list_invoices(service, body, params, query_args):
     page, per_page = page_request(query_args)
     total = Move.search_count(domain)
     moves = Move.search(domain, order='invoice_date desc, id desc', offset=(page - 1) * per_page, limit=per_page)
-    amounts = _stored_numbers(moves, ('amount_untaxed', 'amount_tax', 'amount_total'))
+    amounts = stored_numbers(moves, ('amount_untaxed', 'amount_tax', 'amount_total'))
     return {
-        'invoices': [_invoice_payload(move, amounts[move.id]) for move in moves],
+        'invoices': [invoice_payload(move, amounts[move.id]) for move in moves],
         'meta': page_meta(page, per_page, total),
-    }
-
-
-def _invoice_payload(move, amounts):
-    untaxed, tax, total = amounts
-    currency = move.currency_id
-    sign = -1 if move.move_type == 'out_refund' else 1
-    if move.state == 'cancel':
-        status = 'voided'
-    else:
-        status = 'finalized' if move.state == 'posted' else 'draft'
-    if move.payment_state in ('paid', 'in_payment'):
-        payment_status = 'succeeded'
-    elif move.transaction_ids and move.transaction_ids.sorted('id')[-1].state == 'error':
-        payment_status = 'failed'
-    else:
-        payment_status = 'pending'
-    return {
-        'lago_id': lago_id(move),
-        'number': move.name,
-        'issuing_date': move.invoice_date and move.invoice_date.isoformat(),
-        'payment_due_date': move.invoice_date_due and move.invoice_date_due.isoformat(),
-        # Refunds have no Lago invoice type (Lago issues credit notes); they are marked and negative.
-        'invoice_type': 'credit_note' if sign < 0 else 'subscription',
-        'status': status,
-        'payment_status': payment_status,
-        'currency': currency.name,
-        'fees_amount_cents': sign * cents(untaxed, currency),
-        'taxes_amount_cents': sign * cents(tax, currency),
-        'sub_total_excluding_taxes_amount_cents': sign * cents(untaxed, currency),
-        'sub_total_including_taxes_amount_cents': sign * cents(total, currency),
-        'total_amount_cents': sign * cents(total, currency),
-        'created_at': iso_s(move.create_date),
     }
 
 
@@ -215,7 +186,7 @@ def list_plans(service, body, params, query_args):
     domain = [('fusion_service_id', '=', service.id)]
     page, per_page = page_request(query_args)
     plans = Plan.search(domain, order='fusion_plan_code, id', offset=(page - 1) * per_page, limit=per_page)
-    amounts = _stored_numbers(plans, ('fusion_amount',))
+    amounts = stored_numbers(plans, ('fusion_amount',))
     return {
         'plans': [
             plan_payload(plan, amounts[plan.id][0], plan.fusion_currency_id or service.currency_id) for plan in plans
@@ -251,11 +222,6 @@ def _customer_link(service, external_customer_id):
     return link
 
 
-def _external_customer_id(service, partner):
-    link = _links(service).search([('service_id', '=', service.id), ('partner_id', '=', partner.id)], order='id', limit=1)
-    return link.external_id or None
-
-
 def _subscription(service, external_id, partner=None):
     """The active subscription `external_id` of `service` (of `partner` when given), or 404."""
     domain = [('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id or ''),
@@ -266,19 +232,6 @@ def _subscription(service, external_id, partner=None):
     if not external_id or not order:
         raise ApiError.not_found('subscription')
     return order
-
-
-def _stored_numbers(records, columns):
-    """{id: (Decimal, ...)} of numeric columns read from the database, not through floats."""
-    if not records:
-        return {}
-    records.flush_recordset(list(columns))
-    cr = records.env.cr
-    cr.execute(
-        f'SELECT id, {", ".join(columns)} FROM {records._table} WHERE id = ANY(%s)',  # noqa: S608 (fixed names)
-        [records.ids],
-    )
-    return {row[0]: row[1:] for row in cr.fetchall()}
 
 
 def _text(raw, field, errors):

@@ -6,12 +6,15 @@ from . import fusion_billing_charge
 from . import fusion_billing_usage
 from . import fusion_billing_webhook_endpoint
 from . import fusion_billing_webhook
+from . import fusion_billing_webhook_attempt
 from . import fusion_billing_reconciliation
 from . import sale_order_template
 from . import sale_order
 from . import sale_order_line
+from . import account_move
 from . import fusion_billing_account_link_resolve
 from . import fusion_billing_service_api_key
 from . import fusion_billing_usage_ingest
+from . import fusion_billing_webhook_outbox
 from . import sale_order_subscription
 from . import sale_order_usage

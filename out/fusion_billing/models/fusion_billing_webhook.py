@@ -22,6 +22,16 @@ class FusionBillingWebhook(models.Model):
     object_type = fields.Char(
         required=True,
     )
+    object_key = fields.Char(
+        required=True,
+        index=True,
+        help='The object the webhook is about (e.g. account.move,42): deliveries of one object keep their order.',
+    )
+    unique_key = fields.Char(
+        required=True,
+        copy=False,
+        help='X-Lago-Unique-Key; receivers drop a webhook they have already processed.',
+    )
     payload = fields.Json(
         required=True,
     )
@@ -36,6 +46,12 @@ class FusionBillingWebhook(models.Model):
     next_attempt_at = fields.Datetime()
     last_status_code = fields.Integer()
     last_error = fields.Text()
+    delivered_at = fields.Datetime()
+    attempt_ids = fields.One2many(
+        comodel_name='fusion.billing.webhook.attempt',
+        inverse_name='webhook_id',
+        string='Attempts',
+    )
     company_id = fields.Many2one(
         comodel_name='res.company',
         string='Company',
@@ -44,6 +60,10 @@ class FusionBillingWebhook(models.Model):
         index=True,
     )
 
+    _unique_key_uniq = models.Constraint(
+        'UNIQUE(unique_key)',
+        'Two webhooks cannot share a unique key.',
+    )
     _attempt_count_positive = models.Constraint(
         'CHECK(attempt_count >= 0)',
         'The attempt count cannot be negative.',

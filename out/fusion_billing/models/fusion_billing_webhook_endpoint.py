@@ -25,6 +25,17 @@ class FusionBillingWebhookEndpoint(models.Model):
     event_types = fields.Json(
         help='Webhook types delivered to this endpoint; empty means all.',
     )
+    secret = fields.Char(
+        string='Signing secret',
+        readonly=True,
+        copy=False,
+        groups='fusion_billing.group_manager',
+        help='HMAC-SHA256 key of the X-Lago-Signature header; shown once when rotated.',
+    )
+    secret_rotated_at = fields.Datetime(
+        string='Secret rotated on',
+        readonly=True,
+    )
     active = fields.Boolean(
         default=True,
     )

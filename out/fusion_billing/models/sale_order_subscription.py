@@ -6,6 +6,8 @@ lines (see sale_order_usage), so a new subscription starts with none."""
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..lago.serializers import iso_utc, lago_id
+
 
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
@@ -39,6 +41,7 @@ class SaleOrder(models.Model):
             [order.id, service.id, external_id],
         )
         self.env['fusion.billing.usage'].invalidate_model(['order_id'])
+        order._fusion_notify('subscription.started')
         return order
 
     @api.model
@@ -56,5 +59,30 @@ class SaleOrder(models.Model):
             return self
         at = max(at or fields.Datetime.now(), self.fusion_started_at)
         self.write({'fusion_status': 'terminated', 'fusion_terminated_at': at})
+        self._fusion_notify('subscription.terminated')
         self._fusion_close_periods(until=at)
         return self
+
+    def _fusion_notify(self, webhook_type):
+        self.env['fusion.billing.webhook']._fusion_enqueue(
+            self.fusion_service_id, webhook_type, 'subscription', self, self._fusion_lago_subscription())
+
+    def _fusion_lago_subscription(self):
+        """The subscription as Lago's API and webhooks show it."""
+        self.ensure_one()
+        link = self.env['fusion.billing.account.link'].sudo().search(
+            [('service_id', '=', self.fusion_service_id.id), ('partner_id', '=', self.partner_id.id)], limit=1)
+        return {
+            'lago_id': lago_id(self),
+            'external_id': self.fusion_external_id,
+            'lago_customer_id': lago_id(self.partner_id),
+            'external_customer_id': link.external_id or None,
+            'name': self.client_order_ref or self.fusion_external_id,
+            'plan_code': self.sale_order_template_id.fusion_plan_code,
+            'status': self.fusion_status or 'active',
+            'billing_time': 'calendar',
+            'subscription_at': iso_utc(self.fusion_started_at),
+            'started_at': iso_utc(self.fusion_started_at),
+            'terminated_at': iso_utc(self.fusion_terminated_at),
+            'created_at': iso_utc(self.create_date),
+        }

@@ -10,3 +10,4 @@ from . import test_api_events
 from . import test_api_subscriptions
 from . import test_engine_aggregation
 from . import test_engine_billing
+from . import test_webhooks

@@ -125,12 +125,28 @@ class FusionBillingCase(TransactionCase):
             vals['webhook_type'] = f'webhook_type_{n}'
         if 'object_type' not in overrides:
             vals['object_type'] = f'object_type_{n}'
+        if 'object_key' not in overrides:
+            vals['object_key'] = f'object_key_{n}'
+        if 'unique_key' not in overrides:
+            vals['unique_key'] = f'unique_key_{n}'
         if 'payload' not in overrides:
             vals['payload'] = {'webhook_type': 'customer.created', 'object_type': 'customer'}
         if 'state' not in overrides:
             vals['state'] = 'pending'
         vals.update(overrides)
         return cls.env['fusion.billing.webhook'].create(vals)
+
+    @classmethod
+    def make_webhook_attempt(cls, company=None, **overrides):
+        company = company or cls.env.company
+        n = cls._next()
+        vals = {}
+        if 'webhook_id' not in overrides:
+            vals['webhook_id'] = cls.make_webhook(company=company).id
+        if 'attempted_at' not in overrides:
+            vals['attempted_at'] = fields.Datetime.now()
+        vals.update(overrides)
+        return cls.env['fusion.billing.webhook.attempt'].create(vals)
 
     @classmethod
     def make_reconciliation(cls, company=None, **overrides):

@@ -7,7 +7,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.fusion_billing.controllers import handlers
-from odoo.addons.fusion_billing.controllers.settings import BASE_PATH, MAX_BODY_BYTES
+from odoo.addons.fusion_billing.settings import API_BASE_PATH as BASE_PATH, MAX_BODY_BYTES
 
 from .api_common import FusionApiCase
 
@@ -97,6 +97,20 @@ class TestApiRequests(FusionApiCase):
         self.assertEqual(body, {'status': 413, 'error': 'Payload Too Large'})
         self.assertFalse(self.usage_rows(transaction_id='tx-413'))
 
+    def test_body_without_length_is_411(self):
+        def chunks():
+            yield b'{"event": '
+            yield b'{"transaction_id": "tx-411", "external_subscription_id": "sub", "code": "api_requests"}}'
+
+        response = self.call('POST', '/events', self.cloud_key, data=chunks(), headers={'Content-Type': 'application/json'})
+        self.assertEqual(self.assertApiError(response, 411), {'status': 411, 'error': 'Length Required'})
+        self.assertFalse(self.usage_rows(transaction_id='tx-411'))
+
+    def test_form_body_is_400(self):
+        response = self.call('POST', '/events', self.cloud_key, data={'event': 'x'})
+        body = self.assertApiError(response, 400)
+        self.assertEqual(body['error'], 'BadRequest: the body must be JSON, sent as Content-Type: application/json')
+
     def test_malformed_json_is_400(self):
         for data in ('{"event": {"transaction_id": ', 'not json', '{"event": NaN}', b'\xff\xfe{}'):
             with self.subTest(data=data):
@@ -126,9 +140,9 @@ class TestApiRequests(FusionApiCase):
                 'service_id': service.id, 'name': 'Half written', 'code': 'half_written', 'aggregation_type': 'count'})
             raise RuntimeError('boom')
 
-        with patch.object(handlers, 'list_plans', failing), \
+        with patch.object(handlers, 'upsert_customer', failing), \
                 mute_logger('odoo.addons.fusion_billing.controllers.api'):
-            response = self.get('/plans')
+            response = self.post('/customers', {'customer': {'external_id': 'tnt_failing1'}})
         self.assertEqual(response.status_code, 500)
         self.assertEqual(response.json(), {'status': 500, 'error': 'Internal Server Error'})
         self.assertFalse(self.env['fusion.billing.metric'].search([('code', '=', 'half_written')]))

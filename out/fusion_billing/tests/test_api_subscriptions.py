@@ -42,7 +42,7 @@ class TestApiSubscriptions(FusionApiCase):
             'status': 'active',
             'billing_time': 'calendar',
             'subscription_at': '2026-01-15T10:00:00Z',
-            'started_at': '2026-01-15T10:00:00.000Z',
+            'started_at': '2026-01-15T10:00:00Z',
             'terminated_at': None,
             'created_at': body['created_at'],
         })

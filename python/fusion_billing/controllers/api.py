@@ -13,7 +13,7 @@ from odoo.exceptions import ConcurrencyError, UserError, ValidationError
 from odoo.http import request
 
 from ..lago import jsonio
-from .settings import MAX_BODY_BYTES
+from ..settings import MAX_BODY_BYTES
 
 _logger = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ _BEARER = re.compile(r'^bearer\s+(\S+)\s*$', re.IGNORECASE)
 # serialization failure, and the input stream can only be read once.
 _BODY_CACHE_KEY = 'fusion_billing.body'
 _BODY_METHODS = ('POST', 'PUT', 'PATCH')
+_FORM_MIMETYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
 
 
 class ApiError(Exception):
@@ -101,9 +102,7 @@ def serve(handler, params):
         return _json_response(payload, 200)
     except ApiError as error:
         cr.rollback()
-        # The unread body of a refused request must not be taken for the next request.
-        headers = [('Connection', 'close')] if error.status in (411, 413) else None
-        return _json_response(error.body(), error.status, headers)
+        return _json_response(error.body(), error.status)
     except (psycopg2.OperationalError, psycopg2.errors.ReadOnlySqlTransaction, ConcurrencyError):
         # Serialization failures, lock timeouts and writes on a read-only cursor: Odoo rolls
         # back and replays the request (odoo.service.model.retrying, http._serve_db).
@@ -160,10 +159,13 @@ def _read_bounded_body():
         return b''
     if declared > MAX_BODY_BYTES:
         raise ApiError(413)
+    if httprequest.mimetype in _FORM_MIMETYPES:
+        # Odoo has already parsed (and consumed) such a body as form fields.
+        raise ApiError.bad_request('the body must be JSON, sent as Content-Type: application/json')
     return httprequest.get_data(cache=False)
 
 
-def _json_response(payload, status, headers=None):
-    body = jsonio.dumps(payload)
+def _json_response(payload, status):
+    # Not make_json_response: its json.dumps cannot write Decimal numbers exactly.
     return request.make_response(
-        body, headers=[('Content-Type', 'application/json; charset=utf-8'), *(headers or [])], status=status)
+        jsonio.dumps(payload), headers=[('Content-Type', 'application/json; charset=utf-8')], status=status)

@@ -100,7 +100,8 @@ def _address_values(env, raw, errors, current_country):
             return values
         states = env['res.country.state'].search([('country_id', '=', country.id)])
         wanted = state.strip().upper()
-        match = states.filtered(lambda s: s.code.upper() == wanted) or states.filtered(lambda s: s.name.upper() == wanted)
+        match = (states.filtered(lambda s: s.code.upper() == wanted)
+                 or states.filtered(lambda s: s.name.upper() == wanted))
         if match:
             values['state_id'] = match[0].id
         elif states:

@@ -91,7 +91,9 @@ class FusionBillingUsage(models.Model):
     def _fusion_insert(self, service, events):
         """INSERT the events; {key: row} of those actually inserted."""
         cr = self.env.cr
-        cr.execute(_INSERT, {
+        # A serialization failure here is expected (a concurrent resend) and Odoo replays the
+        # request: do not log it as a bad query. Other errors are logged by the API.
+        cr.execute(_INSERT, log_exceptions=False, params={
             'service_id': service.id,
             'uid': self.env.uid,
             'now': cr.now(),

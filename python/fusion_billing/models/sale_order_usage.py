@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from odoo import api, fields, models
 from odoo.fields import Command
 
+from ..lago.serializers import LAGO_AGGREGATION, iso_utc, lago_id
 from ..engine.sql_aggregation import aggregate_orders
 from ..rating.aggregation import AggregationResult
 from ..rating.charges import ChargeResult
@@ -23,10 +24,6 @@ from ..rating.pricing import fee_for_charge, loads_decimal_json
 
 _logger = logging.getLogger(__name__)
 
-LAGO_AGGREGATION = {
-    'count': 'count_agg', 'sum': 'sum_agg', 'max': 'max_agg', 'unique_count': 'unique_count_agg',
-    'latest': 'latest_agg', 'weighted_sum': 'weighted_sum_agg',
-}
 # Charge models that consume usage event by event (free units, per-transaction bounds).
 _PER_EVENT_MODELS = {'percentage'}
 
@@ -43,11 +40,6 @@ def _naive_utc(moment):
 
 def _aware(moment):
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
-def lago_id(record):
-    """Stable string id of a record in API payloads."""
-    return f'{record._name}-{record.id}'
 
 
 class SaleOrder(models.Model):
@@ -123,8 +115,8 @@ class SaleOrder(models.Model):
         amount = sum((cu.fee.amount for cu in usages), Decimal(0))
         taxes = self._fusion_taxes_on([(cu.charge.product_id, cu.fee.amount) for cu in usages]) if apply_taxes else Decimal(0)
         return {
-            'from_datetime': _iso(period.start),
-            'to_datetime': _iso(period.end - timedelta(seconds=1)),
+            'from_datetime': iso_utc(period.start),
+            'to_datetime': iso_utc(period.end - timedelta(seconds=1)),
             'issuing_date': period.end.astimezone(timezone.utc).date().isoformat(),
             'lago_invoice_id': None,
             'currency': currency.name,
@@ -261,7 +253,3 @@ class SaleOrder(models.Model):
         start = period.start.astimezone(zone).date()
         last = (period.end - timedelta(microseconds=1)).astimezone(zone).date()
         return f'{start.isoformat()} → {last.isoformat()}'
-
-
-def _iso(moment):
-    return moment.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')

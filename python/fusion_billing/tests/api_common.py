@@ -6,7 +6,7 @@ import json
 from odoo.fields import Command
 from odoo.tests import HttpCase
 
-from odoo.addons.fusion_billing.controllers.settings import BASE_PATH
+from odoo.addons.fusion_billing.settings import API_BASE_PATH as BASE_PATH
 
 
 class FusionApiCase(HttpCase):

@@ -13,7 +13,7 @@ from odoo.tests import tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 from odoo.tools import mute_logger
 
-from odoo.addons.fusion_billing.controllers.settings import BASE_PATH, EVENTS_BATCH_LIMIT
+from odoo.addons.fusion_billing.settings import API_BASE_PATH as BASE_PATH, EVENTS_BATCH_LIMIT
 from odoo.addons.fusion_billing.lago.events import parse_event
 
 from .api_common import FusionApiCase
@@ -255,7 +255,7 @@ class TestConcurrentIngestion(FusionApiCase):
 
         threads = [threading.Thread(target=ingest, args=(slot,)) for slot in (0, 1)]
         try:
-            with mute_logger('odoo.service.model'):
+            with mute_logger('odoo.service.model', 'odoo.sql_db'):
                 for thread in threads:
                     thread.start()
                 for thread in threads:

@@ -1,7 +1,7 @@
-"""Odoo records as Lago API objects (lago-api app/serializers/v1/*), and pagination."""
+"""Odoo records as Lago objects (lago-api app/serializers/v1/*) for API responses and webhooks, and pagination."""
 
 import math
-from datetime import timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from ..rating.money import round_amount, to_subunits
@@ -20,8 +20,17 @@ MAX_PER_PAGE = 100
 
 
 def lago_id(record):
-    """Stable id of a record in API payloads: '<model>-<id>' (the rating engine uses the same)."""
-    return f'{record._name}-{record.id}' if record else None
+    """Stable string id of a record, in place of Lago's UUIDs."""
+    return f'{record._name}-{record.id}'
+
+
+def iso_utc(moment: datetime | None, milliseconds: bool = False) -> str | None:
+    """ISO 8601 in UTC with a Z (naive datetimes are UTC, as Odoo stores them)."""
+    if not moment:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    text = aware.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S')
+    return f'{text}.{aware.microsecond // 1000:03d}Z' if milliseconds else f'{text}Z'
 
 
 def row_lago_id(model_name, res_id):
@@ -31,22 +40,7 @@ def row_lago_id(model_name, res_id):
 
 def iso_ms(moment):
     """ISO 8601 in UTC with milliseconds, as Lago writes event timestamps."""
-    if not moment:
-        return None
-    moment = _utc(moment)
-    return moment.strftime('%Y-%m-%dT%H:%M:%S.') + f'{moment.microsecond // 1000:03d}Z'
-
-
-def iso_s(moment):
-    """ISO 8601 in UTC to the second, as Lago writes created_at and most dates."""
-    if not moment:
-        return None
-    return _utc(moment).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
-def _utc(moment):
-    # Odoo stores naive UTC datetimes.
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment
+    return iso_utc(moment, milliseconds=True)
 
 
 def cents(amount, currency):
@@ -71,7 +65,7 @@ def event_payload(row):
         'properties': row['properties'],
         'lago_subscription_id': row_lago_id('sale.order', row['order_id']),
         'external_subscription_id': row['external_subscription_id'],
-        'created_at': iso_s(row['created_at']),
+        'created_at': iso_utc(row['created_at']),
     }
 
 
@@ -81,7 +75,7 @@ def customer_payload(link, service):
         'lago_id': lago_id(partner),
         'external_id': link.external_id,
         'name': partner.name,
-        'created_at': iso_s(link.create_date),
+        'created_at': iso_utc(link.create_date),
         'country': partner.country_id.code or None,
         'address_line1': partner.street or None,
         'address_line2': partner.street2 or None,
@@ -98,25 +92,6 @@ def customer_payload(link, service):
     }
 
 
-def subscription_payload(order, external_customer_id):
-    plan = order.sale_order_template_id
-    return {
-        'lago_id': lago_id(order),
-        'external_id': order.fusion_external_id,
-        'lago_customer_id': lago_id(order.partner_id),
-        'external_customer_id': external_customer_id,
-        'name': order.client_order_ref or None,
-        'plan_code': plan.fusion_plan_code,
-        'status': order.fusion_status or 'active',
-        # The rating engine bills calendar periods only.
-        'billing_time': 'calendar',
-        'subscription_at': iso_s(order.fusion_started_at),
-        'started_at': iso_ms(order.fusion_started_at),
-        'terminated_at': iso_s(order.fusion_terminated_at),
-        'created_at': iso_s(order.create_date),
-    }
-
-
 def metric_payload(metric):
     filters = metric.filters if isinstance(metric.filters, dict) else {}
     return {
@@ -129,7 +104,7 @@ def metric_payload(metric):
         'recurring': metric.recurring,
         'field_name': metric.field_name or None,
         'filters': [{'key': key, 'values': list(values or [])} for key, values in filters.items()],
-        'created_at': iso_s(metric.create_date),
+        'created_at': iso_utc(metric.create_date),
     }
 
 
@@ -142,7 +117,7 @@ def charge_payload(charge):
         'charge_model': charge.charge_model,
         'invoice_display_name': charge.invoice_display_name or None,
         'properties': charge.properties or {},
-        'created_at': iso_s(charge.create_date),
+        'created_at': iso_utc(charge.create_date),
     }
 
 
@@ -155,7 +130,7 @@ def plan_payload(plan, amount, currency):
         'interval': plan.fusion_interval,
         'amount_cents': cents(amount, currency),
         'amount_currency': currency.name,
-        'created_at': iso_s(plan.create_date),
+        'created_at': iso_utc(plan.create_date),
         'charges': [charge_payload(charge) for charge in plan.fusion_charge_ids.sorted(lambda c: (c.code, c.id))],
     }
 
@@ -184,3 +159,57 @@ def _positive_int(value, default):
     except (TypeError, ValueError):
         return default
     return number if number > 0 else default
+
+
+def invoice_payload(move, amounts=None):
+    """`amounts`: (untaxed, tax, total) read exactly from the database; read here when not given."""
+    amounts = amounts or stored_numbers(move, ('amount_untaxed', 'amount_tax', 'amount_total'))[move.id]
+    untaxed, tax, total = amounts
+    currency = move.currency_id
+    sign = -1 if move.move_type == 'out_refund' else 1
+    if move.state == 'cancel':
+        status = 'voided'
+    else:
+        status = 'finalized' if move.state == 'posted' else 'draft'
+    if move.payment_state in ('paid', 'in_payment'):
+        payment_status = 'succeeded'
+    elif last_transaction_state(move) == 'error':
+        payment_status = 'failed'
+    else:
+        payment_status = 'pending'
+    return {
+        'lago_id': lago_id(move),
+        'number': move.name,
+        'issuing_date': move.invoice_date and move.invoice_date.isoformat(),
+        'payment_due_date': move.invoice_date_due and move.invoice_date_due.isoformat(),
+        # Refunds have no Lago invoice type (Lago issues credit notes); they are marked and negative.
+        'invoice_type': 'credit_note' if sign < 0 else 'subscription',
+        'status': status,
+        'payment_status': payment_status,
+        'currency': currency.name,
+        'fees_amount_cents': sign * cents(untaxed, currency),
+        'taxes_amount_cents': sign * cents(tax, currency),
+        'sub_total_excluding_taxes_amount_cents': sign * cents(untaxed, currency),
+        'sub_total_including_taxes_amount_cents': sign * cents(total, currency),
+        'total_amount_cents': sign * cents(total, currency),
+        'created_at': iso_utc(move.create_date),
+    }
+
+
+def last_transaction_state(move):
+    # Online payment transactions are linked to invoices by account_payment (auto-installed).
+    transactions = move['transaction_ids'] if 'transaction_ids' in move._fields else ()
+    return transactions.sorted('id')[-1].state if transactions else None
+
+
+def stored_numbers(records, columns):
+    """{id: (Decimal, ...)} of numeric columns read from the database, not through floats."""
+    if not records:
+        return {}
+    records.flush_recordset(list(columns))
+    cr = records.env.cr
+    cr.execute(
+        f'SELECT id, {", ".join(columns)} FROM {records._table} WHERE id = ANY(%s)',  # noqa: S608 (fixed names)
+        [records.ids],
+    )
+    return {row[0]: row[1:] for row in cr.fetchall()}

@@ -1,0 +1,147 @@
+"""Outbound webhooks: an outbox written in the transaction that causes the event, delivered by a
+cron with a timeout, exponential backoff with jitter, a bounded number of attempts, then a dead
+letter; every attempt is logged. Delivery is at least once; the unique key lets receivers drop
+duplicates, and webhooks about one object reach an endpoint in the order they were written."""
+
+import json
+import logging
+import secrets
+import time
+import uuid
+from datetime import timedelta
+
+import requests
+
+from odoo import api, fields, models
+
+from .. import settings
+from ..engine.webhook_signing import retry_delay_seconds, signed_headers
+
+_logger = logging.getLogger(__name__)
+
+RESPONSE_EXCERPT_CHARS = 500
+
+
+class FusionBillingWebhookEndpoint(models.Model):
+    _inherit = 'fusion.billing.webhook.endpoint'
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.setdefault('secret', self._new_secret())
+            vals.setdefault('secret_rotated_at', fields.Datetime.now())
+        return super().create(vals_list)
+
+    @staticmethod
+    def _new_secret():
+        return f'whsec_{secrets.token_urlsafe(32)}'
+
+    def action_rotate_secret(self):
+        """Replace the signing secret; the new one is shown once."""
+        self.ensure_one()
+        secret = self._new_secret()
+        self.sudo().write({'secret': secret, 'secret_rotated_at': fields.Datetime.now()})
+        return {
+            'type': 'ir.actions.client',
+            'tag': 'display_notification',
+            'params': {
+                'title': self.env._('New signing secret for %s', self.url),
+                'message': secret,
+                'sticky': True,
+                'type': 'warning',
+            },
+            'fusion_webhook_secret': secret,
+        }
+
+    def _accepts(self, webhook_type):
+        return not self.event_types or webhook_type in self.event_types
+
+
+class FusionBillingWebhook(models.Model):
+    _inherit = 'fusion.billing.webhook'
+
+    @api.model
+    def _fusion_enqueue(self, service, webhook_type, object_type, record, payload_object):
+        """Write one webhook per subscribed endpoint of `service`, in the caller's transaction:
+        a rolled-back change sends nothing, a committed one cannot lose its webhook."""
+        endpoints = service.sudo().webhook_endpoint_ids.filtered(lambda e: e.active and e._accepts(webhook_type))
+        now = fields.Datetime.now()
+        return self.sudo().create([
+            {
+                'endpoint_id': endpoint.id,
+                'webhook_type': webhook_type,
+                'object_type': object_type,
+                'object_key': f'{record._name},{record.id}',
+                'unique_key': str(uuid.uuid4()),
+                'payload': {'webhook_type': webhook_type, 'object_type': object_type, object_type: payload_object},
+                'state': 'pending',
+                'next_attempt_at': now,
+            }
+            for endpoint in endpoints
+        ])
+
+    def action_replay(self):
+        """Send again (dead letters included) with a fresh attempt budget; the unique key is kept."""
+        self.sudo().write({'state': 'pending', 'attempt_count': 0, 'next_attempt_at': fields.Datetime.now()})
+        return True
+
+    @api.model
+    def _fusion_due(self, limit):
+        """Webhooks to send now, locked for this worker: the oldest undelivered one of each object."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT w.id FROM fusion_billing_webhook w
+                WHERE w.state IN ('pending', 'retrying') AND w.next_attempt_at <= %s
+                  AND NOT EXISTS (
+                      SELECT 1 FROM fusion_billing_webhook older
+                       WHERE older.endpoint_id = w.endpoint_id AND older.object_key = w.object_key
+                         AND older.state IN ('pending', 'retrying') AND older.id < w.id)
+             ORDER BY w.id LIMIT %s
+               FOR UPDATE SKIP LOCKED""",
+            [fields.Datetime.now(), limit],
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _cron_deliver(self):
+        due = self._fusion_due(settings.WEBHOOK_BATCH_SIZE)
+        for index, webhook in enumerate(due):
+            webhook._fusion_deliver()
+            # Commit each delivery, so that a crash later in the batch does not resend it.
+            self.env['ir.cron']._commit_progress(processed=1, remaining=len(due) - index - 1)
+
+    def _fusion_deliver(self):
+        """One attempt for each webhook of `self`; records the outcome and schedules the next try."""
+        for webhook in self.sudo():
+            endpoint = webhook.endpoint_id
+            body = json.dumps(webhook.payload, separators=(',', ':')).encode()
+            headers = signed_headers(endpoint.secret, int(time.time()), body, webhook.unique_key)
+            headers['User-Agent'] = 'fusion-billing-webhooks'
+            attempted_at = fields.Datetime.now()
+            started = time.monotonic()
+            status, excerpt, error = None, None, None
+            try:
+                response = requests.post(endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False)
+                status, excerpt = response.status_code, response.text[:RESPONSE_EXCERPT_CHARS]
+            except requests.RequestException as exc:
+                error = f'{type(exc).__name__}: {exc}'[:RESPONSE_EXCERPT_CHARS]
+            latency_ms = int((time.monotonic() - started) * 1000)
+            attempts = webhook.attempt_count + 1
+            values = {'attempt_count': attempts, 'last_status_code': status or False, 'last_error': error or False}
+            if status is not None and 200 <= status < 300:
+                values.update(state='succeeded', delivered_at=fields.Datetime.now(), next_attempt_at=False)
+            elif attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+                values.update(state='dead', next_attempt_at=False)
+                _logger.info('webhook %s to %s dead-lettered after %s attempts', webhook.unique_key, endpoint.url, attempts)
+            else:
+                delay = retry_delay_seconds(attempts, settings.WEBHOOK_BASE_DELAY_SECONDS, settings.WEBHOOK_MAX_DELAY_SECONDS)
+                values.update(state='retrying', next_attempt_at=attempted_at + timedelta(seconds=delay))
+            webhook.write(values)
+            self.env['fusion.billing.webhook.attempt'].sudo().create({
+                'webhook_id': webhook.id,
+                'attempted_at': attempted_at,
+                'status_code': status or False,
+                'latency_ms': latency_ms,
+                'error': error or False,
+                'response_excerpt': excerpt or False,
+            })

@@ -1,0 +1,167 @@
+"""The webhook outbox: written with the change that causes it, signed, retried with backoff,
+dead-lettered, replayed, delivered in order per object, and processed once per unique key."""
+
+import json
+import socket
+import time
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .. import settings
+from ..engine.webhook_signing import verify
+from .engine_common import EngineCase, dt
+from .webhook_receiver import WebhookReceiver
+
+
+def _closed_port_url():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return f'http://127.0.0.1:{sock.getsockname()[1]}/down'
+
+
+@tagged('post_install', '-at_install')
+class TestWebhookOutbox(EngineCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.endpoint = cls.env.ref('fusion_billing.webhook_endpoint_nexacloud_billing_events')
+        cls.Webhook = cls.env['fusion.billing.webhook']
+
+    def pending_for(self, order):
+        return self.Webhook.search([('object_key', '=', f'sale.order,{order.id}')], order='id')
+
+    def test_endpoints_get_a_secret_and_rotation_replaces_it(self):
+        self.assertTrue(self.endpoint.secret.startswith('whsec_'))
+        old = self.endpoint.secret
+        action = self.endpoint.action_rotate_secret()
+        self.assertNotEqual(self.endpoint.secret, old)
+        self.assertEqual(action['fusion_webhook_secret'], self.endpoint.secret)
+
+    def test_subscription_start_writes_the_webhook_in_the_same_transaction(self):
+        order = self.subscribe('wh-start', dt(2026, 1, 1))
+        webhook = self.pending_for(order)
+        self.assertEqual(webhook.mapped('webhook_type'), ['subscription.started'])
+        self.assertEqual(webhook.endpoint_id, self.endpoint)
+        self.assertEqual(webhook.payload['object_type'], 'subscription')
+        self.assertEqual(webhook.payload['subscription']['external_id'], 'wh-start')
+
+    def test_a_rolled_back_change_leaves_no_webhook(self):
+        before = self.Webhook.search_count([])
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            self.subscribe('wh-rollback', dt(2026, 1, 1))
+            raise RuntimeError('the caller fails after the subscription was written')
+        self.assertEqual(self.Webhook.search_count([]), before)
+
+    def test_endpoints_only_get_the_types_they_subscribed_to(self):
+        desk = self.env.ref('fusion_billing.webhook_endpoint_nexadesk_billing_events')
+        self.assertFalse(desk._accepts('subscription.started'))
+        self.assertTrue(desk._accepts('subscription.terminated'))
+        service = self.env.ref('fusion_billing.service_nexadesk')
+        plan = self.env.ref('fusion_billing.plan_nexadesk_team')
+        order = self.env['sale.order']._fusion_create_subscription(service, self.partner, plan, 'wh-desk', started_at=dt(2026, 1, 1))
+        self.assertFalse(self.pending_for(order))
+        order._fusion_terminate(at=dt(2026, 1, 10))
+        self.assertEqual(self.pending_for(order).mapped('webhook_type'), ['subscription.terminated'])
+
+    def test_delivery_is_signed_and_logged(self):
+        order = self.subscribe('wh-deliver', dt(2026, 1, 1))
+        webhook = self.pending_for(order)
+        with WebhookReceiver() as receiver:
+            self.endpoint.url = receiver.url
+            webhook._fusion_deliver()
+        self.assertEqual(webhook.state, 'succeeded')
+        self.assertTrue(webhook.delivered_at)
+        [request] = receiver.requests
+        self.assertIsNone(verify(self.endpoint.secret, request['headers'], request['body'], now=int(time.time())))
+        self.assertEqual(request['headers']['X-Lago-Unique-Key'], webhook.unique_key)
+        self.assertEqual(json.loads(request['body']), webhook.payload)
+        self.assertEqual(webhook.attempt_ids.mapped('status_code'), [200])
+        self.assertGreaterEqual(webhook.attempt_ids.latency_ms, 0)
+
+    def test_failures_back_off_then_dead_letter_then_replay_delivers(self):
+        order = self.subscribe('wh-retry', dt(2026, 1, 1))
+        webhook = self.pending_for(order)
+        self.endpoint.url = _closed_port_url()
+        before = fields.Datetime.now()
+        webhook._fusion_deliver()
+        self.assertEqual((webhook.state, webhook.attempt_count), ('retrying', 1))
+        self.assertIn('ConnectionError', webhook.last_error)
+        # First retry after 15 s plus at most 15% jitter.
+        delay = (webhook.next_attempt_at - before).total_seconds()
+        self.assertGreaterEqual(delay, settings.WEBHOOK_BASE_DELAY_SECONDS - 1)
+        self.assertLessEqual(delay, settings.WEBHOOK_BASE_DELAY_SECONDS * 1.15 + 1)
+        self.assertNotIn(webhook, self.Webhook._fusion_due(100), 'not due before its retry time')
+
+        with WebhookReceiver() as receiver:
+            self.endpoint.url = receiver.url
+            receiver.script = [500] * (settings.WEBHOOK_MAX_ATTEMPTS - 1)
+            while webhook.state == 'retrying':
+                webhook._fusion_deliver()
+            self.assertEqual(webhook.state, 'dead')
+            self.assertEqual(webhook.attempt_count, settings.WEBHOOK_MAX_ATTEMPTS)
+            self.assertEqual(len(webhook.attempt_ids), settings.WEBHOOK_MAX_ATTEMPTS)
+            self.assertEqual(webhook.attempt_ids.sorted('id').mapped('status_code')[1:], [500] * (settings.WEBHOOK_MAX_ATTEMPTS - 1))
+            self.assertNotIn(webhook, self.Webhook._fusion_due(100))
+
+            webhook.action_replay()
+            self.assertIn(webhook, self.Webhook._fusion_due(100))
+            webhook._fusion_deliver()
+        self.assertEqual(webhook.state, 'succeeded')
+        self.assertEqual(list(receiver.processed), [webhook.unique_key])
+
+    def test_receiver_dedups_a_webhook_delivered_twice(self):
+        """A response lost after the receiver acted (here: answered 200, then the outbox was told it failed)."""
+        order = self.subscribe('wh-twice', dt(2026, 1, 1))
+        webhook = self.pending_for(order)
+        with WebhookReceiver() as receiver:
+            self.endpoint.url = receiver.url
+            webhook._fusion_deliver()
+            webhook.action_replay()
+            webhook._fusion_deliver()
+        self.assertEqual(len(receiver.requests), 2)
+        self.assertEqual({r['headers']['X-Lago-Unique-Key'] for r in receiver.requests}, {webhook.unique_key})
+        self.assertEqual(len(receiver.processed), 1)
+
+    def test_webhooks_of_one_object_are_delivered_in_order(self):
+        order = self.subscribe('wh-order', dt(2026, 1, 1))
+        order._fusion_terminate(at=dt(2026, 1, 2))
+        started, terminated = self.pending_for(order)
+        self.assertEqual((started.webhook_type, terminated.webhook_type), ('subscription.started', 'subscription.terminated'))
+        due = self.Webhook._fusion_due(100)
+        self.assertIn(started, due)
+        self.assertNotIn(terminated, due, 'waits until the older webhook of the same object is delivered')
+        with WebhookReceiver() as receiver:
+            self.endpoint.url = receiver.url
+            started._fusion_deliver()
+            self.assertIn(terminated, self.Webhook._fusion_due(100))
+            terminated._fusion_deliver()
+        self.assertEqual([json.loads(r['body'])['webhook_type'] for r in receiver.requests], ['subscription.started', 'subscription.terminated'])
+
+    def test_cron_delivers_due_webhooks(self):
+        order = self.subscribe('wh-cron', dt(2026, 1, 1))
+        webhook = self.pending_for(order)
+        self.Webhook.search([('id', '!=', webhook.id), ('state', 'in', ('pending', 'retrying'))]).state = 'succeeded'
+        with WebhookReceiver() as receiver, patch.object(type(self.env['ir.cron']), '_commit_progress', lambda *a, **k: 1.0):
+            self.endpoint.url = receiver.url
+            self.Webhook._cron_deliver()
+        self.assertEqual(webhook.state, 'succeeded')
+        self.assertEqual(len(receiver.requests), 1)
+
+
+@tagged('post_install', '-at_install')
+class TestInvoiceWebhooks(EngineCase):
+    def test_posting_a_subscription_invoice_writes_invoice_created(self):
+        order = self.subscribe('wh-invoice', dt(2026, 1, 1))
+        self.add_events(order, 'nc_egress_gb', [(dt(2026, 1, 5), {'gb': '300'})])
+        order._fusion_close_periods(until=dt(2026, 2, 1))
+        invoice = order.invoice_ids
+        webhook = self.env['fusion.billing.webhook'].search([('object_key', '=', f'account.move,{invoice.id}')])
+        self.assertEqual(webhook.mapped('webhook_type'), ['invoice.created'])
+        body = webhook.payload['invoice']
+        self.assertEqual((body['lago_id'], body['status'], body['currency']), (f'account.move-{invoice.id}', 'finalized', 'CAD'))
+        # 99.00 base + 10.00 egress (300 GB: 100 free, 2 packages of 100 at 5.00)
+        self.assertEqual(body['fees_amount_cents'], 10900)
+        self.assertEqual(body['total_amount_cents'], round(invoice.amount_total * 100))
