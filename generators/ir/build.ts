@@ -274,6 +274,7 @@ function buildViews(model: ModelSpec, fields: FieldIR[], table: string, tech: st
     formFields: scalar,
     formPages: fields.filter((f) => f.type === 'one2many').map((f) => ({ field: f.name, title: label(f.name) })),
     search: model.views!.search.fields,
+    filters: model.views!.search.filters ?? [],
     groupBy: (model.views!.search.group_by ?? []).map((f) => ({ field: f, label: label(f) })),
     formButtons: (model.views!.form_buttons ?? []).map((b) => buildButton(b, tech)),
     listButtons: (model.views!.list_buttons ?? []).map((b) => buildButton(b, tech)),

@@ -94,6 +94,7 @@ export interface ViewsIR {
   formFields: string[];
   formPages: { field: string; title: string }[];
   search: string[];
+  filters: { name: string; label: string; domain: string }[];
   groupBy: { field: string; label: string }[];
   formButtons: ButtonIR[];
   listButtons: ButtonIR[];

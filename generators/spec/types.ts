@@ -63,7 +63,7 @@ export interface ModelSpec {
   access: Record<string, string>;
   views?: {
     list: string[];
-    search: { fields: string[]; group_by?: string[] };
+    search: { fields: string[]; group_by?: string[]; filters?: { name: string; label: string; domain: string }[] };
     form_buttons?: ButtonSpec[];
     list_buttons?: ButtonSpec[];
   };

@@ -135,7 +135,7 @@ async function rawInserts(billing: BillingServer, rows: number, batchSize: numbe
     const values = [];
     for (let index = start; index < Math.min(rows, start + batchSize); index += 1) {
       const [service, company, metric, subscription, transaction, at, properties, order, late, cuid, cdate, wuid, wdate] = row(index);
-      values.push(`(${service},${company},${metric},${sqlText(subscription!)},${sqlText(transaction!)},'${at}',${sqlText(properties!)}::jsonb,${order},${late},${cuid},'${cdate}',${wuid},'${wdate}')`);
+      values.push(`(${service},${company},${metric},${sqlText(subscription!)},${sqlText(transaction!)},'${at}',${sqlText(properties!)}::jsonb,${order},${late === 't'},${cuid},'${cdate}',${wuid},'${wdate}')`);
     }
     scripts[statement % sessions]!.push(`INSERT INTO bench_usage (${COLUMNS}) VALUES ${values.join(',')} ON CONFLICT DO NOTHING;\n`);
   }

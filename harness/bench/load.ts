@@ -25,7 +25,9 @@ export async function runLoad({ clients, seconds, task }: LoadOptions): Promise<
   const loop = async (client: number): Promise<void> => {
     for (let iteration = 0; performance.now() < deadline; iteration += 1) {
       const sent = performance.now();
-      units += await task(client, iteration);
+      // Not `units += await ...`: that reads `units` before awaiting and loses the other loops' counts.
+      const carried = await task(client, iteration);
+      units += carried;
       latenciesMs.push(performance.now() - sent);
       requests += 1;
     }

@@ -177,7 +177,8 @@ class SaleOrder(models.Model):
             'tag': 'display_notification',
             'params': {
                 'title': self.env._('Usage billed'),
-                'message': self.env._('%(periods)s period(s) rated, %(invoices)s invoice(s) created.', **summary),
+                'message': self.env._(
+                    '%(periods)s period(s) rated, %(invoices)s invoice(s) created, %(late_events)s late event(s) not billed.', **summary),
                 'sticky': False,
             },
         }
@@ -208,6 +209,9 @@ class SaleOrder(models.Model):
             order.write({'order_line': lines, 'fusion_closed_until': _naive_utc(periods[-1].end)})
             summary['periods'] += len(periods)
             to_invoice |= order
+        # Events that arrived for periods already billed: reported (and listed under the "Late"
+        # filter of usage events), never added to a closed invoice.
+        summary['late_events'] = self.env['fusion.billing.usage'].sudo().search_count([('order_id', 'in', self.ids), ('late', '=', True)])
         for order in to_invoice:
             if any(line.qty_to_invoice for line in order.order_line):
                 invoices = order._create_invoices()

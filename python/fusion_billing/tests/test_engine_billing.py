@@ -141,3 +141,17 @@ class TestBillingLifecycle(EngineCase):
         self.assertTrue(other.order_line)
         # Monthly periods from January up to now are all closed.
         self.assertGreaterEqual(len(other.order_line.filtered(lambda l: not l.fusion_charge_id)), 1)
+
+    def test_late_events_are_reported_not_billed(self):
+        self.order._fusion_close_periods(until=dt(2026, 2, 1))
+        january_total = self.order.invoice_ids.amount_untaxed
+        # Arrives after January was billed (the API flags it late at ingestion).
+        late = self.add_events(self.order, 'nc_egress_gb', [(dt(2026, 1, 30), {'gb': '5000'})])
+        late.late = True
+        summary = self.order._fusion_close_periods(until=dt(2026, 3, 1))
+        self.assertEqual(summary['late_events'], 1)
+        self.assertEqual(self.order.invoice_ids.sorted('id')[0].amount_untaxed, january_total)
+        february_egress = self.order.order_line.filtered(
+            lambda l: l.fusion_period_start == dt(2026, 2, 1) and l.fusion_charge_id.code == 'egress')
+        # Only February's own 1,000 GB: 9 packages × 5.00.
+        self.assertEqual(february_egress.price_unit, 45.0)
