@@ -11,6 +11,7 @@
         'sale_management',
         'account',
         'payment',
+        'payment_stripe',
     ],
     'data': [
         'security/fusion_billing_security.xml',
