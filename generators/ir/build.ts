@@ -340,6 +340,7 @@ const EXTENDABLE_MODEL_MODULES: Record<string, string> = {
   'sale.order': 'sale',
   'sale.order.line': 'sale',
   'sale.order.template': 'sale_management',
+  'account.move': 'account',
 };
 
 /** Minimal valid values of the Odoo models the spec extends, for the generated tests. */
@@ -349,6 +350,11 @@ const EXTENDED_MODEL_BASE_VALS: Record<string, FactoryIR['vals']> = {
     { field: 'company_id', expr: 'company.id' },
   ],
   'sale.order': [
+    { field: 'partner_id', expr: EXTERNAL_FACTORIES['res.partner']! },
+    { field: 'company_id', expr: 'company.id' },
+  ],
+  'account.move': [
+    { field: 'move_type', expr: "'out_invoice'" },
     { field: 'partner_id', expr: EXTERNAL_FACTORIES['res.partner']! },
     { field: 'company_id', expr: 'company.id' },
   ],

@@ -13,6 +13,7 @@ export const CORE_CONTRACT: Record<string, string[]> = {
   'sale.order.template': ['fusion_plan_code', 'fusion_service_id', 'fusion_interval', 'fusion_currency_id', 'fusion_amount', 'fusion_charge_ids'],
   'sale.order': ['fusion_external_id', 'fusion_service_id', 'fusion_status', 'fusion_started_at', 'fusion_terminated_at', 'fusion_closed_until'],
   'sale.order.line': ['fusion_charge_id', 'fusion_period_start', 'fusion_period_end', 'fusion_units'],
+  'account.move': ['fusion_overdue_notified'],
 };
 
 /** Odoo models a spec may extend, with the columns of theirs that its constraints may use. */
@@ -20,4 +21,5 @@ export const EXTENDABLE_MODELS: Record<string, string[]> = {
   'sale.order.template': ['name', 'company_id'],
   'sale.order': ['name', 'partner_id', 'company_id', 'state'],
   'sale.order.line': ['order_id', 'product_id', 'company_id', 'name'],
+  'account.move': ['partner_id', 'company_id', 'move_type', 'state'],
 };

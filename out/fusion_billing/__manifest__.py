@@ -11,6 +11,7 @@
         'sale_management',
         'account',
         'payment',
+        'account_payment',
         'payment_stripe',
     ],
     'data': [

@@ -10,4 +10,5 @@ from . import test_api_events
 from . import test_api_subscriptions
 from . import test_engine_aggregation
 from . import test_engine_billing
+from . import test_webhook_sources
 from . import test_webhooks

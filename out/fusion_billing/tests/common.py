@@ -218,6 +218,20 @@ class FusionBillingCase(TransactionCase):
         vals.update(overrides)
         return cls.env['sale.order.line'].create(vals)
 
+    @classmethod
+    def make_account_move(cls, company=None, **overrides):
+        company = company or cls.env.company
+        n = cls._next()
+        vals = {}
+        if 'move_type' not in overrides:
+            vals['move_type'] = 'out_invoice'
+        if 'partner_id' not in overrides:
+            vals['partner_id'] = cls.env['res.partner'].create({'name': f'Partner {n}', 'company_id': company.id}).id
+        if 'company_id' not in overrides:
+            vals['company_id'] = company.id
+        vals.update(overrides)
+        return cls.env['account.move'].create(vals)
+
     @staticmethod
     def values_of(record, names):
         """The raw values of `names` on `record`, ready to pass to create()."""

@@ -73,6 +73,7 @@ class FusionBillingUsage(models.Model):
             elif not event.same_as(events[first].code, events[first].timestamp, events[first].properties):
                 conflicts.append(position)
         stored = self._fusion_insert(service, unique)
+        self._fusion_report_event_errors(service, [row['id'] for row in stored.values()])
         missing = [event for event in unique if event.key not in stored]
         if missing:
             stored.update(self._fusion_stored(service, missing))

@@ -76,6 +76,8 @@ class SaleOrder(models.Model):
         """Rated usage of every charge, per order, each order over `period_of[order.id]`.
 
         Orders sharing a period and a metric are aggregated by one SQL query."""
+        # Aggregation reads the usage table directly: pending ORM writes must reach it first.
+        self.env['fusion.billing.usage'].flush_model(['order_id', 'metric_id', 'timestamp', 'properties'])
         by_period = defaultdict(lambda: self.browse())
         for order in self:
             by_period[period_of[order.id]] |= order

@@ -1,0 +1,35 @@
+"""invoice.payment_failure and the failed payment status, written when a payment of a
+fusion_billing invoice fails (e.g. Stripe declined the card)."""
+
+from odoo import models
+
+from ..lago.serializers import invoice_payload, lago_id
+
+
+class PaymentTransaction(models.Model):
+    _inherit = 'payment.transaction'
+
+    def _set_error(self, state_message, extra_allowed_states=()):
+        failed = super()._set_error(state_message, extra_allowed_states=extra_allowed_states)
+        for transaction in failed:
+            for invoice in transaction.invoice_ids.filtered(lambda m: m._fusion_services()):
+                invoice._fusion_notify('invoice.payment_failure', 'payment_provider_invoice_payment_error',
+                                       transaction._fusion_failure_payload(invoice))
+                invoice._fusion_notify('invoice.payment_status_updated', payload=invoice_payload(invoice))
+        return failed
+
+    def _fusion_failure_payload(self, invoice):
+        """Lago's payment_provider_invoice_payment_error object."""
+        self.ensure_one()
+        order = invoice.invoice_line_ids.sale_line_ids.order_id.filtered('fusion_external_id')[:1]
+        link = self.env['fusion.billing.account.link'].sudo().search(
+            [('service_id', '=', order.fusion_service_id.id), ('partner_id', '=', invoice.partner_id.id)], limit=1)
+        return {
+            'lago_invoice_id': lago_id(invoice),
+            'lago_customer_id': lago_id(invoice.partner_id),
+            'external_customer_id': link.external_id or None,
+            'provider_customer_id': self.token_id.provider_ref or None,
+            'payment_provider': self.provider_code,
+            'payment_provider_code': self.provider_id.code,
+            'provider_error': {'message': self.state_message or None, 'error_code': None},
+        }

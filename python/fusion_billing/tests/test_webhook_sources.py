@@ -1,0 +1,82 @@
+"""Every webhook type is written by the change that causes it, with Lago's payload shape."""
+
+from datetime import date
+
+from odoo.tests import tagged
+
+from .engine_common import EngineCase, dt
+
+
+@tagged('post_install', '-at_install')
+class TestWebhookSources(EngineCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Webhook = cls.env['fusion.billing.webhook']
+
+    def webhooks_about(self, record):
+        return self.Webhook.search([('object_key', '=', f'{record._name},{record.id}')], order='id')
+
+    def closed_invoice(self, external_id):
+        order = self.subscribe(external_id, dt(2026, 1, 1))
+        order._fusion_close_periods(until=dt(2026, 2, 1))
+        return order.invoice_ids
+
+    def test_customer_created_when_an_account_is_linked(self):
+        link = self.env['fusion.billing.account.link'].create(
+            {'service_id': self.service.id, 'external_id': 'tnt_abc12345', 'partner_id': self.partner.id})
+        [webhook] = self.webhooks_about(link)
+        self.assertEqual((webhook.webhook_type, webhook.object_type), ('customer.created', 'customer'))
+        self.assertEqual(webhook.payload['customer']['external_id'], 'tnt_abc12345')
+
+    def test_payment_status_updated_when_the_invoice_is_paid(self):
+        invoice = self.closed_invoice('src-paid')
+        self.env['account.payment.register'].with_context(active_model='account.move', active_ids=invoice.ids).create({})._create_payments()
+        self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
+        types = self.webhooks_about(invoice).mapped('webhook_type')
+        self.assertEqual(types, ['invoice.created', 'invoice.payment_status_updated'])
+        self.assertEqual(self.webhooks_about(invoice)[-1].payload['invoice']['payment_status'], 'succeeded')
+
+    def test_payment_failure_when_the_card_is_declined(self):
+        invoice = self.closed_invoice('src-declined')
+        provider = self.env.ref('payment.payment_provider_stripe')
+        transaction = self.env['payment.transaction'].create({
+            'provider_id': provider.id,
+            'payment_method_id': self.env.ref('payment.payment_method_card').id,
+            'reference': f'fb-test-{invoice.id}',
+            'amount': invoice.amount_total,
+            'currency_id': invoice.currency_id.id,
+            'partner_id': invoice.partner_id.id,
+            'invoice_ids': [(6, 0, invoice.ids)],
+        })
+        transaction._set_error('Your card was declined.')
+        webhooks = self.webhooks_about(invoice)
+        self.assertEqual(webhooks.mapped('webhook_type'), ['invoice.created', 'invoice.payment_failure', 'invoice.payment_status_updated'])
+        failure = webhooks[1].payload
+        self.assertEqual(failure['object_type'], 'payment_provider_invoice_payment_error')
+        self.assertEqual(failure['payment_provider_invoice_payment_error']['provider_error']['message'], 'Your card was declined.')
+        self.assertEqual(failure['payment_provider_invoice_payment_error']['lago_invoice_id'], f'account.move-{invoice.id}')
+        self.assertEqual(webhooks[2].payload['invoice']['payment_status'], 'failed')
+
+    def test_payment_overdue_once_when_the_due_date_passes(self):
+        invoice = self.closed_invoice('src-overdue')
+        invoice.invoice_date_due = date(2026, 2, 15)
+        self.env['account.move']._cron_fusion_notify_overdue()
+        self.env['account.move']._cron_fusion_notify_overdue()
+        self.assertEqual(self.webhooks_about(invoice).mapped('webhook_type'), ['invoice.created', 'invoice.payment_overdue'])
+        self.assertTrue(invoice.fusion_overdue_notified)
+
+    def test_events_errors_lists_events_that_will_not_bill_as_sent(self):
+        order = self.subscribe('src-events', dt(2026, 1, 1))
+        egress = self.add_events(order, 'nc_egress_gb', [(dt(2026, 1, 2), {'gb': '5'}), (dt(2026, 1, 3), {}), (dt(2026, 1, 4), {'gb': 'lots'})])
+        requests = self.add_events(order, 'nc_api_requests', [(dt(2026, 1, 2), {'region': 'ca-central'}), (dt(2026, 1, 3), {'region': 'eu-west'})])
+        requests[0].late = True
+        webhook = self.env['fusion.billing.usage']._fusion_report_event_errors(self.service, (egress | requests).ids)
+        self.assertEqual((webhook.webhook_type, webhook.object_type), ('events.errors', 'events_errors'))
+        self.assertEqual(webhook.payload['events_errors'], {
+            'invalid_code': [],
+            'missing_aggregation_property': egress[1:].mapped('transaction_id'),
+            'invalid_filter_values': requests[1:].mapped('transaction_id'),
+            'late_events': requests[:1].mapped('transaction_id'),
+        })
+        self.assertFalse(self.env['fusion.billing.usage']._fusion_report_event_errors(self.service, egress[:1].ids))
