@@ -12,6 +12,7 @@ from . import sale_order_template
 from . import sale_order
 from . import sale_order_line
 from . import account_move
+from . import account_move_stripe_charge
 from . import account_move_webhooks
 from . import fusion_billing_account_link_events
 from . import fusion_billing_account_link_resolve
@@ -19,6 +20,7 @@ from . import fusion_billing_service_api_key
 from . import fusion_billing_usage_errors
 from . import fusion_billing_usage_ingest
 from . import fusion_billing_webhook_outbox
+from . import payment_token_stripe_link
 from . import payment_transaction
 from . import sale_order_subscription
 from . import sale_order_usage

@@ -189,7 +189,10 @@ class SaleOrder(models.Model):
     @api.model
     def _cron_fusion_close_periods(self):
         subscriptions = self.search([('fusion_status', 'in', ('active', 'terminated')), ('state', '=', 'sale')])
-        subscriptions._fusion_close_periods()
+        for index, subscription in enumerate(subscriptions):
+            subscription._fusion_close_periods()
+            # Commit each subscription: a later failure must not undo an invoice already charged.
+            self.env['ir.cron']._commit_progress(processed=1, remaining=len(subscriptions) - index - 1)
 
     def _fusion_close_periods(self, until=None):
         """Write the rated usage of each finished period onto the order and invoice it.
@@ -219,6 +222,8 @@ class SaleOrder(models.Model):
             if any(line.qty_to_invoice for line in order.order_line):
                 invoices = order._create_invoices()
                 invoices.action_post()
+                # Off-session charge of the card linked from Lago's Stripe customer, if any.
+                invoices._fusion_charge_with_token()
                 summary['invoices'] += len(invoices)
         return summary
 

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from ..lago.events import now_ms, parse_event
 from .api import ApiError, missing_root_key
 from .customers import external_id_error, partner_values
+from .customers_billing import link_payment_provider
 from ..lago.serializers import (
     cents,
     customer_payload,
@@ -86,6 +87,7 @@ def upsert_customer(service, body, params, query_args):
     # A state sent alone belongs to the country the customer already has.
     values = partner_values(service.env, raw, existing.partner_id.country_id)
     link = _links(service)._fusion_upsert(service, external_id, values)
+    link_payment_provider(service, link.partner_id, raw.get('billing_configuration'))
     return {'customer': customer_payload(link, service)}
 
 
