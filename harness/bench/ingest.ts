@@ -1,10 +1,13 @@
 // Ingestion throughput of the Lago-shaped API, beside what the stack under it can do:
-//   npx tsx harness/bench/ingest.ts [--workers N] [--batch 100] [--seconds 10] [--clients 4]
+//   npx tsx harness/bench/ingest.ts [--workers N] [--batch 100] [--seconds 10] [--clients 4] [--no-db-filter]
 // Prints, for the same server and run: Odoo's own trivial JSON-2 call rate (res.partner
-// search_read limit 1), single-event and batch ingestion rates through /api/v1/events[/batch],
+// search_read limit 1), single-event and batch ingestion rates through /api/v1/events[/batch]
+// (as applications call it, and with the X-Odoo-Database header a reverse proxy could add), the
+// server's own per-request figures (queries, SQL time, Python time, from its werkzeug log lines),
 // and PostgreSQL inserting the same rows into a scratch copy of the table (same columns, indexes
 // and foreign keys): one COPY, and multi-row INSERTs of the batch size from as many sessions.
 // Targets: batch >= 20,000 events/s; single-event rate >= 90% of the trivial JSON-2 rate.
+import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
 import type { LagoClient, LagoEventInput } from '../clients/lago.ts';
 import { okBody } from '../clients/lago.ts';
@@ -16,156 +19,198 @@ const workers = numberOption(args, 'workers', 0);
 const batchSize = numberOption(args, 'batch', 100);
 const seconds = numberOption(args, 'seconds', 10);
 const clients = numberOption(args, 'clients', 4);
+const dbFilter = !args.includes('--no-db-filter');
 const WARMUP_SECONDS = 2;
 const BATCH_TARGET = 20_000;
 const SINGLE_TARGET_SHARE = 0.9;
 
 const log = (line: string): void => console.log(line);
-const setupLog: string[] = [];
 
+interface Phase {
+  label: string;
+  unit: 'calls' | 'events';
+  result: LoadResult;
+  server: ServerFigures;
+}
+
+/** Means over the phase's requests, from Odoo's werkzeug lines: "... 200 - <queries> <sql s> <python s>". */
+interface ServerFigures {
+  requests: number;
+  queries: number;
+  sqlMs: number;
+  pythonMs: number;
+}
+
+async function main(): Promise<void> {
+  const setup: string[] = [];
+  const billing = await startBillingServer({
+    db: 'bench_ingest',
+    workers,
+    dbFilter,
+    services: ['nexacloud'],
+    onStep: (step, ms) => setup.push(`  setup: ${step} ${(ms / 1000).toFixed(1)} s`),
+  });
+  try {
+    setup.forEach((line) => log(line));
+    await benchmark(billing);
+  } finally {
+    await billing.stop();
+  }
+}
 
 async function benchmark(billing: BillingServer): Promise<void> {
   const lago = billing.lago('nexacloud');
-  setupLog.forEach((line) => log(line));
+  const lagoWithDatabase = lago.withHeaders({ 'X-Odoo-Database': billing.db });
   const subscriptions = await createSubscriptions(lago, clients);
-  const nowSeconds = (): number => Math.floor(Date.now() / 1000);
   const event = (phase: string, client: number, iteration: number, index: number): LagoEventInput => ({
     transaction_id: `${phase}-${client}-${iteration}-${index}`,
     external_subscription_id: subscriptions[client]!,
     code: 'nc_api_requests',
-    timestamp: nowSeconds(),
+    timestamp: Math.floor(Date.now() / 1000),
     properties: { region: index % 2 ? 'ca-central' : 'us-east' },
   });
-
   const json2Call = async (): Promise<number> => {
     await billing.odoo.searchRead('res.partner', [], ['name'], { limit: 1 });
     return 1;
   };
-  const single = (phase: string) => async (client: number, iteration: number): Promise<number> => {
-    okBody(await lago.createEvent(event(phase, client, iteration, 0)), 'POST /events');
+  const single = (client: LagoClient, phase: string) => async (index: number, iteration: number): Promise<number> => {
+    okBody(await client.createEvent(event(phase, index, iteration, 0)), 'POST /events');
     return 1;
   };
-  const batch = (phase: string) => async (client: number, iteration: number): Promise<number> => {
-    const events = Array.from({ length: batchSize }, (_, index) => event(phase, client, iteration, index));
-    okBody(await lago.createEventsBatch(events), 'POST /events/batch');
+  const batch = (client: LagoClient, phase: string) => async (index: number, iteration: number): Promise<number> => {
+    okBody(await client.createEventsBatch(Array.from({ length: batchSize }, (_, position) => event(phase, index, iteration, position))), 'POST /events/batch');
     return batchSize;
   };
 
   log(`\nserver mode: ${billing.mode} | clients: ${clients} | batch size: ${batchSize} | ${seconds} s per phase (+${WARMUP_SECONDS} s warm-up) | ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
-  await runLoad({ clients, seconds: WARMUP_SECONDS, task: json2Call });
-  const json2 = await runLoad({ clients, seconds, task: json2Call });
-  await runLoad({ clients, seconds: WARMUP_SECONDS, task: single('warm-single') });
-  const singles = await runLoad({ clients, seconds, task: single('single') });
-  await runLoad({ clients, seconds: WARMUP_SECONDS, task: batch('warm-batch') });
-  const batches = await runLoad({ clients, seconds, task: batch('batch') });
+  const phases: Phase[] = [];
+  const measure = async (label: string, unit: Phase['unit'], task: (client: number, iteration: number) => Promise<number>, warmTask = task): Promise<Phase> => {
+    await runLoad({ clients, seconds: WARMUP_SECONDS, task: warmTask });
+    const logStart = billing.server.logs().length;
+    const result = await runLoad({ clients, seconds, task });
+    // The last access-log lines of the phase may still be on their way.
+    await new Promise((done) => setTimeout(done, 200));
+    const phase = { label, unit, result, server: serverFigures(billing.server.logs().slice(logStart)) };
+    phases.push(phase);
+    return phase;
+  };
+  const json2 = await measure('JSON-2 res.partner search_read limit 1', 'calls', json2Call);
+  const singles = await measure('POST /api/v1/events, 1 event/request', 'events', single(lago, 'single'), single(lago, 'warm-single'));
+  const batches = await measure(`POST /api/v1/events/batch, ${batchSize} events/request`, 'events', batch(lago, 'batch'), batch(lago, 'warm-batch'));
+  const singlesDb = await measure('  same, with X-Odoo-Database header', 'events', single(lagoWithDatabase, 'dbsingle'), single(lagoWithDatabase, 'warm-dbsingle'));
+  await measure('  same, with X-Odoo-Database header', 'events', batch(lagoWithDatabase, 'dbbatch'), batch(lagoWithDatabase, 'warm-dbbatch'));
 
-  const stored = await storedCount(billing, ['single-%', 'batch-%']);
-  const acknowledged = singles.units + batches.units;
-  const raw = await rawInserts(billing, batches.units, batchSize, clients, subscriptions);
+  const acknowledged = phases.filter((phase) => phase.unit === 'events').reduce((sum, phase) => sum + phase.result.units, 0);
+  const stored = await billing.odoo.searchCount('fusion.billing.usage', [['transaction_id', 'not like', 'warm-%']]);
+  const raw = await rawInserts(billing, batches.result.units, subscriptions);
 
-  const rate = (result: LoadResult): number => result.units / result.seconds;
-  const json2Rate = rate(json2);
-  const singleRate = rate(singles);
+  const rate = (phase: Phase): number => phase.result.units / phase.result.seconds;
+  log('');
+  log(`${'phase'.padEnd(46)} ${'rate'.padStart(9)}            latency              server per request (werkzeug log)`);
+  for (const phase of phases) {
+    const { server } = phase;
+    const perRequest = server.requests ? `${server.queries.toFixed(1)} queries, SQL ${server.sqlMs.toFixed(1)} ms, Python ${server.pythonMs.toFixed(1)} ms` : 'n/a';
+    log(`${phase.label.padEnd(46)} ${formatRate(rate(phase)).padStart(9)} ${phase.unit}/s  ${latencySummary(phase.result).padEnd(20)} ${perRequest}`);
+  }
+  log(`${`PostgreSQL COPY, same ${raw.rows} rows`.padEnd(46)} ${formatRate(raw.copyRate).padStart(9)} rows/s    1 session`);
+  log(`${`PostgreSQL INSERT, ${batchSize} rows/statement`.padEnd(46)} ${formatRate(raw.insertRate).padStart(9)} rows/s    ${clients} sessions, autocommit, ON CONFLICT DO NOTHING`);
+  log(`${'  same, without the 6 foreign keys'.padEnd(46)} ${formatRate(raw.insertNoFkRate).padStart(9)} rows/s`);
+  log(`stored by the API: ${stored} of ${acknowledged} acknowledged events (warm-up excluded from both)`);
+  log('');
   const batchRate = rate(batches);
-  log('');
-  log(`JSON-2 res.partner search_read limit 1     ${formatRate(json2Rate).padStart(9)} calls/s   (${latencySummary(json2)})`);
-  log(`POST /api/v1/events, 1 event per request   ${formatRate(singleRate).padStart(9)} events/s  (${latencySummary(singles)}; ${((singleRate / json2Rate) * 100).toFixed(1)}% of the JSON-2 rate)`);
-  log(`POST /api/v1/events/batch, ${batchSize} per request ${formatRate(batchRate).padStart(9)} events/s  (${formatRate(batches.requests / batches.seconds)} requests/s, ${latencySummary(batches)})`);
-  log(`PostgreSQL COPY of the same ${batches.units} rows      ${formatRate(raw.copyRate).padStart(9)} rows/s    (1 session)`);
-  log(`PostgreSQL INSERT ${batchSize} rows per statement   ${formatRate(raw.insertRate).padStart(9)} rows/s    (${clients} sessions, autocommit, ON CONFLICT DO NOTHING)`);
-  log(`stored by the API: ${stored} of ${acknowledged} acknowledged events`);
-  log('');
+  const share = rate(singles) / rate(json2);
   log(`target batch ingestion >= ${formatRate(BATCH_TARGET)} events/s: ${batchRate >= BATCH_TARGET ? 'MET' : 'MISSED'} (${formatRate(batchRate)})`);
-  log(`target single-event rate >= ${SINGLE_TARGET_SHARE * 100}% of the JSON-2 rate: ${singleRate >= SINGLE_TARGET_SHARE * json2Rate ? 'MET' : 'MISSED'} (${((singleRate / json2Rate) * 100).toFixed(1)}%)`);
+  log(`target single-event rate >= ${SINGLE_TARGET_SHARE * 100}% of the JSON-2 rate: ${share >= SINGLE_TARGET_SHARE ? 'MET' : 'MISSED'} (${(share * 100).toFixed(1)}%; ${((rate(singlesDb) / rate(json2)) * 100).toFixed(1)}% with X-Odoo-Database)`);
   if (stored !== acknowledged) throw new Error(`the API acknowledged ${acknowledged} events but stored ${stored}`);
 }
 
 async function createSubscriptions(lago: LagoClient, count: number): Promise<string[]> {
-  const monthStart = new Date();
-  monthStart.setUTCDate(1);
-  monthStart.setUTCHours(0, 0, 0, 0);
+  const now = new Date();
+  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
   const ids: string[] = [];
   for (let index = 0; index < count; index += 1) {
     const customer = `tnt_bench${String(index).padStart(4, '0')}`;
     okBody(await lago.upsertCustomer({ external_id: customer, name: `Bench ${index}`, country: 'CA', state: 'ON', timezone: 'UTC' }), 'POST /customers');
     const external_id = `bench_sub_${index}`;
-    okBody(await lago.createSubscription({ external_customer_id: customer, plan_code: 'nexacloud_pro', external_id, subscription_at: monthStart.toISOString() }), 'POST /subscriptions');
+    okBody(await lago.createSubscription({ external_customer_id: customer, plan_code: 'nexacloud_pro', external_id, subscription_at: monthStart }), 'POST /subscriptions');
     ids.push(external_id);
   }
   return ids;
 }
 
-async function storedCount(billing: BillingServer, patterns: string[]): Promise<number> {
-  const domain: unknown[] = [...patterns.slice(1).map(() => '|'), ...patterns.map((pattern) => ['transaction_id', '=like', pattern])];
-  return billing.odoo.searchCount('fusion.billing.usage', domain);
+const ACCESS_LINE = /werkzeug: .*"(?:GET|POST|DELETE) \S+ HTTP\/[\d.]+" \d+ - (\d+) ([\d.]+) ([\d.]+)/;
+
+export function serverFigures(logText: string): ServerFigures {
+  let requests = 0;
+  let queries = 0;
+  let sql = 0;
+  let python = 0;
+  for (const line of logText.split('\n')) {
+    const match = ACCESS_LINE.exec(line);
+    if (!match) continue;
+    requests += 1;
+    queries += Number(match[1]);
+    sql += Number(match[2]);
+    python += Number(match[3]);
+  }
+  const mean = (total: number): number => (requests ? total / requests : Number.NaN);
+  return { requests, queries: mean(queries), sqlMs: mean(sql) * 1000, pythonMs: mean(python) * 1000 };
 }
 
 const COLUMNS = 'service_id, company_id, metric_id, external_subscription_id, transaction_id, "timestamp", properties, order_id, late, create_uid, create_date, write_uid, write_date';
 
 /** The same rows as the batch phase, written by PostgreSQL alone into a scratch copy of the table. */
-async function rawInserts(billing: BillingServer, rows: number, batchSize: number, sessions: number, subscriptions: string[]) {
+async function rawInserts(billing: BillingServer, rows: number, subscriptions: string[]) {
   const pg = billing.runtime.postgres;
   const psql = (sql: string, stdin?: string | ((input: NodeJS.WritableStream) => Promise<void>)) =>
     pg.client('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', billing.db, ...(sql ? ['-c', sql] : [])], stdin);
-  const ids = (await psql(`SELECT s.id, s.company_id, m.id FROM fusion_billing_service s JOIN fusion_billing_metric m ON m.service_id = s.id AND m.code = 'nc_api_requests' WHERE s.code = 'nexacloud'`)).trim().split('|');
-  const orders = (await psql(`SELECT fusion_external_id || '|' || id FROM sale_order WHERE fusion_external_id LIKE 'bench_sub_%'`)).trim().split('\n');
-  const orderOf = new Map(orders.map((line) => line.split('|') as [string, string]));
-  const [serviceId, companyId, metricId] = ids;
+  const [serviceId, companyId, metricId] = (await psql(`SELECT s.id, s.company_id, m.id FROM fusion_billing_service s JOIN fusion_billing_metric m ON m.service_id = s.id AND m.code = 'nc_api_requests' WHERE s.code = 'nexacloud'`)).trim().split('|');
+  const orderOf = new Map((await psql(`SELECT fusion_external_id || '|' || id FROM sale_order WHERE fusion_external_id LIKE 'bench_sub_%'`)).trim().split('\n').map((line) => line.split('|') as [string, string]));
   // Same columns, indexes (the unique idempotency key included) and foreign keys as the real table.
   const foreignKeys = (await psql(`SELECT 'ALTER TABLE bench_usage ADD CONSTRAINT bench_' || conname || ' ' || pg_get_constraintdef(oid) || ';' FROM pg_constraint WHERE conrelid = 'fusion_billing_usage'::regclass AND contype = 'f'`)).trim();
-  const createScratch = `DROP TABLE IF EXISTS bench_usage; CREATE TABLE bench_usage (LIKE fusion_billing_usage INCLUDING ALL); ${foreignKeys}`;
+  const scratch = (withForeignKeys: boolean): string => `DROP TABLE IF EXISTS bench_usage; CREATE TABLE bench_usage (LIKE fusion_billing_usage INCLUDING ALL); ${withForeignKeys ? foreignKeys : ''}`;
   const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
-  const row = (index: number): string[] => {
+  const values = (index: number) => {
     const subscription = subscriptions[index % subscriptions.length]!;
-    return [serviceId!, companyId!, metricId!, subscription, `raw-${index}`, now, JSON.stringify({ region: index % 2 ? 'ca-central' : 'us-east' }), orderOf.get(subscription)!, 'f', '1', now, '1', now];
+    return { subscription, order: orderOf.get(subscription)!, transaction: `raw-${index}`, properties: JSON.stringify({ region: index % 2 ? 'ca-central' : 'us-east' }) };
   };
 
-  await psql(createScratch);
+  await psql(scratch(true));
   const copyStarted = performance.now();
   await psql('', async (input) => {
     input.write(`COPY bench_usage (${COLUMNS}) FROM STDIN WITH (FORMAT csv);\n`);
-    for (let index = 0; index < rows; index += 1) input.write(`${row(index).map(csvField).join(',')}\n`);
-    input.write('\\.\n');
+    let buffer = '';
+    for (let index = 0; index < rows; index += 1) {
+      const row = values(index);
+      buffer += `${serviceId},${companyId},${metricId},${row.subscription},${row.transaction},${now},"${row.properties.replace(/"/g, '""')}",${row.order},f,1,${now},1,${now}\n`;
+      if (buffer.length > 1 << 20) {
+        if (!input.write(buffer)) await once(input, 'drain');
+        buffer = '';
+      }
+    }
+    input.write(`${buffer}\\.\n`);
   });
   const copyRate = rows / ((performance.now() - copyStarted) / 1000);
 
-  await psql(createScratch);
-  const scripts: string[][] = Array.from({ length: sessions }, () => []);
+  const scripts: string[][] = Array.from({ length: clients }, () => []);
   for (let start = 0, statement = 0; start < rows; start += batchSize, statement += 1) {
-    const values = [];
+    const tuples = [];
     for (let index = start; index < Math.min(rows, start + batchSize); index += 1) {
-      const [service, company, metric, subscription, transaction, at, properties, order, late, cuid, cdate, wuid, wdate] = row(index);
-      values.push(`(${service},${company},${metric},${sqlText(subscription!)},${sqlText(transaction!)},'${at}',${sqlText(properties!)}::jsonb,${order},${late === 't'},${cuid},'${cdate}',${wuid},'${wdate}')`);
+      const row = values(index);
+      tuples.push(`(${serviceId},${companyId},${metricId},'${row.subscription}','${row.transaction}','${now}','${row.properties}'::jsonb,${row.order},false,1,'${now}',1,'${now}')`);
     }
-    scripts[statement % sessions]!.push(`INSERT INTO bench_usage (${COLUMNS}) VALUES ${values.join(',')} ON CONFLICT DO NOTHING;\n`);
+    scripts[statement % clients]!.push(`INSERT INTO bench_usage (${COLUMNS}) VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING;\n`);
   }
-  const insertStarted = performance.now();
-  await Promise.all(scripts.map((statements) => psql('', statements.join(''))));
-  const insertRate = rows / ((performance.now() - insertStarted) / 1000);
+  const insertAll = async (withForeignKeys: boolean): Promise<number> => {
+    await psql(scratch(withForeignKeys));
+    const started = performance.now();
+    await Promise.all(scripts.map((statements) => psql('', statements.join(''))));
+    return rows / ((performance.now() - started) / 1000);
+  };
+  const insertRate = await insertAll(true);
+  const insertNoFkRate = await insertAll(false);
   await psql('DROP TABLE bench_usage');
-  return { copyRate, insertRate };
-}
-
-function csvField(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-function sqlText(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-async function main(): Promise<void> {
-  const billing = await startBillingServer({
-    db: 'bench_ingest',
-    workers,
-    services: ['nexacloud'],
-    onStep: (step, ms) => setupLog.push(`  setup: ${step} ${(ms / 1000).toFixed(1)} s`),
-  });
-  try {
-    await benchmark(billing);
-  } finally {
-    await billing.stop();
-  }
+  return { rows, copyRate, insertRate, insertNoFkRate };
 }
 
 await main();

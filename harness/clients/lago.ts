@@ -185,6 +185,8 @@ export interface LagoClientOptions {
   baseUrl: string;
   apiKey: string;
   basePath?: string;
+  /** Sent with every request (e.g. X-Odoo-Database, as a reverse proxy may add). */
+  headers?: Record<string, string>;
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -201,6 +203,11 @@ export class LagoClient {
   /** The same server with another service's key. */
   withKey(apiKey: string): LagoClient {
     return new LagoClient({ ...this.options, apiKey });
+  }
+
+  /** The same server and key, sending these headers with every request too. */
+  withHeaders(headers: Record<string, string>): LagoClient {
+    return new LagoClient({ ...this.options, headers: { ...this.options.headers, ...headers } });
   }
 
   createEvent(event: LagoEventInput): Promise<LagoResponse<{ event: LagoEvent }>> {
@@ -255,7 +262,7 @@ export class LagoClient {
 
 /** The HTTP request of an API call (exported for the encoding tests). */
 export function lagoRequest(
-  options: Pick<LagoClientOptions, 'baseUrl' | 'apiKey' | 'basePath'>,
+  options: Pick<LagoClientOptions, 'baseUrl' | 'apiKey' | 'basePath' | 'headers'>,
   method: string,
   path: string,
   raw: RawRequest = {},
@@ -272,7 +279,7 @@ export function lagoRequest(
     body = typeof raw.body === 'string' ? raw.body : JSON.stringify(raw.body);
     headers['Content-Type'] = 'application/json';
   }
-  return { url: url.toString(), init: { method, headers: { ...headers, ...raw.headers }, body } };
+  return { url: url.toString(), init: { method, headers: { ...headers, ...options.headers, ...raw.headers }, body } };
 }
 
 function decodeBody<T>(text: string): T | LagoErrorBody {

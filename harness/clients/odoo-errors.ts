@@ -35,23 +35,27 @@ export class OdooError extends Error {
 export class OdooAuthenticationError extends OdooError {
   override name = 'OdooAuthenticationError';
 }
-/** odoo.exceptions.AccessError: the user may not do this. */
-export class OdooAccessError extends OdooError {
-  override name = 'OdooAccessError';
-}
-/** odoo.exceptions.MissingError: a record does not exist (any more). */
-export class OdooMissingError extends OdooError {
-  override name = 'OdooMissingError';
-}
-/** odoo.exceptions.ValidationError: a constraint refused the values. */
-export class OdooValidationError extends OdooError {
-  override name = 'OdooValidationError';
-}
-/** odoo.exceptions.UserError (and the subclasses not mapped above). */
+/**
+ * odoo.exceptions.UserError: a business error meant for the user. As in Python, the three below
+ * are UserErrors too, so `instanceof OdooUserError` holds whichever transport reported them
+ * (XML-RPC only says "UserError").
+ */
 export class OdooUserError extends OdooError {
   override name = 'OdooUserError';
 }
-/** Unknown model or method, or a private method (JSON-2 404). */
+/** odoo.exceptions.AccessError: the user may not do this. */
+export class OdooAccessError extends OdooUserError {
+  override name = 'OdooAccessError';
+}
+/** odoo.exceptions.MissingError: a record does not exist (any more). */
+export class OdooMissingError extends OdooUserError {
+  override name = 'OdooMissingError';
+}
+/** odoo.exceptions.ValidationError: a constraint refused the values. */
+export class OdooValidationError extends OdooUserError {
+  override name = 'OdooValidationError';
+}
+/** Unknown model or method (JSON-2 404); a private method is refused with an AccessError (403). */
 export class OdooNotFoundError extends OdooError {
   override name = 'OdooNotFoundError';
 }

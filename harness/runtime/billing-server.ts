@@ -13,6 +13,8 @@ export interface BillingServerOptions {
   workers?: number;
   /** Extra odoo-bin arguments for the server. */
   serverArgs?: string[];
+  /** --db-filter on the server (default true); see StartServerOptions.dbFilter. */
+  dbFilter?: boolean;
   /** Services whose API keys are generated; default the catalog's. */
   services?: string[];
   runtime?: LocalRuntimeOptions;
@@ -26,7 +28,7 @@ export interface BillingServer {
   runtime: LocalRuntime;
   server: OdooServer;
   db: string;
-  /** Server mode as odoo-bin runs it: "threaded" or "--workers N". */
+  /** Server mode as odoo-bin runs it: "threaded" or "--workers N", and the database selection. */
   mode: string;
   adminKey: string;
   /** JSON-2 as admin. */
@@ -56,7 +58,7 @@ export async function startBillingServer(options: BillingServerOptions = {}): Pr
     await timed('postgres start', () => runtime.start(options.progress));
     await prepareBillingDatabase(runtime, db, { ...options.database, onStep });
     const server = await timed(`odoo server start (${workers ? `--workers ${workers}` : 'threaded'})`, () =>
-      runtime.startServer(db, { workers, extraArgs: options.serverArgs }),
+      runtime.startServer(db, { workers, extraArgs: options.serverArgs, dbFilter: options.dbFilter }),
     );
     const adminKey = await timed('admin API key (odoo-bin shell)', () => runtime.createApiKey(db, 'admin'));
     const odoo = new OdooClient({ baseUrl: server.baseUrl, db, apiKey: adminKey });
@@ -65,7 +67,7 @@ export async function startBillingServer(options: BillingServerOptions = {}): Pr
       runtime,
       server,
       db,
-      mode: workers ? `--workers ${workers}` : 'threaded',
+      mode: `${workers ? `--workers ${workers}` : 'threaded'}, ${options.dbFilter === false ? `-d ${db} without --db-filter` : `--db-filter=^${db}$`}`,
       adminKey,
       odoo,
       serviceKeys,

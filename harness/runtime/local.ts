@@ -213,7 +213,7 @@ export class LocalRuntime implements OdooRuntime {
       const baseUrl = `http://127.0.0.1:${port}`;
       const args = [
         '-d', db,
-        `--db-filter=^${db.replace(/[^A-Za-z0-9_-]/g, '\\$&')}$`,
+        ...(options.dbFilter === false ? [] : [`--db-filter=^${db.replace(/[^A-Za-z0-9_-]/g, '\\$&')}$`]),
         `--http-port=${port}`,
         // Prefork mode also opens the longpolling (gevent) port: keep it off 8072 too.
         `--gevent-port=${await findFreePort()}`,

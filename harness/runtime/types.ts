@@ -49,6 +49,12 @@ export interface StartServerOptions {
   workers?: number;
   /** Extra odoo-bin arguments, e.g. ["--max-cron-threads=1"] (crons are off by default). */
   extraArgs?: string[];
+  /**
+   * Pass --db-filter=^<db>$ (default true). Without it, `-d <db>` alone exposes that one database
+   * and Odoo skips listing databases (a fresh PostgreSQL connection) on every request that names
+   * none, like the sessionless /api/v1 calls.
+   */
+  dbFilter?: boolean;
 }
 
 export interface OdooServer {

@@ -36,6 +36,10 @@ class FusionBillingApi(http.Controller):
     def get_list_invoices(self, **params):
         return serve(handlers.list_invoices, params)
 
+    @http.route('/api/v1/invoices/<string:lago_id>/retry_payment', type='http', auth='none', methods=['POST'], csrf=False, save_session=False, readonly=False)
+    def post_retry_invoice_payment(self, **params):
+        return serve(handlers.retry_invoice_payment, params)
+
     @http.route('/api/v1/billable_metrics', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
     def get_list_billable_metrics(self, **params):
         return serve(handlers.list_billable_metrics, params)

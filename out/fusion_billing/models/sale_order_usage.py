@@ -7,6 +7,7 @@ charge math is the pure rating core, the same code `fusion-billing price` runs o
 import json
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta, timezone
 from decimal import Decimal
 from typing import NamedTuple
@@ -73,7 +74,7 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------------------------ rating
 
-    def _fusion_rate(self, period_of):
+    def _fusion_rate(self, period_of, cr=None):
         """Rated usage of every charge, per order, each order over `period_of[order.id]`.
 
         Orders sharing a period and a metric are aggregated by one SQL query."""
@@ -90,7 +91,7 @@ class SaleOrder(models.Model):
             for metric, charges in charges_by_metric.items():
                 plan_orders = orders.filtered(lambda o: o.sale_order_template_id in charges.plan_id)
                 usage = aggregate_orders(
-                    self.env.cr, metric_id=metric.id, aggregation_type=metric.aggregation_type,
+                    cr or self.env.cr, metric_id=metric.id, aggregation_type=metric.aggregation_type,
                     field_name=metric.field_name or None, recurring=metric.recurring, order_ids=plan_orders.ids,
                     start=_naive_utc(period.start), end=_naive_utc(period.end), full_seconds=period.full_seconds,
                     with_event_values=any(c.charge_model in _PER_EVENT_MODELS for c in charges))
@@ -209,9 +210,10 @@ class SaleOrder(models.Model):
             if not periods:
                 continue
             lines = []
-            for period in periods:
-                usages = order._fusion_rate({order.id: period})[order.id]
-                lines += order._fusion_period_lines(period, usages)
+            with order._fusion_usage_snapshot(periods[-1].end) as usage_cr:
+                for period in periods:
+                    usages = order._fusion_rate({order.id: period}, cr=usage_cr)[order.id]
+                    lines += order._fusion_period_lines(period, usages)
             order.write({'order_line': lines, 'fusion_closed_until': _naive_utc(periods[-1].end)})
             summary['periods'] += len(periods)
             to_invoice |= order
@@ -226,6 +228,25 @@ class SaleOrder(models.Model):
                 invoices._fusion_charge_with_token()
                 summary['invoices'] += len(invoices)
         return summary
+
+    @contextmanager
+    def _fusion_usage_snapshot(self, end):
+        """The cursor to rate this (locked) order's usage up to `end` with.
+
+        This transaction's snapshot was taken when the request began, before the order was
+        locked: usage committed in between is invisible to it, yet was stored as not late. Once we
+        hold FOR UPDATE no more usage can commit for the order (ingestion share-locks it), so a
+        new cursor, whose snapshot starts now, sees all of it. This transaction's own cursor is
+        kept only when it sees more rows, i.e. usage written by this very transaction."""
+        self.ensure_one()
+        self.env['fusion.billing.usage'].flush_model(['order_id', 'timestamp'])
+        query = 'SELECT COUNT(*) FROM fusion_billing_usage WHERE order_id = %s AND timestamp < %s'
+        params = [self.id, _naive_utc(end)]
+        self.env.cr.execute(query, params)
+        seen_here = self.env.cr.fetchone()[0]
+        with self.env.registry.cursor() as fresh:
+            fresh.execute(query, params)
+            yield fresh if fresh.fetchone()[0] >= seen_here else self.env.cr
 
     def _fusion_period_lines(self, period, usages):
         """Order lines for one closed period: the (prorated) base fee and one line per charge used."""

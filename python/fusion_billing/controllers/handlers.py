@@ -144,6 +144,33 @@ def terminate_subscription(service, body, params, query_args):
 # --------------------------------------------------------------------------------- invoices
 
 
+def retry_invoice_payment(service, body, params, query_args):
+    """Charge an unpaid invoice again on the customer's linked card (Lago's retry_payment)."""
+    invoice = _service_invoice(service, params.get('lago_id'))
+    if invoice.payment_state in ('paid', 'in_payment'):
+        raise ApiError(405, 'invoice_payment_already_succeeded')
+    if not invoice._fusion_payment_token():
+        raise ApiError.validation({'payment_method': ['not_found']})
+    invoice._fusion_charge_with_token()
+    return {'invoice': invoice_payload(invoice)}
+
+
+def _service_invoice(service, invoice_lago_id):
+    """A posted invoice of this service's subscriptions, from its lago_id; 404 otherwise."""
+    prefix = 'account.move-'
+    if not (invoice_lago_id or '').startswith(prefix) or not invoice_lago_id[len(prefix):].isdigit():
+        raise ApiError.not_found('invoice')
+    invoice = service.env['account.move'].search([
+        ('id', '=', int(invoice_lago_id[len(prefix):])),
+        ('move_type', '=', 'out_invoice'),
+        ('state', '=', 'posted'),
+        ('invoice_line_ids.sale_line_ids.order_id.fusion_service_id', '=', service.id),
+    ], limit=1)
+    if not invoice:
+        raise ApiError.not_found('invoice')
+    return invoice
+
+
 def list_invoices(service, body, params, query_args):
     # Only invoices of this service's subscriptions: the partner may also be billed by others.
     order_domain = [('fusion_service_id', '=', service.id)]

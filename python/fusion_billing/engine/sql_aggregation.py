@@ -178,7 +178,7 @@ def _weighted_sum(cr, metric_id, field_name, recurring, order_ids, start, end, f
                        FROM rows WINDOW w AS (PARTITION BY order_id ORDER BY ts, kind, id))
             SELECT r.order_id,
                    COALESCE(SUM(r.value * EXTRACT(EPOCH FROM (r.next_ts - r.ts)) / %s) FILTER (WHERE r.next_ts > r.ts), 0)::text,
-                   (SELECT COUNT(*) FROM events e WHERE e.order_id = r.order_id AND e.delta IS NOT NULL),
+                   COUNT(*) FILTER (WHERE r.kind = 1),
                    (MAX(r.value) FILTER (WHERE r.kind = 2))::text
               FROM running r
           GROUP BY r.order_id""",

@@ -92,6 +92,14 @@ class FusionBillingUsage(models.Model):
     def _fusion_insert(self, service, events):
         """INSERT the events; {key: row} of those actually inserted."""
         cr = self.env.cr
+        # Share-lock the subscriptions written to: a period close (FOR UPDATE) in progress makes
+        # this request wait, then fail to serialize, and Odoo replays it with a snapshot that sees
+        # the new billed-until date, so its events are flagged late instead of silently unbilled.
+        cr.execute(
+            'SELECT id FROM sale_order WHERE fusion_service_id = %s AND fusion_external_id = ANY(%s) ORDER BY id FOR SHARE',
+            [service.id, sorted({event.external_subscription_id for event in events})],
+            log_exceptions=False,
+        )
         # A serialization failure here is expected (a concurrent resend) and Odoo replays the
         # request: do not log it as a bad query. Other errors are logged by the API.
         cr.execute(_INSERT, log_exceptions=False, params={

@@ -1,0 +1,51 @@
+"""POST /invoices/{lago_id}/retry_payment: charge a declined invoice again on the linked card."""
+
+import json
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.fusion_billing.settings import API_BASE_PATH
+
+from .engine_common import dt
+from .stripe_common import STRIPE_ERROR_LOGGER, StripeCase
+
+
+@tagged('post_install', '-at_install')
+class TestApiRetryPayment(StripeCase, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.key = cls.service.action_generate_api_key()['fusion_api_key']
+        cls.desk_key = cls.env.ref('fusion_billing.service_nexadesk').action_generate_api_key()['fusion_api_key']
+
+    def retry(self, invoice, key=None):
+        response = self.url_open(
+            f'{API_BASE_PATH}/invoices/account.move-{invoice.id}/retry_payment', data=b'{}', method='POST',
+            headers={'Authorization': f'Bearer {key or self.key}', 'Content-Type': 'application/json'})
+        return response.status_code, json.loads(response.content)
+
+    @mute_logger(STRIPE_ERROR_LOGGER)
+    def test_a_declined_invoice_is_paid_by_a_retry_and_cannot_be_paid_twice(self):
+        partner = self.env['res.partner'].create({'name': 'Retry API Inc.', 'tz': 'UTC'})
+        self.stub.seed_customer('cus_RETRYAPI', [('pm_card_9995', 'visa', '9995')])
+        partner._fusion_link_stripe_customer('cus_RETRYAPI')
+        self.stub.declining.add('pm_card_9995')
+        order = self.subscribe('retry-api', dt(2026, 1, 1), partner=partner)
+        order._fusion_close_periods(until=dt(2026, 2, 1))
+        invoice = order.invoice_ids
+        self.assertEqual((invoice.payment_state, invoice.transaction_ids.state), ('not_paid', 'error'))
+
+        self.assertEqual(self.retry(invoice, key=self.desk_key), (404, {'status': 404, 'error': 'Not Found', 'code': 'invoice_not_found'}))
+        self.stub.declining.discard('pm_card_9995')
+        status, body = self.retry(invoice)
+        self.assertEqual(status, 200)
+        self.assertEqual((body['invoice']['lago_id'], body['invoice']['payment_status']), (f'account.move-{invoice.id}', 'succeeded'))
+        self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
+        self.assertEqual(self.retry(invoice)[0], 405)
+
+    def test_an_invoice_without_a_linked_card_is_refused(self):
+        order = self.subscribe('retry-no-card', dt(2026, 1, 1))
+        order._fusion_close_periods(until=dt(2026, 2, 1))
+        status, body = self.retry(order.invoice_ids)
+        self.assertEqual((status, body['error_details']), (422, {'payment_method': ['not_found']}))
