@@ -15,7 +15,7 @@ const steps = [];
 function run(title, command, args, options = {}) {
   process.stdout.write(`\n=== ${title}\n`);
   const started = Date.now();
-  const result = spawnSync(command, args, { cwd: root, stdio: options.capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8', env: { ...process.env, ...options.env } });
+  const result = spawnSync(command, args, { cwd: options.cwd ?? root, stdio: options.capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8', env: { ...process.env, ...options.env } });
   if (options.capture) {
     process.stdout.write(result.stdout ?? '');
     process.stderr.write(result.stderr ?? '');
@@ -48,7 +48,7 @@ try {
 
 single(run('generated addon matches the spec (generate --check)', process.execPath, ['bin/fusion-billing.mjs', 'generate', '--check']).ok);
 
-const python = run('pure-Python rating core (unittest)', 'python3', ['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.'], { capture: true, env: { PYTHONPATH: join(root, 'python') } });
+const python = run('pure-Python rating core and webhook signing (unittest, no Odoo)', 'python3', ['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.'], { capture: true, cwd: join(root, 'python') });
 {
   const ran = Number(/Ran (\d+) tests?/.exec(python.stderr)?.[1] ?? 0);
   const failures = /FAILED \((?:failures=(\d+))?(?:, )?(?:errors=(\d+))?/.exec(python.stderr);
