@@ -1,0 +1,515 @@
+// Outbound webhooks and Stripe payments together, on a real Odoo 19, driven only through the
+// Lago-shaped API, Odoo's JSON-2 and the Stripe mock:
+//   1. pay flow: a customer linked to Stripe (billing_configuration), last month closed → the
+//      invoice is charged off-session and paid → invoice.created then invoice.payment_status_updated;
+//   2. fail flow: a declined card → invoice.payment_failure and payment_status failed; overdue cron
+//      → invoice.payment_overdue; retry_payment → paid → invoice.payment_status_updated succeeded;
+//   3. the receiver down, then failing, then too slow, then up: retries, attempt log, dead letter
+//      after 6 attempts, replay; the DedupLayer admits every unique key exactly once;
+//   4. a captured request, tampered (body, secret, timestamp), is rejected by verifyWebhook.
+//
+// The receiver is a Node http server on 127.0.0.1 that verifies every request with the endpoint's
+// secret (read over JSON-2), like an application would. Crons are off in the harness server: the
+// delivery cron is triggered over JSON-2 (ir.cron.method_direct_trigger).
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OdooClient } from '../clients/json2.ts';
+import { applyLogGate, describeViolation, parseOdooLog } from '../odoo-log.ts';
+import { LagoClient, okBody, type LagoEventInput, type LagoInvoice } from '../clients/lago.ts';
+import { prepareBillingDatabase } from '../runtime/billing-database.ts';
+import { LocalRuntime, REPO_ROOT } from '../runtime/local.ts';
+import type { OdooServer } from '../runtime/types.ts';
+import { startStripeMock, type StripeMock } from '../stripe/mock.ts';
+import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
+import { DedupLayer, signature, verifyWebhook, type Verdict } from '../webhooks/verifier.ts';
+
+const DB = 'webhooks_stripe';
+const TZ = 'America/Toronto';
+const STRIPE_SECRET_KEY = 'sk_test_fusion_webhooks';
+/** A datetime long past: writing it into next_attempt_at simulates the retry delay having elapsed. */
+const LONG_AGO = '2000-01-01 00:00:00';
+const MAX_ATTEMPTS = 6;
+/** The module's delivery timeout is 10 s: the slow answer comes after that. */
+const SLOW_ANSWER_MS = 11_500;
+
+interface Row {
+  id: number;
+  [field: string]: unknown;
+}
+
+interface WebhookRow extends Row {
+  webhook_type: string;
+  object_type: string;
+  object_key: string;
+  unique_key: string;
+  state: string;
+  attempt_count: number;
+  attempt_ids: number[];
+}
+
+interface AttemptRow extends Row {
+  webhook_id: [number, string];
+  status_code: number | false;
+  error: string | false;
+  latency_ms: number;
+}
+
+interface Received {
+  at: number;
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer;
+  verdict: Verdict;
+  payload: { webhook_type: string; object_type: string; [object: string]: unknown };
+  /** True when the DedupLayer saw this unique key for the first time. */
+  admitted: boolean;
+  answered: number;
+}
+
+type ReceiverMode = 'ok' | 'error500' | 'slow';
+
+/** The application's webhook endpoint: verifies, deduplicates, answers as `mode` says. */
+class Receiver {
+  readonly received: Received[] = [];
+  readonly dedup = new DedupLayer();
+  mode: ReceiverMode = 'ok';
+  secret = '';
+  port = 0;
+  private server: Server | undefined;
+  /** Slow answers not sent yet. */
+  private readonly late = new Set<Promise<void>>();
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/billing/webhooks`;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const rawBody = Buffer.concat(chunks);
+        const verdict = verifyWebhook(this.secret, request.headers, rawBody);
+        let payload: Received['payload'];
+        try {
+          payload = JSON.parse(rawBody.toString('utf8')) as Received['payload'];
+        } catch {
+          payload = { webhook_type: '?', object_type: '?' };
+        }
+        const entry: Received = { at: Date.now(), headers: request.headers, rawBody, verdict, payload, admitted: false, answered: 0 };
+        this.received.push(entry);
+        const answer = (status: number, text: string) => {
+          entry.answered = status;
+          response.writeHead(status, { 'Content-Type': 'text/plain' }).end(text);
+        };
+        if (!verdict.ok) return answer(401, verdict.reason);
+        if (this.mode === 'error500') return answer(500, 'receiver failing on purpose');
+        // Processing happens here: a key already processed is acknowledged, not acted on twice.
+        entry.admitted = this.dedup.admit(verdict.uniqueKey);
+        if (this.mode === 'slow') {
+          this.mode = 'error500'; // one slow answer only
+          this.late.add(new Promise<void>((done) => setTimeout(() => {
+            answer(200, 'ok (too late)');
+            done();
+          }, SLOW_ANSWER_MS)));
+          return;
+        }
+        answer(200, entry.admitted ? 'ok' : 'duplicate ignored');
+      });
+    });
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(this.port, '127.0.0.1', () => done());
+    });
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  /** Resolves once every slow answer has been sent. */
+  async settled(): Promise<void> {
+    await Promise.all(this.late);
+  }
+
+  /** Down: the port refuses connections until start() again (same port). */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((done) => server.close(() => done()));
+  }
+
+  about(objectKeyValue: (entry: Received) => boolean): Received[] {
+    return this.received.filter(objectKeyValue);
+  }
+}
+
+const timings: [string, number][] = [];
+async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    const ms = performance.now() - started;
+    timings.push([name, ms]);
+    console.log(`  TIMING ${name}: ${(ms / 1000).toFixed(1)} s`);
+  }
+}
+
+/** The invoice's lago_id a received payload is about, if any. */
+function invoiceOfPayload(entry: Received): string | undefined {
+  const invoice = entry.payload.invoice as { lago_id?: string } | undefined;
+  const failure = entry.payload.payment_provider_invoice_payment_error as { lago_invoice_id?: string } | undefined;
+  return invoice?.lago_id ?? failure?.lago_invoice_id;
+}
+
+describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mock)', () => {
+  let runtime: LocalRuntime;
+  let server: OdooServer;
+  let odoo: OdooClient;
+  let cloud: LagoClient;
+  let mock: StripeMock;
+  const receiver = new Receiver();
+  let endpointId: number;
+  let deliverCronId: number;
+  let overdueCronId: number;
+  let previous: MonthPeriod;
+
+  const cronId = async (name: string): Promise<number> => {
+    const [data] = await odoo.searchRead<Row & { res_id: number }>('ir.model.data', [['module', '=', 'fusion_billing'], ['name', '=', name]], ['res_id']);
+    if (!data) throw new Error(`cron ${name} not found`);
+    return data.res_id;
+  };
+  const trigger = (id: number) => odoo.call('ir.cron', 'method_direct_trigger', { ids: [id] });
+
+  const endpointWebhooks = (domain: unknown[] = []) =>
+    odoo.searchRead<WebhookRow>('fusion.billing.webhook', [['endpoint_id', '=', endpointId], ...domain],
+      ['webhook_type', 'object_type', 'object_key', 'unique_key', 'state', 'attempt_count', 'attempt_ids'], { order: 'id' });
+
+  /** One delivery round: every undelivered webhook of the endpoint is made due, then the cron runs. */
+  async function deliveryRound(): Promise<number> {
+    const due = await endpointWebhooks([['state', 'in', ['pending', 'retrying']]]);
+    if (!due.length) return 0;
+    // Simulates time passing: the backoff (15 s × 4^(n−1) + jitter) is over for all of them.
+    await odoo.call('fusion.billing.webhook', 'write', { ids: due.map((w) => w.id), vals: { next_attempt_at: LONG_AGO } });
+    await trigger(deliverCronId);
+    return due.length;
+  }
+
+  /** Rounds until nothing is left to deliver (the receiver answering 200). */
+  async function deliverAll(): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      if (!(await deliveryRound())) return;
+    }
+    throw new Error('webhooks still undelivered after 20 rounds');
+  }
+
+  async function invoiceIdOf(subscription: string): Promise<number> {
+    const [order] = await odoo.searchRead<Row & { invoice_ids: number[] }>('sale.order', [['fusion_external_id', '=', subscription]], ['invoice_ids']);
+    expect(order!.invoice_ids).toHaveLength(1);
+    return order!.invoice_ids[0]!;
+  }
+
+  async function lagoInvoice(customer: string, lagoId: string): Promise<LagoInvoice> {
+    const { invoices } = okBody(await cloud.listInvoices({ external_customer_id: customer }), 'GET /invoices');
+    const invoice = invoices.find((i) => i.lago_id === lagoId);
+    if (!invoice) throw new Error(`${lagoId} not listed for ${customer}`);
+    return invoice;
+  }
+
+  /** A Toronto customer linked to a Stripe customer, subscribed to nexacloud_pro since last month, with some usage. */
+  async function customerWithUsage(externalId: string, stripeCustomer: string, subscription: string): Promise<void> {
+    const { customer } = okBody(await cloud.upsertCustomer({
+      external_id: externalId,
+      name: `Customer ${externalId}`,
+      email: `${externalId}@example.test`,
+      city: 'Toronto',
+      state: 'ON',
+      country: 'CA',
+      timezone: TZ,
+      billing_configuration: { payment_provider: 'stripe', provider_customer_id: stripeCustomer },
+    } as never), 'POST /customers');
+    expect(customer).toMatchObject({ external_id: externalId, currency: 'CAD' });
+    const tokens = await odoo.searchRead<Row & { provider_ref: string }>('payment.token',
+      [['partner_id.name', '=', `Customer ${externalId}`], ['provider_id.code', '=', 'stripe']], ['provider_ref', 'payment_details']);
+    expect(tokens).toEqual([expect.objectContaining({ provider_ref: stripeCustomer })]);
+
+    okBody(await cloud.createSubscription({
+      external_customer_id: externalId, plan_code: 'nexacloud_pro', external_id: subscription,
+      billing_time: 'calendar', subscription_at: isoSeconds(previous.startMs),
+    }), 'POST /subscriptions');
+    const start = previous.startMs / 1000;
+    const events: LagoEventInput[] = [
+      ...[1, 2, 3].map((day) => ({ transaction_id: `${subscription}-egr-${day}`, external_subscription_id: subscription, code: 'nc_egress_gb', timestamp: start + day * 86_400, properties: { gb: '120' } })),
+      { transaction_id: `${subscription}-cpu`, external_subscription_id: subscription, code: 'nc_peak_vcpu', timestamp: start + 5 * 86_400, properties: { vcpus: 8 } },
+    ];
+    okBody(await cloud.createEventsBatch(events), 'POST /events/batch');
+  }
+
+  beforeAll(async () => {
+    const started = performance.now();
+    const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+      const t = performance.now();
+      const result = await work();
+      console.log(`  TIMING setup: ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      return result;
+    };
+    mock = await startStripeMock({ secretKey: STRIPE_SECRET_KEY });
+    mock.seedCustomer({ id: 'cus_LAGO123', email: 'pay@example.test', name: 'Pays Fine Inc.', defaultPaymentMethod: { id: 'pm_card_visa', brand: 'visa', last4: '4242' } });
+    mock.seedCustomer({ id: 'cus_DECLINES1', email: 'late@example.test', name: 'Pays Late Inc.', defaultPaymentMethod: { id: 'pm_card_visa', brand: 'visa', last4: '4242' } });
+    await receiver.start();
+
+    // The billing database plus the test-only addon that points payment_stripe at the mock.
+    runtime = new LocalRuntime({ addonsDirs: [join(REPO_ROOT, 'out'), join(REPO_ROOT, 'harness', 'addons')] });
+    await step('postgres start', () => runtime.start((message) => console.log(`  ${message}`)));
+    await prepareBillingDatabase(runtime, DB, { onStep: (name, ms) => console.log(`  TIMING setup: ${name}: ${(ms / 1000).toFixed(1)} s`) });
+    await step('install fusion_billing_stripe_mock', () => runtime.installModules(DB, ['fusion_billing_stripe_mock']));
+    server = await step('odoo server start', () => runtime.startServer(DB));
+    const adminKey = await step('admin API key', () => runtime.createApiKey(DB, 'admin'));
+    odoo = new OdooClient({ baseUrl: server.baseUrl, db: DB, apiKey: adminKey });
+
+    await step('configuration (JSON-2)', async () => {
+      // Stripe in test mode against the mock, as an administrator would set it up.
+      await odoo.call('ir.config_parameter', 'set_param', { key: 'fusion_billing_stripe_mock.base_url', value: mock.baseUrl });
+      const [stripeRef] = await odoo.searchRead<Row & { res_id: number }>('ir.model.data', [['module', '=', 'payment'], ['name', '=', 'payment_provider_stripe']], ['res_id']);
+      await odoo.call('payment.provider', 'write', { ids: [stripeRef!.res_id], vals: {
+        state: 'test', stripe_secret_key: STRIPE_SECRET_KEY, stripe_publishable_key: 'pk_test_fusion_webhooks', stripe_webhook_secret: mock.webhookSecret,
+      } });
+      const [service] = await odoo.searchRead<Row>('fusion.billing.service', [['code', '=', 'nexacloud']], ['id']);
+      const { fusion_api_key: key } = await odoo.call<{ fusion_api_key: string }>('fusion.billing.service', 'action_generate_api_key', { ids: [service!.id] });
+      cloud = new LagoClient({ baseUrl: server.baseUrl, apiKey: key });
+
+      // NexaCloud's endpoint now points at the receiver, which knows the endpoint's secret.
+      const [endpointRef] = await odoo.searchRead<Row & { res_id: number }>('ir.model.data', [['module', '=', 'fusion_billing'], ['name', '=', 'webhook_endpoint_nexacloud_billing_events']], ['res_id']);
+      endpointId = endpointRef!.res_id;
+      await odoo.call('fusion.billing.webhook.endpoint', 'write', { ids: [endpointId], vals: { url: receiver.url } });
+      const [endpoint] = await odoo.searchRead<Row & { secret: string; url: string }>('fusion.billing.webhook.endpoint', [['id', '=', endpointId]], ['url', 'secret']);
+      expect(endpoint).toMatchObject({ url: receiver.url, secret: expect.stringMatching(/^whsec_/) });
+      receiver.secret = endpoint!.secret;
+      deliverCronId = await cronId('cron_deliver_webhooks');
+      overdueCronId = await cronId('cron_notify_overdue');
+    });
+
+    // Last month must be finished and this one must not end during the run.
+    const left = monthPeriod(TZ, Date.now()).endMs - Date.now();
+    if (left < 300_000) await new Promise((done) => setTimeout(done, left + 1000));
+    previous = monthPeriod(TZ, Date.now(), -1);
+    timings.push(['setup (database, addon, server, configuration)', performance.now() - started]);
+  });
+
+  afterAll(async () => {
+    await runtime?.stop();
+    await mock?.stop();
+    await receiver.stop();
+    const total = timings.reduce((sum, [, ms]) => sum + ms, 0);
+    console.log(`  phases: ${timings.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(' | ')} | total ${(total / 1000).toFixed(1)} s`);
+  });
+
+  it('pay flow: the closed period is charged on the linked card, paid, and reported as invoice.created then invoice.payment_status_updated', async () => {
+    await phase('pay flow: customer, subscription, usage (API)', () => customerWithUsage('tnt_pays01', 'cus_LAGO123', 'sub_pays01'));
+    const paymentIntentsBefore = mock.requestsTo('POST', '/v1/payment_intents').length;
+    await phase('pay flow: period close + charge (JSON-2)', async () => {
+      const [order] = await odoo.searchRead<Row>('sale.order', [['fusion_external_id', '=', 'sub_pays01']], ['id']);
+      await odoo.call('sale.order', 'action_fusion_close_periods', { ids: [order!.id] });
+    });
+    const invoiceId = await invoiceIdOf('sub_pays01');
+    const lagoId = `account.move-${invoiceId}`;
+
+    // Stripe was asked once, off-session, for the invoice total in cents, on the linked card.
+    const charges = mock.requestsTo('POST', '/v1/payment_intents').slice(paymentIntentsBefore);
+    expect(charges).toHaveLength(1);
+    const invoice = await lagoInvoice('tnt_pays01', lagoId);
+    expect(charges[0]).toMatchObject({ status: 200, params: expect.objectContaining({ customer: 'cus_LAGO123', payment_method: 'pm_card_visa', currency: 'cad' }) });
+    expect(Number(charges[0]!.params.amount)).toBe(invoice.total_amount_cents);
+    expect(invoice).toMatchObject({ status: 'finalized', payment_status: 'succeeded' });
+    expect(mock.paymentIntentsOf('cus_LAGO123').map((pi) => pi.status)).toEqual(['succeeded']);
+
+    await phase('pay flow: delivery (cron over JSON-2)', deliverAll);
+    const about = receiver.about((entry) => invoiceOfPayload(entry) === lagoId);
+    expect(about.map((entry) => entry.payload.webhook_type)).toEqual(['invoice.created', 'invoice.payment_status_updated']);
+    expect(about.map((entry) => (entry.payload.invoice as LagoInvoice).payment_status)).toEqual(['pending', 'succeeded']);
+    expect(about.every((entry) => entry.verdict.ok && entry.admitted && entry.answered === 200)).toBe(true);
+    expect(receiver.received.filter((entry) => !entry.verdict.ok)).toEqual([]);
+    // The customer and the subscription were announced too, before the invoice.
+    const types = receiver.received.map((entry) => entry.payload.webhook_type);
+    expect(types).toEqual(expect.arrayContaining(['customer.created', 'subscription.started']));
+    const rows = await endpointWebhooks([['object_key', '=', `account.move,${invoiceId}`]]);
+    expect(rows.map((w) => [w.webhook_type, w.state, w.attempt_count])).toEqual([
+      ['invoice.created', 'succeeded', 1],
+      ['invoice.payment_status_updated', 'succeeded', 1],
+    ]);
+  });
+
+  let failedInvoiceId: number;
+  it('fail flow: a declined card → invoice.payment_failure (failed); overdue → invoice.payment_overdue; retry_payment → paid', async () => {
+    await phase('fail flow: customer, subscription, usage (API)', () => customerWithUsage('tnt_late01', 'cus_DECLINES1', 'sub_late01'));
+    // The card declines once (the close's charge); later charges succeed: the customer fixed it.
+    mock.queueOutcome({ status: 'declined', declineCode: 'insufficient_funds' }, { customer: 'cus_DECLINES1' });
+    await phase('fail flow: period close + declined charge (JSON-2)', async () => {
+      const [order] = await odoo.searchRead<Row>('sale.order', [['fusion_external_id', '=', 'sub_late01']], ['id']);
+      await odoo.call('sale.order', 'action_fusion_close_periods', { ids: [order!.id] });
+    });
+    failedInvoiceId = await invoiceIdOf('sub_late01');
+    const lagoId = `account.move-${failedInvoiceId}`;
+    expect(mock.requestsTo('POST', '/v1/payment_intents').filter((r) => r.params.customer === 'cus_DECLINES1').map((r) => r.status)).toEqual([402]);
+    expect(await lagoInvoice('tnt_late01', lagoId)).toMatchObject({ status: 'finalized', payment_status: 'failed' });
+
+    await phase('fail flow: delivery after the decline', deliverAll);
+    const failure = receiver.about((entry) => invoiceOfPayload(entry) === lagoId);
+    expect(failure.map((entry) => entry.payload.webhook_type)).toEqual(['invoice.created', 'invoice.payment_failure', 'invoice.payment_status_updated']);
+    expect(failure[1]!.payload).toMatchObject({
+      object_type: 'payment_provider_invoice_payment_error',
+      payment_provider_invoice_payment_error: {
+        lago_invoice_id: lagoId, external_customer_id: 'tnt_late01', provider_customer_id: 'cus_DECLINES1', payment_provider: 'stripe',
+        provider_error: { message: expect.stringMatching(/insufficient funds/i) },
+      },
+    });
+    expect((failure[2]!.payload.invoice as LagoInvoice).payment_status).toBe('failed');
+
+    await phase('fail flow: overdue (due date in the past over JSON-2, cron)', async () => {
+      await odoo.call('account.move', 'write', { ids: [failedInvoiceId], vals: { invoice_date_due: '2020-01-01' } });
+      const [move] = await odoo.searchRead<Row>('account.move', [['id', '=', failedInvoiceId]], ['invoice_date_due', 'payment_state']);
+      expect(move).toMatchObject({ invoice_date_due: '2020-01-01', payment_state: 'not_paid' });
+      await trigger(overdueCronId);
+      await trigger(overdueCronId); // once per invoice: a second run reports nothing new
+      await deliverAll();
+    });
+    const overdue = receiver.about((entry) => invoiceOfPayload(entry) === lagoId && entry.payload.webhook_type === 'invoice.payment_overdue');
+    expect(overdue).toHaveLength(1);
+    expect(overdue[0]!.payload.invoice).toMatchObject({ lago_id: lagoId, payment_due_date: '2020-01-01', payment_status: 'failed' });
+
+    const retried = await phase('fail flow: POST /invoices/{id}/retry_payment', async () =>
+      // Without a body, as Lago documents the call.
+      okBody(await cloud.request<{ invoice: LagoInvoice }>('POST', `/invoices/${lagoId}/retry_payment`), 'retry_payment'));
+    expect(retried.invoice).toMatchObject({ lago_id: lagoId, payment_status: 'succeeded' });
+    expect(mock.paymentIntentsOf('cus_DECLINES1').map((pi) => pi.status).sort()).toEqual(['requires_payment_method', 'succeeded'].sort());
+    // Paid now: a second retry is refused.
+    expect((await cloud.request('POST', `/invoices/${lagoId}/retry_payment`)).status).toBe(405);
+
+    await phase('fail flow: delivery after the retry', deliverAll);
+    const all = receiver.about((entry) => invoiceOfPayload(entry) === lagoId);
+    expect(all.map((entry) => entry.payload.webhook_type)).toEqual([
+      'invoice.created', 'invoice.payment_failure', 'invoice.payment_status_updated', 'invoice.payment_overdue', 'invoice.payment_status_updated',
+    ]);
+    expect((all.at(-1)!.payload.invoice as LagoInvoice).payment_status).toBe('succeeded');
+    expect(all.every((entry) => entry.verdict.ok && entry.admitted)).toBe(true);
+  });
+
+  it('receiver down, failing, slow, then up: attempts logged, dead letter after 6, replay; each unique key processed once', async () => {
+    let flakyKey = '';
+    const attemptsOf = async (webhookId: number) =>
+      (await odoo.searchRead<AttemptRow>('fusion.billing.webhook.attempt', [['webhook_id', '=', webhookId]], ['webhook_id', 'status_code', 'error', 'latency_ms'], { order: 'id' }));
+
+    await phase('retries: receiver down (connection refused)', async () => {
+      await receiver.stop();
+      okBody(await cloud.upsertCustomer({ external_id: 'tnt_flaky01', name: 'Flaky Receiver Ltd.', city: 'Toronto', state: 'ON', country: 'CA', timezone: TZ }), 'POST /customers');
+      const [webhook] = await endpointWebhooks([['webhook_type', '=', 'customer.created'], ['state', '=', 'pending']]);
+      expect(webhook).toBeDefined();
+      flakyKey = webhook!.unique_key;
+      await deliveryRound();
+    });
+    const [flaky] = await endpointWebhooks([['unique_key', '=', flakyKey]]);
+    expect(flaky).toMatchObject({ state: 'retrying', attempt_count: 1 });
+
+    await phase('retries: receiver answers 500 (2 rounds)', async () => {
+      await receiver.start(); // same port
+      receiver.mode = 'error500';
+      await deliveryRound();
+      await deliveryRound();
+    });
+    await phase(`retries: one answer after ${SLOW_ANSWER_MS / 1000} s (timeout 10 s)`, async () => {
+      receiver.mode = 'slow'; // the receiver processes it, but Odoo gives up before the answer
+      await deliveryRound();
+    });
+    await phase('retries: 500 again → dead letter after 6 attempts', async () => {
+      receiver.mode = 'error500';
+      await deliveryRound();
+      await deliveryRound();
+    });
+    const [dead] = await endpointWebhooks([['unique_key', '=', flakyKey]]);
+    expect(dead).toMatchObject({ state: 'dead', attempt_count: MAX_ATTEMPTS });
+    const attempts = await attemptsOf(dead!.id);
+    expect(attempts.map((a) => [a.status_code || null, a.error ? String(a.error).split(':')[0] : null])).toEqual([
+      [null, 'ConnectionError'],
+      [500, null],
+      [500, null],
+      [null, expect.stringMatching(/Timeout/)],
+      [500, null],
+      [500, null],
+    ]);
+    expect(attempts[3]!.latency_ms).toBeGreaterThanOrEqual(10_000);
+    expect(attempts[3]!.latency_ms).toBeLessThan(SLOW_ANSWER_MS);
+
+    // A dead letter is not retried any more, however much time passes.
+    const sent = receiver.received.length;
+    await odoo.call('fusion.billing.webhook', 'write', { ids: [dead!.id], vals: { next_attempt_at: LONG_AGO } });
+    await trigger(deliverCronId);
+    expect(receiver.received.length).toBe(sent);
+    expect((await endpointWebhooks([['unique_key', '=', flakyKey]]))[0]).toMatchObject({ state: 'dead', attempt_count: MAX_ATTEMPTS });
+
+    await phase('retries: receiver up, replay the dead letter', async () => {
+      receiver.mode = 'ok';
+      await odoo.call('fusion.billing.webhook', 'action_replay', { ids: [dead!.id] });
+      await deliverAll();
+    });
+    const [replayed] = await endpointWebhooks([['unique_key', '=', flakyKey]]);
+    expect(replayed).toMatchObject({ state: 'succeeded', attempt_count: 1 });
+    expect((await attemptsOf(dead!.id)).map((a) => a.status_code || null)).toEqual([null, 500, 500, null, 500, 500, 200]);
+
+    await receiver.settled();
+    // What reached the receiver for this key: 5 requests (the refused one never arrived), all
+    // validly signed; processed once (during the slow answer), the replay acknowledged as a repeat.
+    const flakyRequests = receiver.received.filter((entry) => entry.verdict.ok && entry.verdict.uniqueKey === flakyKey);
+    expect(flakyRequests.map((entry) => [entry.answered, entry.admitted])).toEqual([
+      [500, false], [500, false], [200, true], [500, false], [500, false], [200, false],
+    ]);
+
+    // Every webhook of the endpoint was delivered, and the DedupLayer admitted each unique key exactly once.
+    const rows = await endpointWebhooks();
+    expect(rows.filter((w) => w.state !== 'succeeded').map((w) => `${w.webhook_type} ${w.state}`)).toEqual([]);
+    expect(receiver.received.filter((entry) => !entry.verdict.ok)).toEqual([]);
+    const admittedKeys = receiver.received.filter((entry) => entry.admitted).map((entry) => (entry.verdict as { uniqueKey: string }).uniqueKey);
+    expect(new Set(admittedKeys).size).toBe(admittedKeys.length);
+    expect([...admittedKeys].sort()).toEqual(rows.map((w) => w.unique_key).sort());
+    expect(receiver.dedup.size).toBe(rows.length);
+  });
+
+  it('rejects a captured request with a tampered body, a wrong secret or a stale timestamp', async () => {
+    await phase('verifier: tampered variants', async () => {
+      const captured = receiver.received.find((entry) => entry.verdict.ok && entry.payload.webhook_type === 'invoice.payment_status_updated')!;
+      expect(captured).toBeDefined();
+      const { headers, rawBody } = captured;
+      const timestamp = Number(headers['x-lago-timestamp']);
+      const secret = receiver.secret;
+      // As captured, at the time it came: valid.
+      expect(verifyWebhook(secret, headers, rawBody, timestamp)).toMatchObject({ ok: true, uniqueKey: headers['x-lago-unique-key'] });
+
+      // The body changed (amount lowered by one cent).
+      const body = JSON.parse(rawBody.toString()) as { invoice: { total_amount_cents: number } };
+      body.invoice.total_amount_cents -= 1;
+      const tampered = Buffer.from(JSON.stringify(body));
+      expect(verifyWebhook(secret, headers, tampered, timestamp)).toEqual({ ok: false, reason: 'bad signature' });
+      // One byte appended.
+      expect(verifyWebhook(secret, headers, Buffer.concat([rawBody, Buffer.from(' ')]), timestamp)).toEqual({ ok: false, reason: 'bad signature' });
+
+      // Another endpoint's (or a rotated-out) secret.
+      expect(verifyWebhook('whsec_not_the_right_one', headers, rawBody, timestamp)).toEqual({ ok: false, reason: 'bad signature' });
+
+      // Replayed after the tolerance (300 s): stale; with a fresh timestamp header instead, the signature no longer matches.
+      expect(verifyWebhook(secret, headers, rawBody, timestamp + 301)).toEqual({ ok: false, reason: 'stale timestamp' });
+      expect(verifyWebhook(secret, { ...headers, 'x-lago-timestamp': String(timestamp + 301) }, rawBody, timestamp + 301)).toEqual({ ok: false, reason: 'bad signature' });
+      // Only the secret's holder can re-sign: with it, the fresh request is valid again.
+      expect(verifyWebhook(secret, { ...headers, 'x-lago-timestamp': String(timestamp + 301), 'x-lago-signature': signature(secret, timestamp + 301, rawBody) }, rawBody, timestamp + 301).ok).toBe(true);
+    });
+  });
+
+  it('left no ERROR record but the expected decline, and no WARNING about fusion_billing, in the server log', () => {
+    // Odoo's payment module logs Stripe's 402 answer to the declined charge at ERROR: expected here.
+    const gate = applyLogGate(parseOdooLog(server.logs()).records, {
+      module: 'fusion_billing',
+      ignore: [/^Received HTTP 402 Payment Required API response from http:\/\/127\.0\.0\.1:\d+\/v1\/payment_intents/],
+    });
+    expect(gate.violations.map(describeViolation)).toEqual([]);
+  });
+});
