@@ -14,6 +14,7 @@ import { startBillingServer, type BillingServer } from '../runtime/billing-serve
 import { chunk, EVENTS_BATCH_LIMIT, sendInBatches, spreadSeconds } from '../support/events.ts';
 import { add, centsOfOdooAmount, dec, divRoundHalfUp, formatCents, ratioToFixed } from '../support/money.ts';
 import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
+import { createPhaseTimer } from '../support/phases.ts';
 
 const TZ = 'America/Toronto';
 const CUSTOMER = 'tnt_acme01';
@@ -29,17 +30,7 @@ interface Row {
   [field: string]: unknown;
 }
 
-const timings: [string, number][] = [];
-async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await work();
-  } finally {
-    const ms = performance.now() - started;
-    timings.push([name, ms]);
-    console.log(`  TIMING ${name}: ${(ms / 1000).toFixed(1)} s`);
-  }
-}
+const { phase, record, summary } = createPhaseTimer();
 
 /** Tax in cents on an untaxed amount, Odoo's "round globally": one rounding per tax. */
 function taxCents(untaxedCents: bigint, percent: bigint): bigint {
@@ -78,7 +69,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
       progress: (message) => console.log(`  ${message}`),
       onStep: (step, ms) => console.log(`  TIMING setup: ${step}: ${(ms / 1000).toFixed(1)} s`),
     });
-    timings.push(['setup (database, server, keys)', performance.now() - started]);
+    record('setup (database, server, keys)', performance.now() - started);
     odoo = billing.odoo;
     cloud = billing.lago('nexacloud');
     desk = billing.lago('nexadesk');
@@ -100,8 +91,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
 
   afterAll(async () => {
     await billing?.stop();
-    const total = timings.reduce((sum, [, ms]) => sum + ms, 0);
-    console.log(`  phases: ${timings.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(' | ')} | total ${(total / 1000).toFixed(1)} s`);
+    console.log(summary());
   });
 
   it('runs a Canadian company in Ontario: CAD, the l10n_ca chart, HST 13% on the catalog products, provincial fiscal positions', async () => {

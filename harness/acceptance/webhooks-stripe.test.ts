@@ -24,6 +24,7 @@ import type { OdooServer } from '../runtime/types.ts';
 import { startStripeMock, type StripeMock } from '../stripe/mock.ts';
 import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
 import { DedupLayer, signature, verifyWebhook, type Verdict } from '../webhooks/verifier.ts';
+import { createPhaseTimer } from '../support/phases.ts';
 
 const DB = 'webhooks_stripe';
 const TZ = 'America/Toronto';
@@ -145,17 +146,7 @@ class Receiver {
   }
 }
 
-const timings: [string, number][] = [];
-async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await work();
-  } finally {
-    const ms = performance.now() - started;
-    timings.push([name, ms]);
-    console.log(`  TIMING ${name}: ${(ms / 1000).toFixed(1)} s`);
-  }
-}
+const { phase, record, summary } = createPhaseTimer();
 
 /** The invoice's lago_id a received payload is about, if any. */
 function invoiceOfPayload(entry: Received): string | undefined {
@@ -295,15 +286,14 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     const left = monthPeriod(TZ, Date.now()).endMs - Date.now();
     if (left < 300_000) await new Promise((done) => setTimeout(done, left + 1000));
     previous = monthPeriod(TZ, Date.now(), -1);
-    timings.push(['setup (database, addon, server, configuration)', performance.now() - started]);
+    record('setup (database, addon, server, configuration)', performance.now() - started);
   });
 
   afterAll(async () => {
     await runtime?.stop();
     await mock?.stop();
     await receiver.stop();
-    const total = timings.reduce((sum, [, ms]) => sum + ms, 0);
-    console.log(`  phases: ${timings.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)} s`).join(' | ')} | total ${(total / 1000).toFixed(1)} s`);
+    console.log(summary());
   });
 
   it('pay flow: the closed period is charged on the linked card, paid, and reported as invoice.created then invoice.payment_status_updated', async () => {

@@ -8,8 +8,7 @@ asks for 3-D Secure. Every request is recorded with its decoded form params."""
 
 import json
 import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from .local_http import LocalHttpServer, QuietHandler
 from urllib.parse import parse_qsl, urlsplit
 
 DECLINE = {
@@ -25,7 +24,7 @@ def _id(prefix):
     return f'{prefix}_{secrets.token_hex(12)}'
 
 
-class StripeStub:
+class StripeStub(LocalHttpServer):
     def __init__(self):
         self.requests = []
         self.customers = {}  # id -> default payment method id or None
@@ -34,7 +33,7 @@ class StripeStub:
         self.needing_action = set()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 self._serve()
 
@@ -59,20 +58,8 @@ class StripeStub:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.base_url = f'http://127.0.0.1:{self.server.server_address[1]}/v1/'
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.base_url = f'{self.origin}/v1/'
 
     # ---------------------------------------------------------------------------- seeding
 

@@ -1,18 +1,17 @@
 """A scriptable webhook receiver on 127.0.0.1 for the tests: answers the statuses it is told to,
 records every request, and keeps a dedup layer keyed by X-Lago-Unique-Key like a real app would."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from .local_http import LocalHttpServer, QuietHandler
 
 
-class WebhookReceiver:
+class WebhookReceiver(LocalHttpServer):
     def __init__(self):
         self.requests = []
         self.processed = {}  # unique key -> body, what the app acted on (once per key)
         self.script = []  # statuses to answer, in order; 200 once exhausted
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
                 status = receiver.script.pop(0) if receiver.script else 200
@@ -23,17 +22,5 @@ class WebhookReceiver:
                 self.end_headers()
                 self.wfile.write(b'ok' if status == 200 else b'receiver unavailable')
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = f'http://127.0.0.1:{self.server.server_address[1]}/hooks'
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = f'{self.origin}/hooks'
