@@ -10,6 +10,8 @@ import type {
   IndexIR, MenuIR, ModelIR, ModuleIR, ProductIR, ViewsIR,
 } from './types.ts';
 
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+
 const PY_CLASS: Record<FieldSpec['type'], string> = {
   char: 'Char', text: 'Text', boolean: 'Boolean', integer: 'Integer', float: 'Float', monetary: 'Monetary',
   date: 'Date', datetime: 'Datetime', selection: 'Selection', many2one: 'Many2one', one2many: 'One2many', json: 'Json',
@@ -65,6 +67,9 @@ function buildModule(spec: Spec): ModuleIR {
   });
   const menus = buildMenus(spec, models);
   const api = spec.module.api;
+  const odooPathOf = (path: string) => `${api.base_path}${path.replace(/\{([a-z_]+)\}/g, '<string:$1>')}`;
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const r of api.routes) methodsByPath.set(odooPathOf(r.path), new Set([...(methodsByPath.get(odooPathOf(r.path)) ?? []), r.method]));
   const viewFiles = [
     ...models.flatMap((m) => (m.views ? [m.views.file] : [])),
     ...extensions.flatMap((x) => (x.formView ? [`views/${x.table}_views.xml`] : [])),
@@ -110,13 +115,20 @@ function buildModule(spec: Spec): ModuleIR {
         return {
           method: r.method,
           path: `${api.base_path}${r.path}`,
-          odooPath: `${api.base_path}${r.path.replace(/\{([a-z_]+)\}/g, '<string:$1>')}`,
+          odooPath: odooPathOf(r.path),
           handler: r.handler,
           methodName: `${r.method.toLowerCase()}_${r.handler}`,
           readonly: r.method === 'GET' ? 'True' : 'False',
           pathParams,
         };
       }),
+      notAllowed: [...methodsByPath.entries()]
+        .map(([odooPath, served], index) => ({
+          odooPath,
+          methods: HTTP_METHODS.filter((m) => !served.has(m)),
+          methodName: `method_not_allowed_${index + 1}`,
+        }))
+        .filter((entry) => entry.methods.length > 0),
     },
     dataFiles: [
       `security/${tech}_security.xml`,

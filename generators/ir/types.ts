@@ -241,6 +241,8 @@ export interface ApiIR {
   eventsBatchLimit: number;
   maxBodyBytes: number;
   routes: RouteIR[];
+  /** Per path, the methods it does not serve: answered with Lago's 405 body instead of Odoo's HTML page. */
+  notAllowed: { odooPath: string; methods: string[]; methodName: string }[];
 }
 
 export interface RouteIR {

@@ -70,4 +70,12 @@ describe('intermediate model', () => {
     expect(products.get('NC-API')).toMatchObject({ listPrice: '0' });
     expect(ir.catalog.currencies.map((c) => c.code)).toEqual(['CAD', 'USD']);
   });
+
+  it('answers the methods a path does not serve with 405 routes', () => {
+    const byPath = new Map(ir.module.api.notAllowed.map((n) => [n.odooPath, n.methods]));
+    expect(byPath.get('/api/v1/events')).toEqual(['GET', 'PUT', 'DELETE']);
+    expect(byPath.get('/api/v1/subscriptions/<string:external_id>')).toEqual(['GET', 'POST', 'PUT']);
+    expect(byPath.get('/api/v1/plans')).toEqual(['POST', 'PUT', 'DELETE']);
+    expect(ir.module.api.routes.find((r) => r.handler === 'create_event')).toMatchObject({ readonly: 'False', odooPath: '/api/v1/events' });
+  });
 });

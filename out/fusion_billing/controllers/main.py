@@ -2,7 +2,7 @@
 from odoo import http
 
 from . import handlers
-from .api import serve
+from .api import method_not_allowed, serve
 
 
 class FusionBillingApi(http.Controller):
@@ -47,3 +47,43 @@ class FusionBillingApi(http.Controller):
     @http.route('/api/v1/plans', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
     def get_list_plans(self, **params):
         return serve(handlers.list_plans, params)
+
+    @http.route('/api/v1/events', type='http', auth='none', methods=['GET', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_1(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/events/batch', type='http', auth='none', methods=['GET', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_2(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/customers', type='http', auth='none', methods=['GET', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_3(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/customers/<string:external_customer_id>/current_usage', type='http', auth='none', methods=['POST', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_4(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/subscriptions', type='http', auth='none', methods=['GET', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_5(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/subscriptions/<string:external_id>', type='http', auth='none', methods=['GET', 'POST', 'PUT'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_6(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/invoices', type='http', auth='none', methods=['POST', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_7(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/invoices/<string:lago_id>/retry_payment', type='http', auth='none', methods=['GET', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_8(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/billable_metrics', type='http', auth='none', methods=['POST', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_9(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/plans', type='http', auth='none', methods=['POST', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_10(self, **params):
+        return method_not_allowed()

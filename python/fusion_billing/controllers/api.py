@@ -121,6 +121,11 @@ def serve(handler, params):
         return _json_response({'status': 500, 'error': _ERROR_TITLES[500]}, 500)
 
 
+def method_not_allowed():
+    """A method the path does not serve, in Lago's error body rather than Odoo's HTML page."""
+    return _json_response(ApiError(405, 'method_not_allowed').body(), 405)
+
+
 def _authenticated_service():
     """The active service whose API key is the bearer token, or an empty recordset."""
     match = _BEARER.match(request.httprequest.headers.get('Authorization', ''))

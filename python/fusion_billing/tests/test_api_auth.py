@@ -149,3 +149,12 @@ class TestApiRequests(FusionApiCase):
     def test_routes_live_under_the_spec_base_path(self):
         self.assertEqual(BASE_PATH, '/api/v1')
         self.assertEqual(self.url_open('/api/v1/plans').status_code, 401)
+
+    def test_a_method_the_path_does_not_serve_gets_lagos_405_body(self):
+        for method, path in (('GET', '/events'), ('PUT', '/subscriptions/some-id'), ('DELETE', '/plans')):
+            with self.subTest(method=method, path=path):
+                response = self.url_open(f'{BASE_PATH}{path}', method=method, headers={'Authorization': f'Bearer {self.cloud_key}'})
+                self.assertEqual(response.status_code, 405)
+                self.assertEqual(response.json(), {'status': 405, 'error': 'Method Not Allowed', 'code': 'method_not_allowed'})
+        # The served methods are unaffected.
+        self.assertEqual(self.url_open(f'{BASE_PATH}/plans', headers={'Authorization': f'Bearer {self.cloud_key}'}).status_code, 200)
