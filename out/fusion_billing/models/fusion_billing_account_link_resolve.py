@@ -56,3 +56,9 @@ class FusionBillingAccountLink(models.Model):
         taken = self.with_context(active_test=False).search(
             [('service_id', '=', service.id), ('partner_id', 'in', candidates.ids)]).partner_id
         return (candidates - taken)[:1]
+
+    @api.model
+    def _fusion_external_id_of(self, service, partner):
+        """The application's account id (Lago's external_customer_id) of `partner` for `service`, or None."""
+        link = self.sudo().search([('service_id', '=', service.id), ('partner_id', '=', partner.id)], limit=1)
+        return link.external_id or None

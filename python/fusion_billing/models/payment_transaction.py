@@ -22,12 +22,10 @@ class PaymentTransaction(models.Model):
         """Lago's payment_provider_invoice_payment_error object."""
         self.ensure_one()
         order = invoice.invoice_line_ids.sale_line_ids.order_id.filtered('fusion_external_id')[:1]
-        link = self.env['fusion.billing.account.link'].sudo().search(
-            [('service_id', '=', order.fusion_service_id.id), ('partner_id', '=', invoice.partner_id.id)], limit=1)
         return {
             'lago_invoice_id': lago_id(invoice),
             'lago_customer_id': lago_id(invoice.partner_id),
-            'external_customer_id': link.external_id or None,
+            'external_customer_id': self.env['fusion.billing.account.link']._fusion_external_id_of(order.fusion_service_id, invoice.partner_id),
             'provider_customer_id': self.token_id.provider_ref or None,
             'payment_provider': self.provider_code,
             'payment_provider_code': self.provider_id.code,

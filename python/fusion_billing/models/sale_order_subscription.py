@@ -69,13 +69,11 @@ class SaleOrder(models.Model):
     def _fusion_lago_subscription(self):
         """The subscription as Lago's API and webhooks show it."""
         self.ensure_one()
-        link = self.env['fusion.billing.account.link'].sudo().search(
-            [('service_id', '=', self.fusion_service_id.id), ('partner_id', '=', self.partner_id.id)], limit=1)
         return {
             'lago_id': lago_id(self),
             'external_id': self.fusion_external_id,
             'lago_customer_id': lago_id(self.partner_id),
-            'external_customer_id': link.external_id or None,
+            'external_customer_id': self.env['fusion.billing.account.link']._fusion_external_id_of(self.fusion_service_id, self.partner_id),
             'name': self.client_order_ref or self.fusion_external_id,
             'plan_code': self.sale_order_template_id.fusion_plan_code,
             'status': self.fusion_status or 'active',
