@@ -188,7 +188,8 @@ function buildField(field: FieldSpec, companyScoped: Set<string>, tech: string):
   if (field.type === 'many2one' && field.comodel && companyScoped.has(field.comodel)) kw.push(['check_company', 'True']);
   if (field.digits) kw.push(['digits', `(${field.digits[0]}, ${field.digits[1]})`]);
   if (field.currency_field) kw.push(['currency_field', pyString(field.currency_field)]);
-  if (field.default !== undefined) kw.push(['default', pyLiteral(field.default)]);
+  // `now` on a datetime is evaluated per record, not once at import.
+  if (field.default !== undefined) kw.push(['default', field.type === 'datetime' ? 'fields.Datetime.now' : pyLiteral(field.default)]);
   if (field.copy !== undefined) kw.push(['copy', field.copy ? 'True' : 'False']);
   if (field.groups) kw.push(['groups', pyString(field.groups.map((g) => (g.includes('.') ? g : `${tech}.${g}`)).join(','))]);
   if (field.help) kw.push(['help', pyString(field.help)]);
@@ -209,7 +210,9 @@ function companyField(company: NonNullable<ModelSpec['company']>): FieldIR {
   const kwargs: [string, string][] =
     company === 'own'
       ? [['comodel_name', "'res.company'"], ['string', "'Company'"], ['required', 'True'], ['index', 'True'], ['default', 'lambda self: self.env.company']]
-      : [['comodel_name', "'res.company'"], ['string', "'Company'"], ['related', pyString(company.related)], ['store', 'True'], ['index', 'True']];
+      : company.stored === false
+        ? [['comodel_name', "'res.company'"], ['string', "'Company'"], ['related', pyString(company.related)]]
+        : [['comodel_name', "'res.company'"], ['string', "'Company'"], ['related', pyString(company.related)], ['store', 'True'], ['index', 'True']];
   return { name: 'company_id', type: 'many2one', pyClass: 'Many2one', kwargs, required: company === 'own', comodel: 'res.company' };
 }
 
@@ -231,7 +234,11 @@ function buildModel(model: ModelSpec, spec: Spec, groups: GroupIR[], companyScop
   const fields = model.fields.map((f) => buildField(f, companyScoped, tech));
   if (model.company) fields.push(companyField(model.company));
   const company: ModelIR['company'] =
-    model.company === undefined ? undefined : model.company === 'own' ? { kind: 'own' } : { kind: 'related', path: model.company.related };
+    model.company === undefined
+      ? undefined
+      : model.company === 'own'
+        ? { kind: 'own' }
+        : { kind: 'related', path: model.company.related, stored: model.company.stored !== false };
 
   const groupById = new Map(groups.map((g) => [g.xmlid, g]));
   const access: AccessIR[] = Object.entries(model.access).map(([groupId, perms]) => ({
@@ -261,6 +268,7 @@ function buildModel(model: ModelSpec, spec: Spec, groups: GroupIR[], companyScop
     recName: model.rec_name,
     order: model.order,
     company,
+    logAccess: model.log_access !== false,
     fields,
     constraints: (model.constraints ?? []).map((c) => buildConstraint(c, table)),
     indexes,

@@ -112,7 +112,9 @@ export interface ModelIR {
   description: string;
   recName?: string;
   order?: string;
-  company?: { kind: 'own' } | { kind: 'related'; path: string };
+  company?: { kind: 'own' } | { kind: 'related'; path: string; stored: boolean };
+  /** Odoo's _log_access: false drops the create/write uid and date columns. */
+  logAccess: boolean;
   fields: FieldIR[];
   constraints: ConstraintIR[];
   indexes: IndexIR[];

@@ -235,7 +235,8 @@ function checkRegex(pattern: string, path: SpecPath, report: Report): void {
 // ---------------------------------------------------------------------------------------------- module
 
 /** Fields every model has without declaring them. */
-const MAGIC_FIELDS = ['id', 'create_date', 'create_uid', 'write_date', 'write_uid', 'display_name'];
+const LOG_ACCESS_FIELDS = ['create_date', 'create_uid', 'write_date', 'write_uid'];
+const MAGIC_FIELDS = ['id', ...LOG_ACCESS_FIELDS, 'display_name'];
 
 function checkModule(spec: Spec, report: Report): void {
   const mod = spec.module;
@@ -280,7 +281,8 @@ function checkModule(spec: Spec, report: Report): void {
       report([...at, 'name'], `model '${model.name}' must be named under '${mod.technical_name.replace(/_/g, '.')}.'`);
     }
     checkUnique(model.fields, (f) => f.name, [...at, 'fields'], 'name', 'field', report);
-    const fieldNames = new Set([...model.fields.map((f) => f.name), ...MAGIC_FIELDS, ...(model.company ? ['company_id'] : [])]);
+    const magic = model.log_access === false ? MAGIC_FIELDS.filter((name) => !LOG_ACCESS_FIELDS.includes(name)) : MAGIC_FIELDS;
+    const fieldNames = new Set([...model.fields.map((f) => f.name), ...magic, ...(model.company ? ['company_id'] : [])]);
     const fieldsByName = new Map(model.fields.map((f) => [f.name, f]));
 
     if (model.company && fieldsByName.has('company_id')) {
@@ -434,7 +436,9 @@ function checkField(
   if (field.digits && field.type !== 'float') report([...at, 'digits'], `only float fields take digits`);
   if (field.type === 'float' && !field.digits) report(at, `float field '${field.name}' needs digits: [precision, scale] (stored as exact numeric)`);
   if (field.translate && !['char', 'text'].includes(field.type)) report([...at, 'translate'], `only char and text fields can be translated`);
-  if (field.default !== undefined && ['many2one', 'one2many', 'json', 'date', 'datetime'].includes(field.type)) {
+  if (field.type === 'datetime' && field.default !== undefined && field.default !== 'now') {
+    report([...at, 'default'], `a datetime field takes no default but 'now' (the time the record is created)`);
+  } else if (field.default !== undefined && ['many2one', 'one2many', 'json', 'date'].includes(field.type)) {
     report([...at, 'default'], `a ${field.type} field cannot take a literal default`);
   }
   const defaultTypes: Record<string, string> = { boolean: 'boolean', integer: 'number', char: 'string', text: 'string', selection: 'string' };

@@ -56,7 +56,9 @@ export interface ModelSpec {
   description: string;
   rec_name?: string;
   order?: string;
-  company?: 'own' | { related: string };
+  company?: 'own' | { related: string; stored?: boolean };
+  /** false: no create/write uid and date columns (append-only, high-volume tables). */
+  log_access?: boolean;
   fields: FieldSpec[];
   constraints?: ConstraintSpec[];
   indexes?: { name: string; columns: string[] }[];

@@ -9,9 +9,11 @@
 // Targets: batch >= 20,000 events/s; single-event rate >= 90% of the trivial JSON-2 rate.
 import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
-import type { LagoClient, LagoEventInput } from '../clients/lago.ts';
-import { okBody } from '../clients/lago.ts';
+import { OdooClient } from '../clients/json2.ts';
+import { LagoClient, okBody, type LagoEventInput } from '../clients/lago.ts';
 import { startBillingServer, type BillingServer } from '../runtime/billing-server.ts';
+import { cpuBetween, cpuSnapshot, type CpuSeconds } from './cpu.ts';
+import { keepAliveFetch } from './keep-alive-fetch.ts';
 import { formatRate, latencySummary, numberOption, runLoad, type LoadResult } from './load.ts';
 
 const args = process.argv.slice(2);
@@ -31,6 +33,7 @@ interface Phase {
   unit: 'calls' | 'events';
   result: LoadResult;
   server: ServerFigures;
+  cpu?: CpuSeconds;
 }
 
 /** Means over the phase's requests, from Odoo's werkzeug lines: "... 200 - <queries> <sql s> <python s>". */
@@ -59,9 +62,12 @@ async function main(): Promise<void> {
 }
 
 async function benchmark(billing: BillingServer): Promise<void> {
-  const lago = billing.lago('nexacloud');
+  // Every phase goes through the same lean transport, the JSON-2 reference included.
+  const transport = keepAliveFetch();
+  const lago = new LagoClient({ baseUrl: billing.server.baseUrl, apiKey: billing.serviceKeys.nexacloud!, fetch: transport });
+  const odoo = new OdooClient({ baseUrl: billing.server.baseUrl, db: billing.db, apiKey: billing.adminKey, fetch: transport });
   const lagoWithDatabase = lago.withHeaders({ 'X-Odoo-Database': billing.db });
-  const subscriptions = await createSubscriptions(lago, clients);
+  const subscriptions = await createSubscriptions(billing.lago('nexacloud'), clients);
   const event = (phase: string, client: number, iteration: number, index: number): LagoEventInput => ({
     transaction_id: `${phase}-${client}-${iteration}-${index}`,
     external_subscription_id: subscriptions[client]!,
@@ -70,7 +76,7 @@ async function benchmark(billing: BillingServer): Promise<void> {
     properties: { region: index % 2 ? 'ca-central' : 'us-east' },
   });
   const json2Call = async (): Promise<number> => {
-    await billing.odoo.searchRead('res.partner', [], ['name'], { limit: 1 });
+    await odoo.searchRead('res.partner', [], ['name'], { limit: 1 });
     return 1;
   };
   const single = (client: LagoClient, phase: string) => async (index: number, iteration: number): Promise<number> => {
@@ -78,7 +84,8 @@ async function benchmark(billing: BillingServer): Promise<void> {
     return 1;
   };
   const batch = (client: LagoClient, phase: string) => async (index: number, iteration: number): Promise<number> => {
-    okBody(await client.createEventsBatch(Array.from({ length: batchSize }, (_, position) => event(phase, index, iteration, position))), 'POST /events/batch');
+    const { events } = okBody(await client.createEventsBatch(Array.from({ length: batchSize }, (_, position) => event(phase, index, iteration, position))), 'POST /events/batch');
+    if (events.length !== batchSize) throw new Error(`POST /events/batch answered ${events.length} events for ${batchSize}`);
     return batchSize;
   };
 
@@ -87,10 +94,12 @@ async function benchmark(billing: BillingServer): Promise<void> {
   const measure = async (label: string, unit: Phase['unit'], task: (client: number, iteration: number) => Promise<number>, warmTask = task): Promise<Phase> => {
     await runLoad({ clients, seconds: WARMUP_SECONDS, task: warmTask });
     const logStart = billing.server.logs().length;
+    const cpuBefore = cpuSnapshot();
     const result = await runLoad({ clients, seconds, task });
+    const cpu = cpuBetween(cpuBefore, cpuSnapshot());
     // The last access-log lines of the phase may still be on their way.
     await new Promise((done) => setTimeout(done, 200));
-    const phase = { label, unit, result, server: serverFigures(billing.server.logs().slice(logStart)) };
+    const phase = { label, unit, result, cpu, server: serverFigures(billing.server.logs().slice(logStart)) };
     phases.push(phase);
     return phase;
   };
@@ -106,15 +115,19 @@ async function benchmark(billing: BillingServer): Promise<void> {
 
   const rate = (phase: Phase): number => phase.result.units / phase.result.seconds;
   log('');
-  log(`${'phase'.padEnd(46)} ${'rate'.padStart(9)}            latency              server per request (werkzeug log)`);
+  log(`${'phase'.padEnd(46)} ${'rate'.padStart(9)}            latency              server per request (werkzeug log)               CPU per request: Odoo + PostgreSQL + client`);
   for (const phase of phases) {
-    const { server } = phase;
+    const { server, cpu, result } = phase;
     const perRequest = server.requests ? `${server.queries.toFixed(1)} queries, SQL ${server.sqlMs.toFixed(1)} ms, Python ${server.pythonMs.toFixed(1)} ms` : 'n/a';
-    log(`${phase.label.padEnd(46)} ${formatRate(rate(phase)).padStart(9)} ${phase.unit}/s  ${latencySummary(phase.result).padEnd(20)} ${perRequest}`);
+    const ms = (seconds: number): string => ((seconds * 1000) / result.requests).toFixed(1);
+    const cpuPerRequest = cpu
+      ? `${ms(cpu.odoo)} + ${ms(cpu.postgres)} + ${ms(cpu.client)} = ${ms(cpu.odoo + cpu.postgres + cpu.client)} ms (steal ${((cpu.steal / cpu.machine) * 100).toFixed(0)}%)`
+      : 'n/a (no /proc)';
+    log(`${phase.label.padEnd(46)} ${formatRate(rate(phase)).padStart(9)} ${phase.unit}/s  ${latencySummary(phase.result).padEnd(20)} ${perRequest.padEnd(47)} ${cpuPerRequest}`);
   }
   log(`${`PostgreSQL COPY, same ${raw.rows} rows`.padEnd(46)} ${formatRate(raw.copyRate).padStart(9)} rows/s    1 session`);
   log(`${`PostgreSQL INSERT, ${batchSize} rows/statement`.padEnd(46)} ${formatRate(raw.insertRate).padStart(9)} rows/s    ${clients} sessions, autocommit, ON CONFLICT DO NOTHING`);
-  log(`${'  same, without the 6 foreign keys'.padEnd(46)} ${formatRate(raw.insertNoFkRate).padStart(9)} rows/s`);
+  log(`${'  same, without its foreign keys'.padEnd(46)} ${formatRate(raw.insertNoFkRate).padStart(9)} rows/s`);
   log(`stored by the API: ${stored} of ${acknowledged} acknowledged events (warm-up excluded from both)`);
   log('');
   const batchRate = rate(batches);
@@ -157,14 +170,14 @@ export function serverFigures(logText: string): ServerFigures {
   return { requests, queries: mean(queries), sqlMs: mean(sql) * 1000, pythonMs: mean(python) * 1000 };
 }
 
-const COLUMNS = 'service_id, company_id, metric_id, external_subscription_id, transaction_id, "timestamp", properties, order_id, late, create_uid, create_date, write_uid, write_date';
+const COLUMNS = 'service_id, metric_id, external_subscription_id, transaction_id, "timestamp", properties, order_id, late, received_at';
 
 /** The same rows as the batch phase, written by PostgreSQL alone into a scratch copy of the table. */
 async function rawInserts(billing: BillingServer, rows: number, subscriptions: string[]) {
   const pg = billing.runtime.postgres;
   const psql = (sql: string, stdin?: string | ((input: NodeJS.WritableStream) => Promise<void>)) =>
     pg.client('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', billing.db, ...(sql ? ['-c', sql] : [])], stdin);
-  const [serviceId, companyId, metricId] = (await psql(`SELECT s.id, s.company_id, m.id FROM fusion_billing_service s JOIN fusion_billing_metric m ON m.service_id = s.id AND m.code = 'nc_api_requests' WHERE s.code = 'nexacloud'`)).trim().split('|');
+  const [serviceId, metricId] = (await psql(`SELECT s.id, m.id FROM fusion_billing_service s JOIN fusion_billing_metric m ON m.service_id = s.id AND m.code = 'nc_api_requests' WHERE s.code = 'nexacloud'`)).trim().split('|');
   const orderOf = new Map((await psql(`SELECT fusion_external_id || '|' || id FROM sale_order WHERE fusion_external_id LIKE 'bench_sub_%'`)).trim().split('\n').map((line) => line.split('|') as [string, string]));
   // Same columns, indexes (the unique idempotency key included) and foreign keys as the real table.
   const foreignKeys = (await psql(`SELECT 'ALTER TABLE bench_usage ADD CONSTRAINT bench_' || conname || ' ' || pg_get_constraintdef(oid) || ';' FROM pg_constraint WHERE conrelid = 'fusion_billing_usage'::regclass AND contype = 'f'`)).trim();
@@ -182,7 +195,7 @@ async function rawInserts(billing: BillingServer, rows: number, subscriptions: s
     let buffer = '';
     for (let index = 0; index < rows; index += 1) {
       const row = values(index);
-      buffer += `${serviceId},${companyId},${metricId},${row.subscription},${row.transaction},${now},"${row.properties.replace(/"/g, '""')}",${row.order},f,1,${now},1,${now}\n`;
+      buffer += `${serviceId},${metricId},${row.subscription},${row.transaction},${now},"${row.properties.replace(/"/g, '""')}",${row.order},f,${now}\n`;
       if (buffer.length > 1 << 20) {
         if (!input.write(buffer)) await once(input, 'drain');
         buffer = '';
@@ -197,7 +210,7 @@ async function rawInserts(billing: BillingServer, rows: number, subscriptions: s
     const tuples = [];
     for (let index = start; index < Math.min(rows, start + batchSize); index += 1) {
       const row = values(index);
-      tuples.push(`(${serviceId},${companyId},${metricId},'${row.subscription}','${row.transaction}','${now}','${row.properties}'::jsonb,${row.order},false,1,'${now}',1,'${now}')`);
+      tuples.push(`(${serviceId},${metricId},'${row.subscription}','${row.transaction}','${now}','${row.properties}'::jsonb,${row.order},false,'${now}')`);
     }
     scripts[statement % clients]!.push(`INSERT INTO bench_usage (${COLUMNS}) VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING;\n`);
   }

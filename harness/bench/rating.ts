@@ -120,12 +120,12 @@ orders = [env['sale.order']._fusion_create_subscription(service, partner, plan, 
           for i, partner in enumerate(partners)]
 env.cr.commit()
 metrics = {m.code: m.id for m in service.metric_ids}
-print('SUBSCRIPTIONS ' + json.dumps({'orders': orders, 'metrics': metrics, 'service': service.id, 'company': service.company_id.id}), flush=True)
+print('SUBSCRIPTIONS ' + json.dumps({'orders': orders, 'metrics': metrics, 'service': service.id}), flush=True)
 `;
 }
 
 /** COPY straight into fusion_billing_usage, as ingestion would have stored them. */
-async function copyUsage(runtime: LocalRuntime, db: string, ids: { orders: number[]; metrics: Record<string, number>; service: number; company: number }, startMs: number, endMs: number): Promise<void> {
+async function copyUsage(runtime: LocalRuntime, db: string, ids: { orders: number[]; metrics: Record<string, number>; service: number }, startMs: number, endMs: number): Promise<void> {
   let seed = 42;
   // A fixed LCG: the same rows on every run.
   const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
@@ -133,7 +133,7 @@ async function copyUsage(runtime: LocalRuntime, db: string, ids: { orders: numbe
   METRIC_MIX.reduce((total, metric) => (thresholds.push(total + metric.share), total + metric.share), 0);
   const created = sqlTime(Date.now());
   await runtime.postgres.client('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db], async (input) => {
-    input.write('COPY fusion_billing_usage (service_id, company_id, metric_id, external_subscription_id, order_id, transaction_id, "timestamp", properties, late, create_uid, create_date, write_uid, write_date) FROM STDIN WITH (FORMAT csv);\n');
+    input.write('COPY fusion_billing_usage (service_id, metric_id, external_subscription_id, order_id, transaction_id, "timestamp", properties, late, received_at) FROM STDIN WITH (FORMAT csv);\n');
     let buffer = '';
     for (let index = 0; index < eventCount; index += 1) {
       const orderIndex = index % ids.orders.length;
@@ -141,7 +141,7 @@ async function copyUsage(runtime: LocalRuntime, db: string, ids: { orders: numbe
       const metric = METRIC_MIX[thresholds.findIndex((threshold) => pick < threshold)] ?? METRIC_MIX[0]!;
       const at = sqlTime(startMs + Math.floor(random() * (endMs - startMs)));
       const properties = `"${metric.properties(random).replace(/"/g, '""')}"`;
-      buffer += `${ids.service},${ids.company},${ids.metrics[metric.code]},rate_sub_${orderIndex},${ids.orders[orderIndex]},r-${index},${at},${properties},f,1,${created},1,${created}\n`;
+      buffer += `${ids.service},${ids.metrics[metric.code]},rate_sub_${orderIndex},${ids.orders[orderIndex]},r-${index},${at},${properties},f,${created}\n`;
       if (buffer.length > 1 << 20) {
         if (!input.write(buffer)) await once(input, 'drain');
         buffer = '';

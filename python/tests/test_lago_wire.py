@@ -28,6 +28,14 @@ class JsonNumbers(unittest.TestCase):
             with self.subTest(data=data[:10]), self.assertRaises(jsonio.JsonSyntaxError):
                 jsonio.loads(data)
 
+    def test_strings_are_never_taken_for_numbers(self):
+        value = {'s': '\x000', 'n': Decimal('2.50'), 'list': ['\x001', Decimal('-0.000')], 'float': 0.5}
+        self.assertEqual(jsonio.dumps(value), '{"s":"\\u00000","n":2.50,"list":["\\u00001",-0.000],"float":0.5}')
+
+    def test_unknown_types_are_refused(self):
+        with self.assertRaises(TypeError):
+            jsonio.dumps({'x': object()})
+
     def test_non_finite_decimal_is_not_written(self):
         with self.assertRaises(ValueError):
             jsonio.dumps({'x': Decimal('NaN')})

@@ -31,6 +31,17 @@ describe('intermediate model', () => {
     expect(service.rule!.domain).toBe("['|', ('company_id', '=', False), ('company_id', 'in', company_ids)]");
   });
 
+  it('keeps the usage table lean: no log access columns, company read through the service', () => {
+    const usage = model('fusion.billing.usage');
+    expect(usage.logAccess).toBe(false);
+    expect(model('fusion.billing.metric').logAccess).toBe(true);
+    expect(usage.company).toEqual({ kind: 'related', path: 'service_id.company_id', stored: false });
+    const company = usage.fields.find((f) => f.name === 'company_id')!;
+    expect(company.kwargs.map(([k]) => k)).not.toContain('store');
+    expect(usage.rule!.domain).toBe("['|', ('company_id', '=', False), ('company_id', 'in', company_ids)]");
+    expect(usage.fields.find((f) => f.name === 'received_at')!.kwargs).toContainEqual(['default', 'fields.Datetime.now']);
+  });
+
   it('links company-scoped records with check_company', () => {
     const metricField = model('fusion.billing.charge').fields.find((f) => f.name === 'metric_id')!;
     expect(metricField.kwargs).toContainEqual(['check_company', 'True']);

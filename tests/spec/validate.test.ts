@@ -114,6 +114,16 @@ describe('spec validation', () => {
     ]);
   });
 
+  it('knows which fields a table without log access lacks, and which datetime default it takes', () => {
+    const noCreateDate = onlyProblem('      order: timestamp desc, id desc\n      # The busiest', '      order: create_date desc, id desc\n      # The busiest', 13);
+    expect(noCreateDate.problem.message).toBe("order: unknown field 'create_date'");
+    expect(noCreateDate.problem.line).toBe(noCreateDate.line);
+
+    const fixedDefault = onlyProblem('required: true, default: now, help: "When the API', 'required: true, default: yesterday, help: "When the API');
+    expect(fixedDefault.problem.message).toBe("a datetime field takes no default but 'now' (the time the record is created)");
+    expect(fixedDefault.problem.line).toBe(fixedDefault.line);
+  });
+
   it('turns malformed YAML into a located error instead of a crash', () => {
     const found = problems('spec_version: 1\nmodule: [\n  foo: bar\n');
     expect(found).toHaveLength(1);

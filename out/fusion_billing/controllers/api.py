@@ -88,15 +88,15 @@ def serve(handler, params):
     answer JSON. The handler returns the response payload or raises ApiError."""
     cr = request.env.cr
     try:
-        service = _authenticated_service()
-        if not service:
+        found = _authenticated_service()
+        if not found:
             return _json_response(ApiError(401).body(), 401)
+        service_id, company_id = found
         body = _read_json_body() if request.httprequest.method in _BODY_METHODS else None
         # The key identifies a service, not a user: work as the system user, confined to the
         # service's company; handlers only ever search within `service`.
-        company = service.company_id
-        request.update_env(user=SUPERUSER_ID, context=dict(request.env.context, allowed_company_ids=[company.id]))
-        service = service.with_env(request.env)
+        request.update_env(user=SUPERUSER_ID, context=dict(request.env.context, allowed_company_ids=[company_id]))
+        service = request.env['fusion.billing.service'].browse(service_id)
         payload = handler(service, body, params, request.httprequest.args)
         # Flush here so that a failing write is answered below, not after the response is built.
         request.env.flush_all()
@@ -128,13 +128,12 @@ def method_not_allowed():
 
 
 def _authenticated_service():
-    """The active service whose API key is the bearer token, or an empty recordset."""
+    """(service id, company id) of the active service whose API key is the bearer token, or None."""
     match = _BEARER.match(request.httprequest.headers.get('Authorization', ''))
-    services = request.env['fusion.billing.service']
     if not match:
-        return services
+        return None
     # sudo: the key hash is readable by system users only; this lookup is the authentication.
-    return services.sudo()._fusion_service_for_key(match.group(1))
+    return request.env['fusion.billing.service'].sudo()._fusion_authenticate(match.group(1))
 
 
 def _read_json_body():

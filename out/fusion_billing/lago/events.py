@@ -14,6 +14,7 @@ MAX_PROPERTIES_DEPTH = 32
 _EPOCH = datetime(1970, 1, 1)
 _NUMERIC_TEXT = re.compile(r'^\s*\d+(\.\d+)?\s*$')
 _MILLISECOND = Decimal('0.001')
+_LAST_SECOND = int((datetime(9999, 12, 31, 23, 59, 59) - _EPOCH).total_seconds())
 
 
 class UsageEvent(NamedTuple):
@@ -83,6 +84,8 @@ def _timestamp(value, now, errors):
     """Unix seconds (int, decimal number or numeric string) as a naive UTC datetime, to the ms."""
     if value is None:
         return now, False
+    if type(value) is int and 0 <= value <= _LAST_SECOND:
+        return _EPOCH + timedelta(seconds=value), True  # whole seconds, the common case
     if isinstance(value, str) and _NUMERIC_TEXT.match(value):
         value = Decimal(value.strip())
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):

@@ -6,6 +6,8 @@ values such as 0.1 or 12345678901234567890.5 before they are stored or echoed. N
 parsed as Decimal and written back digit for digit."""
 
 import json
+import re
+import secrets
 from decimal import Decimal
 
 
@@ -32,39 +34,27 @@ def loads(data):
 
 
 def dumps(value):
-    """Serialise `value` to JSON text; Decimal is written as the exact number it holds."""
-    parts = []
-    _write(value, parts.append)
-    return ''.join(parts)
+    """Serialise `value` to JSON text; Decimal is written as the exact number it holds.
 
+    The C encoder does the work (responses carry hundreds of events): each Decimal becomes a
+    string holding a per-call random marker and its index, and the quoted markers are then
+    replaced by the digits. A string of the payload cannot forge a marker it cannot guess."""
+    digits, markers = [], []
 
-def _write(value, emit):
-    if value is None or isinstance(value, (bool, str)):
-        emit(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, int):
-        emit(str(value))
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f'{value} cannot be written as JSON')
-        emit(str(value))
-    elif isinstance(value, float):
-        # Only non-money values (e.g. jsonb read back by psycopg2) can be floats here.
-        emit(json.dumps(value))
-    elif isinstance(value, dict):
-        emit('{')
-        for index, (key, item) in enumerate(value.items()):
-            if index:
-                emit(',')
-            emit(json.dumps(str(key), ensure_ascii=False))
-            emit(':')
-            _write(item, emit)
-        emit('}')
-    elif isinstance(value, (list, tuple)):
-        emit('[')
-        for index, item in enumerate(value):
-            if index:
-                emit(',')
-            _write(item, emit)
-        emit(']')
-    else:
-        raise TypeError(f'{type(value).__name__} is not JSON serialisable')
+    def number(item):
+        if not isinstance(item, Decimal):
+            raise TypeError(f'{type(item).__name__} is not JSON serialisable')
+        if not item.is_finite():
+            raise ValueError(f'{item} cannot be written as JSON')
+        if not markers:
+            markers.append('\x00' + secrets.token_hex(8))
+        digits.append(str(item))
+        return f'{markers[0]}{len(digits) - 1}'
+
+    text = json.dumps(value, ensure_ascii=False, separators=(',', ':'), default=number)
+    if not digits:
+        return text
+    marker = markers[0]
+    # json.dumps writes the NUL of the marker as \u0000.
+    quoted = re.compile('"' + re.escape(json.dumps(marker)[1:-1]) + '([0-9]+)"')
+    return quoted.sub(lambda match: digits[int(match.group(1))], text)

@@ -29,9 +29,10 @@ def iso_utc(moment: datetime | None, milliseconds: bool = False) -> str | None:
     """ISO 8601 in UTC with a Z (naive datetimes are UTC, as Odoo stores them)."""
     if not moment:
         return None
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    text = aware.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S')
-    return f'{text}.{aware.microsecond // 1000:03d}Z' if milliseconds else f'{text}Z'
+    if moment.tzinfo:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    # isoformat rather than strftime: a batch response writes two per event.
+    return moment.isoformat(timespec='milliseconds' if milliseconds else 'seconds') + 'Z'
 
 
 def row_lago_id(model_name, res_id):
@@ -57,17 +58,31 @@ def cents(amount, currency):
 
 def event_payload(row):
     """A stored usage row (dict from the ingestion SQL) as Lago's event object."""
-    return {
+    return event_payloads([row])[0]
+
+
+def event_payloads(rows):
+    """Lago's event objects of stored usage rows. The rows of one request share their
+    created_at and often their timestamps: each distinct moment is formatted once."""
+    stamped, created = {}, {}
+
+    def once(formatted, moment, format_moment):
+        text = formatted.get(moment)
+        if text is None:
+            text = formatted[moment] = format_moment(moment)
+        return text
+
+    return [{
         'lago_id': row_lago_id('fusion.billing.usage', row['id']),
         'transaction_id': row['transaction_id'],
         'lago_customer_id': None,
         'code': row['code'],
-        'timestamp': iso_ms(row['timestamp']),
+        'timestamp': once(stamped, row['timestamp'], iso_ms),
         'properties': row['properties'],
         'lago_subscription_id': row_lago_id('sale.order', row['order_id']),
         'external_subscription_id': row['external_subscription_id'],
-        'created_at': iso_utc(row['created_at']),
-    }
+        'created_at': once(created, row['created_at'], iso_utc),
+    } for row in rows]
 
 
 def customer_payload(link, service):

@@ -16,6 +16,7 @@ from . import account_move_stripe_charge
 from . import account_move_webhooks
 from . import fusion_billing_account_link_events
 from . import fusion_billing_account_link_resolve
+from . import fusion_billing_metric_codes
 from . import fusion_billing_service_api_key
 from . import fusion_billing_usage_errors
 from . import fusion_billing_usage_ingest

@@ -8,6 +8,7 @@ class FusionBillingUsage(models.Model):
     _rec_name = 'transaction_id'
     _order = 'timestamp desc, id desc'
     _check_company_auto = True
+    _log_access = False
 
     service_id = fields.Many2one(
         comodel_name='fusion.billing.service',
@@ -27,7 +28,6 @@ class FusionBillingUsage(models.Model):
     order_id = fields.Many2one(
         comodel_name='sale.order',
         string='Subscription',
-        index=True,
         ondelete='restrict',
     )
     transaction_id = fields.Char(
@@ -36,17 +36,31 @@ class FusionBillingUsage(models.Model):
     timestamp = fields.Datetime(
         required=True,
     )
+    received_at = fields.Datetime(
+        string='Received on',
+        required=True,
+        default=fields.Datetime.now,
+        help="When the API stored the event (Lago's created_at).",
+    )
     properties = fields.Json()
     late = fields.Boolean(
         default=False,
         help='Received after its billing period was closed: reported, not billed.',
     )
+    missing_property = fields.Boolean(
+        string='Property missing',
+        default=False,
+        help='When received, the event lacked the property its metric aggregates, or it was not a number: it adds nothing.',
+    )
+    invalid_filter = fields.Boolean(
+        string='Unlisted filter value',
+        default=False,
+        help='When received, a filtered property had a value the metric does not list: the event matches none of its filters.',
+    )
     company_id = fields.Many2one(
         comodel_name='res.company',
         string='Company',
         related='service_id.company_id',
-        store=True,
-        index=True,
     )
 
     _idempotency_uniq = models.Constraint(

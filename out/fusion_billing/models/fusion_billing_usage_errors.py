@@ -2,45 +2,40 @@
 """events.errors: accepted events that will not bill as the application may expect, reported to
 it in the transaction that stores them. Lago's categories (missing_aggregation_property,
 invalid_filter_values; invalid_code cannot happen here, the API refuses unknown codes) plus
-late_events: events for a period that was already billed."""
+late_events: events for a period that was already billed. The checks run in the ingestion
+statement and are stored on the event (missing_property, invalid_filter, late), so that the
+events that will not bill as sent can be found later too."""
 
 from odoo import api, models
 
 # Aggregations that read a number from the event: a non-numeric value counts as missing.
-_NUMERIC_AGGREGATIONS = ('sum', 'max', 'latest', 'weighted_sum')
+NUMERIC_AGGREGATIONS = ('sum', 'max', 'latest', 'weighted_sum')
 
-_CHECK = """
-SELECT u.transaction_id,
-       m.aggregation_type <> 'count' AND (
-           u.properties->>m.field_name IS NULL
-           OR (m.aggregation_type = ANY(%(numeric)s) AND u.properties->>m.field_name !~ '^-?[0-9]+(\\.[0-9]+)?$')
-       ) AS missing_property,
-       jsonb_typeof(m.filters) = 'object' AND EXISTS (
-           SELECT 1 FROM jsonb_object_keys(m.filters) AS filter(key)
-            WHERE u.properties ? filter.key AND NOT (m.filters->filter.key) ? (u.properties->>filter.key)
-       ) AS invalid_filter,
-       u.late
-  FROM fusion_billing_usage u
-  JOIN fusion_billing_metric m ON m.id = u.metric_id
- WHERE u.id = ANY(%(ids)s)
- ORDER BY u.id
-"""
+
+def missing_property_sql(properties):
+    """SQL: the event (jsonb `properties`) lacks the number or value its `metric` aggregates."""
+    return f"""COALESCE(metric.aggregation_type <> 'count' AND (
+           {properties}->>metric.field_name IS NULL
+           OR (metric.aggregation_type IN {NUMERIC_AGGREGATIONS!r}
+               AND {properties}->>metric.field_name !~ '^-?[0-9]+(\\.[0-9]+)?$')), FALSE)"""
+
+
+def invalid_filter_sql(properties):
+    """SQL: the event (jsonb `properties`) has a filtered property with a value its `metric` does not list."""
+    return f"""COALESCE(jsonb_typeof(metric.filters) = 'object' AND EXISTS (
+           SELECT 1 FROM jsonb_object_keys(metric.filters) AS filter(key)
+            WHERE {properties} ? filter.key AND NOT (metric.filters->filter.key) ? ({properties}->>filter.key)), FALSE)"""
 
 
 class FusionBillingUsage(models.Model):
     _inherit = 'fusion.billing.usage'
 
     @api.model
-    def _fusion_report_event_errors(self, service, usage_ids):
-        """Write one events.errors webhook for the problems among `usage_ids`, if any."""
-        if not usage_ids:
-            return None
-        # The query reads the tables directly: pending ORM writes must reach them first.
-        self.flush_model(['transaction_id', 'metric_id', 'properties', 'late'])
-        self.env['fusion.billing.metric'].flush_model(['aggregation_type', 'field_name', 'filters'])
-        self.env.cr.execute(_CHECK, {'ids': list(usage_ids), 'numeric': list(_NUMERIC_AGGREGATIONS)})
+    def _fusion_enqueue_event_errors(self, service, checked):
+        """The events.errors webhook of `checked`, rows of (transaction id, missing property,
+        invalid filter, late) in storage order; None when no row has a problem."""
         errors = {'invalid_code': [], 'missing_aggregation_property': [], 'invalid_filter_values': [], 'late_events': []}
-        for transaction_id, missing_property, invalid_filter, late in self.env.cr.fetchall():
+        for transaction_id, missing_property, invalid_filter, late in checked:
             if missing_property:
                 errors['missing_aggregation_property'].append(transaction_id)
             if invalid_filter:

@@ -3,7 +3,8 @@
 
 The ORM's create() costs several queries and a Python object per event; ingestion must take
 thousands of events per second, so events go in with a single INSERT ... SELECT FROM unnest()
-that also links each event to its subscription and flags it late, in the same statement.
+that also links each event to its subscription, flags it late and checks it against its metric,
+in the same statement.
 
 Idempotency rests on the unique index (service_id, external_subscription_id, transaction_id):
 ON CONFLICT DO NOTHING skips a key already stored. Under Odoo's REPEATABLE READ isolation a key
@@ -15,6 +16,7 @@ from typing import NamedTuple
 from odoo import api, models
 
 from ..lago import jsonio
+from .fusion_billing_usage_errors import invalid_filter_sql, missing_property_sql
 
 
 class IngestResult(NamedTuple):
@@ -22,31 +24,45 @@ class IngestResult(NamedTuple):
     conflicts: list  # input positions whose transaction id is stored with other content
 
 
-# Rows are inserted (and their index keys locked) in payload order, so that concurrent batches
-# with overlapping keys wait on each other instead of deadlocking.
-_INSERT = """
+# One statement per request. `subscription` share-locks the subscriptions written to: a period
+# close (FOR UPDATE) in progress makes this request wait, then fail to serialize, and Odoo replays
+# it with a snapshot that sees the new billed-until date, so its events are flagged late instead
+# of silently unbilled. Each event is linked to its subscription and checked against its metric
+# (events.errors) as it is inserted. Rows are inserted (and their index keys locked) in payload
+# order, so that concurrent batches with overlapping keys wait on each other instead of
+# deadlocking; RETURNING gives them back in that order.
+_INSERT = f"""
+WITH subscription AS MATERIALIZED (
+    SELECT id, fusion_external_id, fusion_closed_until
+      FROM sale_order
+     WHERE fusion_service_id = %(service_id)s AND fusion_external_id = ANY(%(subscription_ids)s)
+     ORDER BY id
+       FOR SHARE
+)
 INSERT INTO fusion_billing_usage
-    (service_id, company_id, metric_id, external_subscription_id, transaction_id, "timestamp",
-     properties, order_id, late, create_uid, create_date, write_uid, write_date)
-SELECT service.id, service.company_id, event.metric_id, event.external_subscription_id,
-       event.transaction_id, event.event_at, event.properties, subscription.id,
+    (service_id, metric_id, external_subscription_id, transaction_id, "timestamp", properties, order_id,
+     late, missing_property, invalid_filter, received_at)
+SELECT %(service_id)s, event.metric_id, event.external_subscription_id, event.transaction_id, event.event_at,
+       event.properties, subscription.id,
        COALESCE(event.event_at < subscription.fusion_closed_until, FALSE),
-       %(uid)s, %(now)s, %(uid)s, %(now)s
-  FROM unnest(%(metric_ids)s::int[], %(subscription_ids)s::varchar[], %(transaction_ids)s::varchar[],
-              %(timestamps)s::timestamp[], %(properties)s::jsonb[])
-       WITH ORDINALITY AS event(metric_id, external_subscription_id, transaction_id, event_at, properties, ordinal)
-  JOIN fusion_billing_service service ON service.id = %(service_id)s
-  LEFT JOIN sale_order subscription
-         ON subscription.fusion_service_id = service.id
-        AND subscription.fusion_external_id = event.external_subscription_id
+       {missing_property_sql('event.properties')},
+       {invalid_filter_sql('event.properties')},
+       now() AT TIME ZONE 'UTC'
+  FROM (SELECT column_list.*, (%(properties)s::jsonb)->(column_list.ordinal::int - 1) AS properties
+          FROM unnest(%(metric_ids)s::int[], %(subscription_ids)s::varchar[], %(transaction_ids)s::varchar[],
+                      %(timestamps)s::timestamp[])
+               WITH ORDINALITY AS column_list(metric_id, external_subscription_id, transaction_id, event_at, ordinal)
+       ) AS event
+  LEFT JOIN fusion_billing_metric metric ON metric.id = event.metric_id
+  LEFT JOIN subscription ON subscription.fusion_external_id = event.external_subscription_id
  ORDER BY event.ordinal
     ON CONFLICT (service_id, external_subscription_id, transaction_id) DO NOTHING
-RETURNING id, external_subscription_id, transaction_id, order_id, create_date
+RETURNING id, external_subscription_id, transaction_id, order_id, received_at, missing_property, invalid_filter, late
 """
 
 _STORED = """
 SELECT stored.id, stored.external_subscription_id, stored.transaction_id, metric.code,
-       stored."timestamp", stored.properties::text, stored.order_id, stored.create_date
+       stored."timestamp", stored.properties::text, stored.order_id, stored.received_at
   FROM fusion_billing_usage stored
   JOIN fusion_billing_metric metric ON metric.id = stored.metric_id
  WHERE stored.service_id = %(service_id)s
@@ -73,8 +89,8 @@ class FusionBillingUsage(models.Model):
                 unique.append(event)
             elif not event.same_as(events[first].code, events[first].timestamp, events[first].properties):
                 conflicts.append(position)
-        stored = self._fusion_insert(service, unique)
-        self._fusion_report_event_errors(service, [row['id'] for row in stored.values()])
+        stored, checked = self._fusion_insert(service, unique)
+        self._fusion_enqueue_event_errors(service, checked)
         missing = [event for event in unique if event.key not in stored]
         if missing:
             stored.update(self._fusion_stored(service, missing))
@@ -91,38 +107,35 @@ class FusionBillingUsage(models.Model):
         return IngestResult(rows, sorted(conflicts))
 
     def _fusion_insert(self, service, events):
-        """INSERT the events; {key: row} of those actually inserted."""
+        """INSERT the events: ({key: row} of those actually inserted, their events.errors checks
+        as (transaction id, missing property, invalid filter, late) in storage order)."""
         cr = self.env.cr
-        # Share-lock the subscriptions written to: a period close (FOR UPDATE) in progress makes
-        # this request wait, then fail to serialize, and Odoo replays it with a snapshot that sees
-        # the new billed-until date, so its events are flagged late instead of silently unbilled.
-        cr.execute(
-            'SELECT id FROM sale_order WHERE fusion_service_id = %s AND fusion_external_id = ANY(%s) ORDER BY id FOR SHARE',
-            [service.id, sorted({event.external_subscription_id for event in events})],
-            log_exceptions=False,
-        )
-        # A serialization failure here is expected (a concurrent resend) and Odoo replays the
-        # request: do not log it as a bad query. Other errors are logged by the API.
+        # The statement reads these tables directly: pending ORM writes must reach them first.
+        self.env['sale.order'].flush_model(['fusion_service_id', 'fusion_external_id', 'fusion_closed_until'])
+        self.env['fusion.billing.metric'].flush_model(['aggregation_type', 'field_name', 'filters'])
+        # A serialization failure here is expected (a concurrent resend, a period being closed)
+        # and Odoo replays the request: do not log it as a bad query. Other errors are logged
+        # by the API.
         cr.execute(_INSERT, log_exceptions=False, params={
             'service_id': service.id,
-            'uid': self.env.uid,
-            'now': cr.now(),
             'metric_ids': [event.metric_id for event in events],
             'subscription_ids': [event.external_subscription_id for event in events],
             'transaction_ids': [event.transaction_id for event in events],
             'timestamps': [event.timestamp for event in events],
-            'properties': [jsonio.dumps(event.properties) for event in events],
+            # One JSON array: one call of the encoder and one jsonb to parse, not one per event.
+            'properties': jsonio.dumps([event.properties for event in events]),
         })
         by_key = {event.key: event for event in events}
-        inserted = {}
-        for row_id, subscription_id, transaction_id, order_id, created_at in cr.fetchall():
+        inserted, checked = {}, []
+        for row_id, subscription_id, transaction_id, order_id, received_at, missing, invalid, late in cr.fetchall():
             event = by_key[(subscription_id, transaction_id)]
             inserted[event.key] = {
                 'id': row_id, 'external_subscription_id': subscription_id, 'transaction_id': transaction_id,
                 'code': event.code, 'timestamp': event.timestamp, 'properties': event.properties,
-                'order_id': order_id, 'created_at': created_at, 'inserted': True,
+                'order_id': order_id, 'created_at': received_at, 'inserted': True,
             }
-        return inserted
+            checked.append((transaction_id, missing, invalid, late))
+        return inserted, checked
 
     def _fusion_stored(self, service, events):
         """{key: row} of events already stored under the keys of `events`."""

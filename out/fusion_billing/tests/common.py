@@ -97,6 +97,8 @@ class FusionBillingCase(TransactionCase):
             vals['transaction_id'] = f'transaction_id_{n}'
         if 'timestamp' not in overrides:
             vals['timestamp'] = fields.Datetime.now()
+        if 'received_at' not in overrides:
+            vals['received_at'] = fields.Datetime.now()
         vals.update(overrides)
         return cls.env['fusion.billing.usage'].create(vals)
 

@@ -15,6 +15,7 @@ from ..lago.serializers import (
     cents,
     customer_payload,
     event_payload,
+    event_payloads,
     invoice_payload,
     iso_utc,
     lago_id,
@@ -67,11 +68,11 @@ def create_events_batch(service, body, params, query_args):
     if result.conflicts:
         raise ApiError.validation(
             {str(index): {'transaction_id': ['value_already_exist']} for index in result.conflicts})
-    return {'events': [event_payload(row) for row in result.rows]}
+    return {'events': event_payloads(result.rows)}
 
 
 def _metric_ids(service):
-    return {metric.code: metric.id for metric in service.metric_ids}
+    return service.env['fusion.billing.metric']._fusion_codes(service.id)
 
 
 # -------------------------------------------------------------------------------- customers

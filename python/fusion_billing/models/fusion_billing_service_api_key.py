@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 KEY_PREFIX = 'fb_'
 # Characters of the key kept in clear so that administrators can tell keys apart.
@@ -58,12 +58,46 @@ class FusionBillingService(models.Model):
     @api.model
     def _fusion_service_for_key(self, key):
         """The active service whose current API key is `key`, or an empty recordset."""
+        found = self._fusion_authenticate(key)
+        return self.browse(found[0]) if found else self.browse()
+
+    @api.model
+    def _fusion_authenticate(self, key):
+        """(service id, company id) of the active service whose current API key is `key`, or None."""
         if not key or not isinstance(key, str) or not key.startswith(KEY_PREFIX):
-            return self.browse()
+            return None
         digest = digest_of(key)
-        service = self.sudo().search([('api_key_hash', '=', digest)], limit=1)
-        # The index lookup already matched; the constant-time compare keeps the check
-        # independent of how the lookup behaves.
-        if service and hmac.compare_digest(service.api_key_hash, digest):
-            return service
-        return self.browse()
+        for known, found in self._fusion_key_index().items():
+            # Constant time: the comparison takes as long wherever the digests differ.
+            if hmac.compare_digest(known, digest):
+                return found
+        return None
+
+    @api.model
+    @tools.ormcache()
+    def _fusion_key_index(self):
+        """{key digest: (service id, company id)} of the active services that have a key.
+
+        Every API request authenticates: one cached map per worker instead of a query. Any
+        change to a key, a service's activity or company clears it (see write), and Odoo
+        signals the clearing to the other workers before their next request, so a revoked key
+        is refused at once everywhere. Only existing keys are cached: wrong keys cannot fill
+        Odoo's shared cache."""
+        self.flush_model(['api_key_hash', 'active', 'company_id'])
+        self.env.cr.execute(
+            'SELECT api_key_hash, id, company_id FROM fusion_billing_service WHERE active AND api_key_hash IS NOT NULL')
+        return {digest: (service_id, company_id) for digest, service_id, company_id in self.env.cr.fetchall()}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if {'api_key_hash', 'active', 'company_id'} & vals.keys():
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()

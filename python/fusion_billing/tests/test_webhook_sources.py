@@ -1,9 +1,11 @@
 """Every webhook type is written by the change that causes it, with Lago's payload shape."""
 
 from datetime import date
+from decimal import Decimal
 
 from odoo.tests import tagged
 
+from ..lago.events import UsageEvent
 from .engine_common import EngineCase, dt
 
 
@@ -68,15 +70,38 @@ class TestWebhookSources(EngineCase):
 
     def test_events_errors_lists_events_that_will_not_bill_as_sent(self):
         order = self.subscribe('src-events', dt(2026, 1, 1))
-        egress = self.add_events(order, 'nc_egress_gb', [(dt(2026, 1, 2), {'gb': '5'}), (dt(2026, 1, 3), {}), (dt(2026, 1, 4), {'gb': 'lots'})])
-        requests = self.add_events(order, 'nc_api_requests', [(dt(2026, 1, 2), {'region': 'ca-central'}), (dt(2026, 1, 3), {'region': 'eu-west'})])
-        requests[0].late = True
-        webhook = self.env['fusion.billing.usage']._fusion_report_event_errors(self.service, (egress | requests).ids)
+        order.fusion_closed_until = dt(2026, 1, 3)
+        egress = self.env.ref('fusion_billing.metric_nc_egress_gb')  # sum of gb
+        requests = self.env.ref('fusion_billing.metric_nc_api_requests')  # count, filtered on region
+
+        def event(transaction_id, metric, properties, at=dt(2026, 1, 4)):
+            return UsageEvent(metric.id, metric.code, 'src-events', transaction_id, at, True, properties)
+
+        events = [
+            event('gb-text', egress, {'gb': '5'}),
+            event('gb-number', egress, {'gb': Decimal('2.50')}),
+            event('gb-none', egress, {}),
+            event('gb-lots', egress, {'gb': 'lots'}),
+            event('gb-true', egress, {'gb': True}),
+            event('region-listed', requests, {'region': 'ca-central'}),
+            event('region-unlisted', requests, {'region': 'eu-west'}),
+            event('region-absent', requests, {}),
+            event('late', requests, {'region': 'us-east'}, at=dt(2026, 1, 2)),
+        ]
+        Usage = self.env['fusion.billing.usage']
+        self.assertFalse(Usage._fusion_ingest(self.service, events).conflicts)
+        [webhook] = self.webhooks_about(self.service)
         self.assertEqual((webhook.webhook_type, webhook.object_type), ('events.errors', 'events_errors'))
         self.assertEqual(webhook.payload['events_errors'], {
             'invalid_code': [],
-            'missing_aggregation_property': egress[1:].mapped('transaction_id'),
-            'invalid_filter_values': requests[1:].mapped('transaction_id'),
-            'late_events': requests[:1].mapped('transaction_id'),
+            'missing_aggregation_property': ['gb-none', 'gb-lots', 'gb-true'],
+            'invalid_filter_values': ['region-unlisted'],
+            'late_events': ['late'],
         })
-        self.assertFalse(self.env['fusion.billing.usage']._fusion_report_event_errors(self.service, egress[:1].ids))
+        # Stored with the event, for the "Will not bill as sent" filter.
+        flagged = Usage.search([('external_subscription_id', '=', 'src-events'), '|', ('missing_property', '=', True), ('invalid_filter', '=', True)])
+        self.assertEqual(sorted(flagged.mapped('transaction_id')), ['gb-lots', 'gb-none', 'gb-true', 'region-unlisted'])
+        # Resends store and report nothing; a batch without problems reports nothing.
+        self.assertFalse(Usage._fusion_ingest(self.service, events).conflicts)
+        self.assertFalse(Usage._fusion_ingest(self.service, [event('gb-fine', egress, {'gb': 1})]).conflicts)
+        self.assertEqual(len(self.webhooks_about(self.service)), 1)
