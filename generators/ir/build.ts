@@ -186,7 +186,8 @@ function buildField(field: FieldSpec, companyScoped: Set<string>, tech: string):
   if (field.ondelete) kw.push(['ondelete', pyString(field.ondelete)]);
   // A link to another company-scoped record must stay within one company.
   if (field.type === 'many2one' && field.comodel && companyScoped.has(field.comodel)) kw.push(['check_company', 'True']);
-  if (field.digits) kw.push(['digits', `(${field.digits[0]}, ${field.digits[1]})`]);
+  // digits=0 is Odoo's numeric column without a fixed scale.
+  if (field.digits) kw.push(['digits', field.digits === 'exact' ? '0' : `(${field.digits[0]}, ${field.digits[1]})`]);
   if (field.currency_field) kw.push(['currency_field', pyString(field.currency_field)]);
   // `now` on a datetime is evaluated per record, not once at import.
   if (field.default !== undefined) kw.push(['default', field.type === 'datetime' ? 'fields.Datetime.now' : pyLiteral(field.default)]);

@@ -434,7 +434,7 @@ function checkField(
     else if (!fieldNames.has(field.currency_field)) report([...at, 'currency_field'], `unknown field '${field.currency_field}'`);
   } else if (field.currency_field) report([...at, 'currency_field'], `only monetary fields take a currency_field`);
   if (field.digits && field.type !== 'float') report([...at, 'digits'], `only float fields take digits`);
-  if (field.type === 'float' && !field.digits) report(at, `float field '${field.name}' needs digits: [precision, scale] (stored as exact numeric)`);
+  if (field.type === 'float' && !field.digits) report(at, `float field '${field.name}' needs digits: [precision, scale] or exact (stored as exact numeric)`);
   if (field.translate && !['char', 'text'].includes(field.type)) report([...at, 'translate'], `only char and text fields can be translated`);
   if (field.type === 'datetime' && field.default !== undefined && field.default !== 'now') {
     report([...at, 'default'], `a datetime field takes no default but 'now' (the time the record is created)`);

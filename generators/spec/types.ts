@@ -90,7 +90,8 @@ export interface FieldSpec {
   inverse?: string;
   ondelete?: 'cascade' | 'restrict' | 'set null';
   selection?: [string, string][];
-  digits?: [number, number];
+  /** [precision, scale], or 'exact' for numeric without a fixed scale. */
+  digits?: [number, number] | 'exact';
   currency_field?: string;
   groups?: string[];
   copy?: boolean;

@@ -1,5 +1,8 @@
 // Ingestion throughput of the Lago-shaped API, beside what the stack under it can do:
-//   npx tsx harness/bench/ingest.ts [--workers N] [--batch 100] [--seconds 10] [--clients 4] [--no-db-filter]
+//   npx tsx harness/bench/ingest.ts [--workers N] [--batch 100] [--seconds 10] [--clients 4] [--db-filter]
+// By default the server runs as the README recommends: --workers = cores (0: threaded) and one
+// database named with -d (--db-filter instead: Odoo lists the databases on every request that
+// names none).
 // Prints, for the same server and run: Odoo's own trivial JSON-2 call rate (res.partner
 // search_read limit 1), single-event and batch ingestion rates through /api/v1/events[/batch]
 // (as applications call it, and with the X-Odoo-Database header a reverse proxy could add), the
@@ -17,11 +20,11 @@ import { keepAliveFetch } from './keep-alive-fetch.ts';
 import { formatRate, latencySummary, numberOption, runLoad, type LoadResult } from './load.ts';
 
 const args = process.argv.slice(2);
-const workers = numberOption(args, 'workers', 0);
+const workers = numberOption(args, 'workers', cpus().length);
 const batchSize = numberOption(args, 'batch', 100);
 const seconds = numberOption(args, 'seconds', 10);
 const clients = numberOption(args, 'clients', 4);
-const dbFilter = !args.includes('--no-db-filter');
+const dbFilter = args.includes('--db-filter');
 const WARMUP_SECONDS = 2;
 const BATCH_TARGET = 20_000;
 const SINGLE_TARGET_SHARE = 0.9;

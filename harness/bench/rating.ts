@@ -1,5 +1,5 @@
 // Rating speed of the usage engine against PostgreSQL's own aggregation of the same rows:
-//   npx tsx harness/bench/rating.ts [--events 1000000] [--subscriptions 1000] [--runs 3]
+//   npx tsx harness/bench/rating.ts [--events 1000000] [--subscriptions 1000] [--runs 3] [--keep]
 // Creates the subscriptions with the module's own code (odoo-bin shell), writes the usage rows
 // straight into fusion_billing_usage with COPY (last calendar month, UTC customers), then times
 // (a) the engine rating every subscription in one call (sale.order._fusion_rate, private, hence
@@ -17,19 +17,26 @@ const subscriptionCount = numberOption(args, 'subscriptions', 1000);
 const runs = Math.max(1, numberOption(args, 'runs', 3));
 const TARGET_RATIO = 2;
 
-// Share of the rows per metric of nexacloud_pro, and how each metric's property is drawn.
-const METRIC_MIX: ReadonlyArray<{ code: string; share: number; properties: (random: () => number) => string }> = [
-  { code: 'nc_api_requests', share: 0.7, properties: (random) => JSON.stringify({ region: random() < 0.5 ? 'ca-central' : 'us-east' }) },
-  { code: 'nc_egress_gb', share: 0.15, properties: (random) => JSON.stringify({ gb: (Math.floor(random() * 10_000) / 100).toFixed(2) }) },
-  { code: 'nc_peak_vcpu', share: 0.1, properties: (random) => JSON.stringify({ vcpus: 1 + Math.floor(random() * 48) }) },
-  { code: 'nc_storage_gb', share: 0.05, properties: (random) => JSON.stringify({ gb: String(1 + Math.floor(random() * 20)) }) },
+// Share of the rows per metric of nexacloud_pro, and how each metric's property is drawn, with
+// the units ingestion stores for it (the property's number; none for a count metric).
+type Drawn = { properties: string; value: string };
+const METRIC_MIX: ReadonlyArray<{ code: string; share: number; draw: (random: () => number) => Drawn }> = [
+  { code: 'nc_api_requests', share: 0.7, draw: (random) => ({ properties: JSON.stringify({ region: random() < 0.5 ? 'ca-central' : 'us-east' }), value: '' }) },
+  { code: 'nc_egress_gb', share: 0.15, draw: (random) => numeric('gb', (Math.floor(random() * 10_000) / 100).toFixed(2)) },
+  { code: 'nc_peak_vcpu', share: 0.1, draw: (random) => numeric('vcpus', 1 + Math.floor(random() * 48)) },
+  { code: 'nc_storage_gb', share: 0.05, draw: (random) => numeric('gb', String(1 + Math.floor(random() * 20))) },
 ];
+
+function numeric(field: string, value: string | number): Drawn {
+  return { properties: JSON.stringify({ [field]: value }), value: String(value) };
+}
 
 const log = (line: string): void => console.log(line);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 async function main(): Promise<void> {
-  const runtime = new LocalRuntime();
+  // --keep leaves PostgreSQL and the database in place, to study the queries with psql.
+  const runtime = new LocalRuntime({ keep: args.includes('--keep') });
   try {
     const started = performance.now();
     await runtime.start();
@@ -51,30 +58,26 @@ async function main(): Promise<void> {
     log(`  setup: COPY of ${eventCount.toLocaleString('en-US')} usage rows + ANALYZE ${seconds(performance.now() - step)}`);
 
     const sqlBare = await timeSql(runtime, db, `SELECT order_id, metric_id, COUNT(*) FROM fusion_billing_usage WHERE "timestamp" >= '${sqlTime(periodStart)}' AND "timestamp" < '${sqlTime(periodEnd)}' GROUP BY order_id, metric_id`);
-    const sqlValues = await timeSql(runtime, db, `SELECT order_id, metric_id, COUNT(*), SUM(CASE WHEN properties->>'gb' ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN (properties->>'gb')::numeric END), MAX(CASE WHEN properties->>'vcpus' ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN (properties->>'vcpus')::numeric END) FROM fusion_billing_usage WHERE "timestamp" >= '${sqlTime(periodStart)}' AND "timestamp" < '${sqlTime(periodEnd)}' GROUP BY order_id, metric_id`);
+    const sqlValues = await timeSql(runtime, db, `SELECT order_id, metric_id, COUNT(*), COUNT(value), SUM(value), MAX(value) FROM fusion_billing_usage WHERE "timestamp" >= '${sqlTime(periodStart)}' AND "timestamp" < '${sqlTime(periodEnd)}' GROUP BY order_id, metric_id`);
     const engine = parseMarked<EngineResult>(await runtime.shell(db, engineScript(periodStart, periodEnd, runs), 'rating'), 'RATING');
 
     const ratio = engine.best_ms / sqlBare.bestMs;
     log('');
     log(`rows: ${eventCount.toLocaleString('en-US')} usage rows over ${ids.orders.length} subscriptions x 4 metrics, one month; best of ${runs} warm runs`);
     log(`(a) engine: sale.order._fusion_rate, all ${engine.orders} subscriptions in one call   ${seconds(engine.best_ms)}   (runs: ${engine.runs_ms.map((ms) => seconds(ms)).join(', ')})`);
-    log(`      of which SQL aggregation (aggregate_orders, ${engine.queries.length} calls)            ${seconds(engine.sql_ms)}`);
+    log(`      of which SQL aggregation (${engine.queries.length} queries)                          ${seconds(engine.sql_ms)}`);
     log(`      of which Python (ORM, pricing)                                      ${seconds(engine.best_ms - engine.sql_ms)}`);
-    log(`        charge properties parsed per order and charge (loads_decimal_json) ${seconds(engine.python_ms.properties)}`);
-    log(`        fee_for_charge                                                    ${seconds(engine.python_ms.pricing)}`);
-    for (const query of engine.queries) log(`      ${query.aggregation.padEnd(12)} ${query.metric.padEnd(16)} ${seconds(query.ms)}  (${query.rows} result rows)`);
+    log(`        charge properties parsed (loads_decimal_json)                    ${seconds(engine.python_ms.properties)}`);
+    log(`        fee_for_charge (${engine.python_ms.fees} computed; equal usage of a charge is priced once)  ${seconds(engine.python_ms.pricing)}`);
+    for (const query of engine.queries) log(`      ${query.label.padEnd(46)} ${seconds(query.ms)}  (${query.rows} results)`);
     log(`(b) bare SQL: GROUP BY order_id, metric_id, COUNT(*)                     ${seconds(sqlBare.bestMs)}`);
-    log(`    SQL with the values: + SUM/MAX of the numeric properties              ${seconds(sqlValues.bestMs)}`);
+    log(`    SQL with the values: + COUNT/SUM/MAX of the events' stored units       ${seconds(sqlValues.bestMs)}`);
     log(`ratio (a)/(b): ${ratio.toFixed(2)}   (a)/(values): ${(engine.best_ms / sqlValues.bestMs).toFixed(2)}`);
     const counted = Object.values(engine.events_counted).reduce((sum, count) => sum + count, 0);
     log(`check: the engine counted ${counted.toLocaleString('en-US')} events (${JSON.stringify(engine.events_counted)}) of ${engine.rows_in_period.toLocaleString('en-US')} rows in the period`);
     log(`target rating <= ${TARGET_RATIO} x bare GROUP BY: ${ratio <= TARGET_RATIO ? 'MET' : 'MISSED'} (${ratio.toFixed(2)} x)`);
-    const whatIf = engine.what_if;
-    if (whatIf.weighted_sum_as_is_ms !== undefined && whatIf.weighted_sum_count_in_aggregate_ms !== undefined) {
-      log(`what-if: weighted_sum query ${seconds(whatIf.weighted_sum_as_is_ms)} as is, ${seconds(whatIf.weighted_sum_count_in_aggregate_ms)} with its event count taken in the outer aggregate (no correlated subquery)`);
-    }
     if (ratio > TARGET_RATIO && engine.slowest_plan) {
-      log(`\nEXPLAIN ANALYZE of the slowest engine query (${engine.queries.reduce((a, b) => (a.ms >= b.ms ? a : b)).aggregation}):`);
+      log(`\nEXPLAIN ANALYZE of the slowest engine query (${engine.queries.reduce((a, b) => (a.ms >= b.ms ? a : b)).label}):`);
       log(engine.slowest_plan.split('\n').map((line) => `    ${line}`).join('\n'));
     }
     log(`\ntotal ${seconds(performance.now() - started)}`);
@@ -88,12 +91,11 @@ interface EngineResult {
   runs_ms: number[];
   best_ms: number;
   sql_ms: number;
-  queries: { metric: string; aggregation: string; ms: number; rows: number }[];
+  queries: { label: string; ms: number; rows: number }[];
   events_counted: Record<string, number>;
   rows_in_period: number;
   slowest_plan?: string;
-  python_ms: { properties: number; pricing: number };
-  what_if: { weighted_sum_count_in_aggregate_ms?: number; weighted_sum_as_is_ms?: number };
+  python_ms: { properties: number; pricing: number; fees: number };
 }
 
 function parseMarked<T>(stdout: string, marker: string): T {
@@ -133,15 +135,16 @@ async function copyUsage(runtime: LocalRuntime, db: string, ids: { orders: numbe
   METRIC_MIX.reduce((total, metric) => (thresholds.push(total + metric.share), total + metric.share), 0);
   const created = sqlTime(Date.now());
   await runtime.postgres.client('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db], async (input) => {
-    input.write('COPY fusion_billing_usage (service_id, metric_id, external_subscription_id, order_id, transaction_id, "timestamp", properties, late, received_at) FROM STDIN WITH (FORMAT csv);\n');
+    input.write('COPY fusion_billing_usage (service_id, metric_id, external_subscription_id, order_id, transaction_id, "timestamp", properties, value, late, received_at) FROM STDIN WITH (FORMAT csv);\n');
     let buffer = '';
     for (let index = 0; index < eventCount; index += 1) {
       const orderIndex = index % ids.orders.length;
       const pick = random();
       const metric = METRIC_MIX[thresholds.findIndex((threshold) => pick < threshold)] ?? METRIC_MIX[0]!;
       const at = sqlTime(startMs + Math.floor(random() * (endMs - startMs)));
-      const properties = `"${metric.properties(random).replace(/"/g, '""')}"`;
-      buffer += `${ids.service},${ids.metrics[metric.code]},rate_sub_${orderIndex},${ids.orders[orderIndex]},r-${index},${at},${properties},f,${created}\n`;
+      const drawn = metric.draw(random);
+      const properties = `"${drawn.properties.replace(/"/g, '""')}"`;
+      buffer += `${ids.service},${ids.metrics[metric.code]},rate_sub_${orderIndex},${ids.orders[orderIndex]},r-${index},${at},${properties},${drawn.value},f,${created}\n`;
       if (buffer.length > 1 << 20) {
         if (!input.write(buffer)) await once(input, 'drain');
         buffer = '';
@@ -174,28 +177,30 @@ period = Period(start, end, int((end - start).total_seconds()))
 orders = env['sale.order'].search([('fusion_external_id', '=like', 'rate_sub_%')])
 period_of = {order.id: period for order in orders}
 
-# Time each aggregate_orders call (one SQL query per metric) and keep its SQL for EXPLAIN.
-original = sale_order_usage.aggregate_orders
+# Time each aggregation call (the one pass, or one query per metric) and keep its SQL for EXPLAIN.
+originals_sql = (sale_order_usage.aggregate_one_pass, sale_order_usage.aggregate_orders)
 queries = []
-def timed_aggregate(cr, **kwargs):
-    executed = []
-    execute = cr.execute
-    def capture(query, params=None, log_exceptions=True):
-        executed.append((query, params))
-        return execute(query, params, log_exceptions)
-    cr.execute = capture
-    t0 = time.perf_counter()
-    try:
-        result = original(cr, **kwargs)
-    finally:
-        cr.execute = execute
-    queries.append({'metric_id': kwargs['metric_id'], 'aggregation': kwargs['aggregation_type'],
-                    'ms': (time.perf_counter() - t0) * 1000, 'rows': len(result), 'sql': executed})
-    return result
-sale_order_usage.aggregate_orders = timed_aggregate
+def timed_sql(function, label):
+    def wrapper(cr, *args, **kwargs):
+        executed = []
+        execute = cr.execute
+        def capture(query, params=None, log_exceptions=True):
+            executed.append((query, params))
+            return execute(query, params, log_exceptions)
+        cr.execute = capture
+        t0 = time.perf_counter()
+        try:
+            result = function(cr, *args, **kwargs)
+        finally:
+            cr.execute = execute
+        queries.append({'label': label(args, kwargs), 'ms': (time.perf_counter() - t0) * 1000, 'rows': len(result), 'sql': executed})
+        return result
+    return wrapper
+sale_order_usage.aggregate_one_pass = timed_sql(originals_sql[0], lambda args, kwargs: 'one pass: ' + ', '.join(sorted({m.aggregation_type for m in args[0]})))
+sale_order_usage.aggregate_orders = timed_sql(originals_sql[1], lambda args, kwargs: kwargs['aggregation_type'])
 
 # Time the Python side too: charge properties parsing and the pricing itself.
-python_ms = {'properties': 0.0, 'pricing': 0.0}
+python_ms = {'properties': 0.0, 'pricing': 0.0, 'fees': 0}
 def timed(function, bucket):
     def wrapper(*args, **kwargs):
         t0 = time.perf_counter()
@@ -203,6 +208,8 @@ def timed(function, bucket):
             return function(*args, **kwargs)
         finally:
             python_ms[bucket] += (time.perf_counter() - t0) * 1000
+            if bucket == 'pricing':
+                python_ms['fees'] += 1
     return wrapper
 originals = (sale_order_usage.loads_decimal_json, sale_order_usage.fee_for_charge)
 sale_order_usage.loads_decimal_json = timed(originals[0], 'properties')
@@ -211,18 +218,17 @@ sale_order_usage.fee_for_charge = timed(originals[1], 'pricing')
 measured = []
 for _ in range(${runs + 1}):
     queries = []
-    python_ms = {'properties': 0.0, 'pricing': 0.0}
+    python_ms = {'properties': 0.0, 'pricing': 0.0, 'fees': 0}
     env.invalidate_all()
     t0 = time.perf_counter()
     rated = orders._fusion_rate(period_of)
     measured.append(((time.perf_counter() - t0) * 1000, queries, python_ms))
 measured = measured[1:]  # the first run warms the caches
-sale_order_usage.aggregate_orders = original
+sale_order_usage.aggregate_one_pass, sale_order_usage.aggregate_orders = originals_sql
 sale_order_usage.loads_decimal_json, sale_order_usage.fee_for_charge = originals
 runs_ms = [ms for ms, _, _ in measured]
 best_ms, queries, python_ms = min(measured, key=lambda run: run[0])
 
-metric_codes = {m.id: m.code for m in env['fusion.billing.metric'].search([])}
 events_counted = {}
 for charge_usages in rated.values():
     for cu in charge_usages:
@@ -237,25 +243,15 @@ def explain(query, params):
     return [row[0] for row in env.cr.fetchall()]
 
 slowest = max(queries, key=lambda q: q['ms'])
-plan = explain(*slowest['sql'][-1]) if slowest['sql'] else None
+# The call's first statement is its aggregation (a recurring weighted_sum adds its opening values).
+plan = explain(*slowest['sql'][0]) if slowest['sql'] else None
 
-# What-if for the weighted_sum query: its per-order event count is a correlated subquery over
-# the events CTE (one scan per order); counting the event rows in the outer aggregate is the
-# same number in one pass.
-what_if = {}
-CORRELATED = '(SELECT COUNT(*) FROM events e WHERE e.order_id = r.order_id AND e.delta IS NOT NULL)'
-for q in queries:
-    for query, params in q['sql']:
-        if q['aggregation'] == 'weighted_sum' and CORRELATED in query:
-            lines = explain(query.replace(CORRELATED, 'COUNT(*) FILTER (WHERE r.kind = 1)'), params)
-            what_if['weighted_sum_count_in_aggregate_ms'] = float(lines[-1].split(':')[1].split()[0])
-            what_if['weighted_sum_as_is_ms'] = float(explain(query, params)[-1].split(':')[1].split()[0])
 print('RATING ' + json.dumps({
     'orders': len(orders), 'runs_ms': runs_ms, 'best_ms': best_ms,
     'sql_ms': sum(q['ms'] for q in queries),
-    'queries': [{'metric': metric_codes[q['metric_id']], 'aggregation': q['aggregation'], 'ms': q['ms'], 'rows': q['rows']} for q in queries],
+    'queries': [{'label': q['label'], 'ms': q['ms'], 'rows': q['rows']} for q in queries],
     'events_counted': events_counted, 'rows_in_period': rows_in_period,
-    'slowest_plan': '\\n'.join(plan) if plan else None, 'python_ms': python_ms, 'what_if': what_if,
+    'slowest_plan': '\\n'.join(plan) if plan else None, 'python_ms': python_ms,
 }), flush=True)
 `;
 }

@@ -183,6 +183,11 @@ class WeightedSumTest(unittest.TestCase):
         self.assertEqual(result.units, D("15.16129032258064514516"))
         self.assertEqual(result.events_count, 3)
         self.assertEqual(result.total_aggregated_units, 0)
+        # The engine divides the exact value-seconds once: 470/31 rounded up at 20 decimals.
+        exact = aggregate("weighted_sum", events, from_ts=start, to_ts=end, field_name="gb", charges_duration_days=31,
+                          weighted_sum_division="exact")
+        self.assertEqual(exact.units, D("15.16129032258064516130"))
+        self.assertLess(abs(exact.units - result.units), D("1e-15"))
         # Without charges_duration_days the period is ceil(to) - from = 31 days too.
         same = aggregate("weighted_sum", events, from_ts=start, to_ts=end, field_name="gb")
         self.assertEqual(same.units, result.units)

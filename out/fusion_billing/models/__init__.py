@@ -18,6 +18,7 @@ from . import fusion_billing_account_link_events
 from . import fusion_billing_account_link_resolve
 from . import fusion_billing_metric_codes
 from . import fusion_billing_service_api_key
+from . import fusion_billing_usage_derive
 from . import fusion_billing_usage_errors
 from . import fusion_billing_usage_ingest
 from . import fusion_billing_webhook_outbox

@@ -43,6 +43,12 @@ class FusionBillingUsage(models.Model):
         help="When the API stored the event (Lago's created_at).",
     )
     properties = fields.Json()
+    value = fields.Float(
+        string='Units',
+        readonly=True,
+        digits=0,
+        help='The number this event adds to its metric (sum, max, latest, weighted sum), read from its properties when it was stored; empty when it adds none.',
+    )
     late = fields.Boolean(
         default=False,
         help='Received after its billing period was closed: reported, not billed.',

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from odoo import api, models
 
 from ..lago import jsonio
-from .fusion_billing_usage_errors import invalid_filter_sql, missing_property_sql
+from ..engine.event_values import derived_columns
 
 
 class IngestResult(NamedTuple):
@@ -24,11 +24,13 @@ class IngestResult(NamedTuple):
     conflicts: list  # input positions whose transaction id is stored with other content
 
 
+_DERIVED = derived_columns('event.properties')
+
 # One statement per request. `subscription` share-locks the subscriptions written to: a period
 # close (FOR UPDATE) in progress makes this request wait, then fail to serialize, and Odoo replays
 # it with a snapshot that sees the new billed-until date, so its events are flagged late instead
 # of silently unbilled. Each event is linked to its subscription and checked against its metric
-# (events.errors) as it is inserted. Rows are inserted (and their index keys locked) in payload
+# (its units, events.errors) as it is inserted. Rows are inserted (and their index keys locked) in payload
 # order, so that concurrent batches with overlapping keys wait on each other instead of
 # deadlocking; RETURNING gives them back in that order.
 _INSERT = f"""
@@ -41,12 +43,11 @@ WITH subscription AS MATERIALIZED (
 )
 INSERT INTO fusion_billing_usage
     (service_id, metric_id, external_subscription_id, transaction_id, "timestamp", properties, order_id,
-     late, missing_property, invalid_filter, received_at)
+     late, {', '.join(_DERIVED)}, received_at)
 SELECT %(service_id)s, event.metric_id, event.external_subscription_id, event.transaction_id, event.event_at,
        event.properties, subscription.id,
        COALESCE(event.event_at < subscription.fusion_closed_until, FALSE),
-       {missing_property_sql('event.properties')},
-       {invalid_filter_sql('event.properties')},
+       {', '.join(_DERIVED.values())},
        now() AT TIME ZONE 'UTC'
   FROM (SELECT column_list.*, (%(properties)s::jsonb)->(column_list.ordinal::int - 1) AS properties
           FROM unnest(%(metric_ids)s::int[], %(subscription_ids)s::varchar[], %(transaction_ids)s::varchar[],

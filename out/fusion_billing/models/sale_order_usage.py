@@ -17,7 +17,7 @@ from odoo import api, fields, models
 from odoo.fields import Command
 
 from ..lago.serializers import LAGO_AGGREGATION, iso_utc, lago_id
-from ..engine.sql_aggregation import aggregate_orders
+from ..engine.sql_aggregation import ONE_PASS, MetricQuery, aggregate_one_pass, aggregate_orders
 from ..rating.aggregation import AggregationResult
 from ..rating.charges import ChargeResult
 from ..rating.money import decimal_str, round_amount, to_subunits
@@ -77,35 +77,77 @@ class SaleOrder(models.Model):
     def _fusion_rate(self, period_of, cr=None):
         """Rated usage of every charge, per order, each order over `period_of[order.id]`.
 
-        Orders sharing a period and a metric are aggregated by one SQL query."""
+        Orders sharing a period are aggregated together: count, sum, max and weighted_sum
+        metrics in one pass over the period's events, the others by one query per metric."""
+        cr = cr or self.env.cr
         # Aggregation reads the usage table directly: pending ORM writes must reach it first.
-        self.env['fusion.billing.usage'].flush_model(['order_id', 'metric_id', 'timestamp', 'properties'])
-        by_period = defaultdict(lambda: self.browse())
-        for order in self:
-            by_period[period_of[order.id]] |= order
+        self.env['fusion.billing.usage'].flush_model(['order_id', 'metric_id', 'timestamp', 'properties', 'value'])
+        # Plain values read once: the loops below run per order and charge.
+        plan_of = {order.id: order.sale_order_template_id.id for order in self}
+        exponent_of = {order.id: order.currency_id.decimal_places for order in self}
+        charges_of_plan = {
+            plan.id: [(charge, charge.metric_id, charge.charge_model)
+                      for charge in plan.fusion_charge_ids.sorted(lambda charge: (charge.code, charge.id))]
+            for plan in self.sale_order_template_id
+        }
+        pricing_of = {
+            charge.id: loads_decimal_json(json.dumps(charge.properties))
+            for charges in charges_of_plan.values() for charge, _metric, _model in charges
+        }
+        by_period = defaultdict(list)
+        for order_id in plan_of:
+            by_period[period_of[order_id]].append(order_id)
+        fees = {}
         rated = defaultdict(list)
-        for period, orders in by_period.items():
-            charges_by_metric = defaultdict(lambda: self.env['fusion.billing.charge'])
-            for charge in orders.sale_order_template_id.fusion_charge_ids:
-                charges_by_metric[charge.metric_id] |= charge
-            for metric, charges in charges_by_metric.items():
-                plan_orders = orders.filtered(lambda o: o.sale_order_template_id in charges.plan_id)
-                usage = aggregate_orders(
-                    cr or self.env.cr, metric_id=metric.id, aggregation_type=metric.aggregation_type,
-                    field_name=metric.field_name or None, recurring=metric.recurring, order_ids=plan_orders.ids,
-                    start=_naive_utc(period.start), end=_naive_utc(period.end), full_seconds=period.full_seconds,
-                    with_event_values=any(c.charge_model in _PER_EVENT_MODELS for c in charges))
-                for order in plan_orders:
-                    exponent = order.currency_id.decimal_places
-                    for charge in charges.filtered(lambda c: c.plan_id == order.sale_order_template_id):
-                        result = usage[order.id]
+        for period, order_ids in by_period.items():
+            usage = self._fusion_aggregate(cr, [(order_id, charges_of_plan.get(plan_of[order_id], [])) for order_id in order_ids], period)
+            for order_id in order_ids:
+                exponent = exponent_of[order_id]
+                rated_order = rated[order_id]
+                for charge, metric, model in charges_of_plan.get(plan_of[order_id], []):
+                    result = usage[(order_id, metric.id)]
+                    # Pricing is a pure function of the charge and the usage: subscriptions with
+                    # the same usage of a charge share its computation.
+                    key = (charge.id, str(result.units), result.events_count, exponent)
+                    fee = fees.get(key) if result.event_values is None else None
+                    if fee is None:
                         fee = fee_for_charge(
-                            charge.charge_model, loads_decimal_json(json.dumps(charge.properties)), result.units,
-                            events_count=result.events_count, event_values=result.event_values, currency_exponent=exponent)
-                        rated[order.id].append(ChargeUsage(charge, result, fee))
-        for charge_usages in rated.values():
-            charge_usages.sort(key=lambda cu: (cu.charge.code, cu.charge.id))
+                            model, pricing_of[charge.id], result.units, events_count=result.events_count,
+                            event_values=result.event_values, currency_exponent=exponent)
+                        if result.event_values is None:
+                            fees[key] = fee
+                    rated_order.append(ChargeUsage(charge, result, fee))
         return rated
+
+    @api.model
+    def _fusion_aggregate(self, cr, order_charges, period):
+        """{(order id, metric id): AggregationResult} over `period` of `order_charges`, pairs of
+        (order id, its plan's (charge, metric, charge model) triples)."""
+        start, end = _naive_utc(period.start), _naive_utc(period.end)
+        orders_of_metric = defaultdict(list)
+        per_event = set()
+        for order_id, charges in order_charges:
+            for _charge, metric, model in charges:
+                orders_of_metric[metric].append(order_id)
+                if model in _PER_EVENT_MODELS:
+                    per_event.add(metric)
+        one_pass = [
+            metric for metric in orders_of_metric
+            if metric.aggregation_type in ONE_PASS and metric not in per_event
+            and not (metric.recurring and metric.aggregation_type == 'sum')
+        ]
+        usage = aggregate_one_pass(
+            cr, [MetricQuery(metric.id, metric.aggregation_type, metric.recurring) for metric in one_pass],
+            [order_id for order_id, _charges in order_charges], start, end, period.full_seconds)
+        for metric, order_ids in orders_of_metric.items():
+            if metric in one_pass:
+                continue
+            results = aggregate_orders(
+                cr, metric_id=metric.id, aggregation_type=metric.aggregation_type, field_name=metric.field_name or None,
+                recurring=metric.recurring, order_ids=order_ids, start=start, end=end,
+                full_seconds=period.full_seconds, with_event_values=metric in per_event)
+            usage.update({(order_id, metric.id): result for order_id, result in results.items()})
+        return usage
 
     # ----------------------------------------------------------------------------- current usage
 

@@ -217,6 +217,7 @@ def _weighted_sum(
     initial_value: Decimal,
     recurring: bool,
     charges_duration_days: int | None,
+    exact_division: bool = False,
 ) -> AggregationResult:
     """Events carry deltas; units = sum over segments of (running value x segment seconds) / period seconds.
 
@@ -229,6 +230,8 @@ def _weighted_sum(
       PostgreSQL numeric division (see pg_numeric); a zero gap contributes 0;
     * the sum is then ``ceil(20)`` (WeightedSumService).
     Without ``charges_duration_days`` the period length is ``ceil(to) - from``.
+    ``exact_division`` divides the exact sum of value-seconds once instead (what the engine's
+    one-pass SQL computes): it differs from Lago's result only below 1e-15 units.
     """
     end = to_ts.to_integral_value(rounding=ROUND_CEILING)
     if charges_duration_days is not None:
@@ -249,7 +252,9 @@ def _weighted_sum(
         next_timestamp = rows[index + 1][0] if index + 1 < len(rows) else rows[-1][0]
         gap = (next_timestamp - timestamp).quantize(MICROSECOND)
         if not gap.is_zero():
-            total += pg_divide(cumulative * gap, period_seconds)
+            total += cumulative * gap if exact_division else pg_divide(cumulative * gap, period_seconds)
+    if exact_division:
+        total = total / period_seconds
     decimals = -int(total.as_tuple().exponent)
     if decimals > 20:
         total = total.quantize(WEIGHTED_SUM_DECIMALS, rounding=ROUND_CEILING)
@@ -273,6 +278,7 @@ def aggregate(
     charges_duration_days: int | None = None,
     rounding_function: str | None = None,
     rounding_precision: int = 0,
+    weighted_sum_division: str = "lago",
 ) -> AggregationResult:
     """Aggregate ``events`` over ``[from_ts, to_ts]`` the way Lago does.
 
@@ -282,6 +288,8 @@ def aggregate(
     unique_count drop the lower bound, weighted_sum starts from
     ``initial_value`` (default: the sum of the deltas before ``from_ts``).
     ``rounding_function``/``rounding_precision`` are the metric's rounding.
+    ``weighted_sum_division``: "lago" divides each segment as Lago's Postgres query does,
+    "exact" divides the exact total once, as the engine does.
     """
     kind = aggregation_type[:-4] if aggregation_type.endswith("_agg") else aggregation_type
     if kind not in AGGREGATION_TYPES:
@@ -326,7 +334,10 @@ def aggregate(
                 initial = sum((value for _, value in _numeric_events(before, field)), ZERO)
             else:
                 initial = ZERO
-            result = _weighted_sum(in_period, field, start, end, initial, recurring, charges_duration_days)
+            if weighted_sum_division not in ("lago", "exact"):
+                raise ValueError(f"weighted_sum_division: 'lago' or 'exact', not {weighted_sum_division!r}")
+            result = _weighted_sum(in_period, field, start, end, initial, recurring, charges_duration_days,
+                                   exact_division=weighted_sum_division == "exact")
 
         if rounding_function is not None:
             result = AggregationResult(

@@ -24,6 +24,9 @@ class TestSqlAggregation(EngineCase):
     def setUpClass(cls):
         super().setUpClass()
         rng = random.Random(20261124)
+        # fa_devices (latest) belongs to another service and reads `devices`: any metric row works
+        # for SQL once it reads the property these events carry.
+        cls.env.ref('fusion_billing.metric_fa_devices').field_name = 'gb'
         cls.orders = [cls.subscribe(f'agg-{i}', dt(2026, 1, 1)) for i in range(3)]
         cls.events = {}
         for order in cls.orders:
@@ -43,7 +46,6 @@ class TestSqlAggregation(EngineCase):
             cls.events[order.id] = events
             for code in ('nc_api_requests', 'nc_egress_gb', 'nc_peak_vcpu', 'nc_storage_gb'):
                 cls.add_events(order, code, events)
-            # fa_devices (latest) and nd_agents (unique_count) belong to other services: any metric row works for SQL.
             cls.add_events(order, 'fa_devices', events)
             cls.add_events(order, 'nd_agents', events)
 
@@ -53,9 +55,12 @@ class TestSqlAggregation(EngineCase):
             for moment, props in self.events[order.id]
         ]
         # Half-open [START, END) is Lago's inclusive [START, END - 1 µs].
+        weighted = aggregation == 'weighted_sum'
         return aggregate(aggregation, events, from_ts=_epoch(START), to_ts=_epoch(END) - timedelta(microseconds=1),
                          field_name=field_name, recurring=recurring, filters=filters,
-                         charges_duration_days=31 if aggregation == 'weighted_sum' else None)
+                         charges_duration_days=31 if weighted else None,
+                         # The engine divides the exact value-seconds once (see aggregate_one_pass).
+                         weighted_sum_division='exact' if weighted else 'lago')
 
     def sql(self, metric_code, aggregation, field_name=None, recurring=False, filters=None, with_event_values=False):
         metric = self.env.ref(f'fusion_billing.metric_{metric_code}')
@@ -109,6 +114,24 @@ class TestSqlAggregation(EngineCase):
         result = aggregate_orders(self.env.cr, metric_id=metric.id, aggregation_type='weighted_sum', field_name='gb',
                                   recurring=False, order_ids=[order.id], start=START, end=END)[order.id]
         self.assertEqual(round(result.units, 10), Decimal('15.1612903226'))
+
+    def test_stored_units_follow_the_event_and_its_metric(self):
+        order = self.subscribe('agg-derive', dt(2026, 1, 1))
+        [usage] = self.add_events(order, 'nc_egress_gb', [(dt(2026, 3, 5), {'gb': '5', 'tb': '2', 'note': 'x'})])
+        metric = usage.metric_id
+
+        def units():
+            self.env.flush_all()
+            return aggregate_orders(self.env.cr, metric_id=metric.id, aggregation_type=metric.aggregation_type, field_name=None,
+                                    recurring=False, order_ids=[order.id], start=START, end=END)[order.id].units
+
+        self.assertEqual((units(), usage.value, usage.missing_property), (Decimal('5'), 5.0, False))
+        usage.properties = {'gb': '7.25'}
+        self.assertEqual(units(), Decimal('7.25'))
+        metric.field_name = 'note'  # not a number: the event adds nothing and is reported missing
+        self.assertEqual((units(), usage.missing_property), (Decimal('0'), True))
+        metric.field_name = 'gb'
+        self.assertEqual((units(), usage.missing_property), (Decimal('7.25'), False))
 
     def test_orders_without_events_get_zero(self):
         order = self.subscribe('agg-empty', dt(2026, 1, 1))

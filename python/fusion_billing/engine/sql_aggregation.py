@@ -1,6 +1,9 @@
-"""Lago's aggregations as PostgreSQL queries over fusion_billing_usage, one query per metric for
-many subscriptions sharing a period. Semantics mirror ``rating.aggregation`` (the pure reference,
-itself a copy of Lago's Postgres event store); the Odoo tests check the two agree.
+"""Lago's aggregations as PostgreSQL queries over fusion_billing_usage, for many subscriptions
+sharing a period. count, sum, max and weighted_sum of any number of metrics are one pass over the
+period's rows (``aggregate_one_pass``); the others take one query per metric. Numbers come from
+each event's stored units (``value``, see event_values.py), not from its JSON. Semantics mirror
+``rating.aggregation`` (the pure reference, itself a copy of Lago's Postgres event store); the
+Odoo tests check the two agree.
 
 Periods are half-open ``[start, end)`` in naive UTC, like Odoo's datetime columns. Numeric
 results are selected as text: Odoo registers a psycopg2 typecaster that turns numeric into float,
@@ -11,27 +14,39 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, Decimal, localcontext
+from typing import NamedTuple
 
 from ..rating.aggregation import AggregationResult
 
-__all__ = ["aggregate_orders"]
+__all__ = ["ONE_PASS", "MetricQuery", "aggregate_one_pass", "aggregate_orders"]
 
-# PostgresStore#numeric_condition: only plain decimal text is a number.
-_NUMERIC = r"'^-?[0-9]+(\.[0-9]+)?$'"
 _WEIGHTED_SUM_DECIMALS = Decimal("1e-20")
 _ZERO = Decimal(0)
+_EPOCH = datetime(1970, 1, 1)
 
 
 def _dec(text: str | None) -> Decimal:
     return Decimal(text) if text is not None else _ZERO
 
 
-def _value_sql(field_name: str) -> tuple[str, list]:
-    return (
-        f"CASE WHEN u.properties->>%s ~ {_NUMERIC} THEN (u.properties->>%s)::numeric END",
-        [field_name, field_name],
-    )
+# Aggregations computed in the single pass, when they need no per-event values.
+ONE_PASS = ("count", "sum", "max", "weighted_sum")
+
+
+class MetricQuery(NamedTuple):
+    metric_id: int
+    aggregation_type: str
+    recurring: bool = False
+
+
+def _filters_sql(filters: Mapping | None) -> tuple[str, list]:
+    """Charge filters: keep events whose property is one of the listed values."""
+    sql, params = "", []
+    for key, values in sorted((filters or {}).items()):
+        sql += " AND u.properties->>%s = ANY(%s)"
+        params += [key, [str(v) for v in values]]
+    return sql, params
 
 
 def _scope_sql(metric_id: int, order_ids: Sequence[int], start: datetime | None, end: datetime, filters: Mapping | None):
@@ -40,10 +55,108 @@ def _scope_sql(metric_id: int, order_ids: Sequence[int], start: datetime | None,
     if start is not None:
         clauses.append("u.timestamp >= %s")
         params.append(start)
-    for key, values in sorted((filters or {}).items()):
-        clauses.append("u.properties->>%s = ANY(%s)")
-        params += [key, [str(v) for v in values]]
-    return " AND ".join(clauses), params
+    filter_sql, filter_params = _filters_sql(filters)
+    return " AND ".join(clauses) + filter_sql, params + filter_params
+
+
+def aggregate_one_pass(
+    cr,
+    metrics: Sequence[MetricQuery],
+    order_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    full_seconds: int | None = None,
+    filters: Mapping | None = None,
+) -> dict[tuple[int, int], AggregationResult]:
+    """{(order id, metric id): result} of count, sum, max and weighted_sum metrics over
+    ``[start, end)``, in one scan of the period's rows. Recurring sums reach before the period:
+    they are not for this function. Every (order, metric) pair has a result."""
+    if any(m.aggregation_type not in ONE_PASS or (m.recurring and m.aggregation_type == "sum") for m in metrics):
+        raise ValueError("aggregate_one_pass: count, sum, max and weighted_sum, recurring sums excepted")
+    if not order_ids or not metrics:
+        return {}
+    weighted = [m.metric_id for m in metrics if m.aggregation_type == "weighted_sum"]
+    filter_sql, filter_params = _filters_sql(filters)
+    orders_sql, orders_params = _orders_sql(order_ids)
+    # weighted_sum: the running value integrated over the period is, exactly, the initial value
+    # held all period plus each event's delta held from its timestamp to the end:
+    # sum(delta x (end - t)) = end x sum(delta) - sum(delta x t), t in epoch seconds.
+    kinds = {m.aggregation_type for m in metrics}
+    # Each aggregate costs time on every row: only those the metrics need.
+    total_sql = "SUM(u.value)::text" if kinds & {"sum", "weighted_sum"} else "NULL"
+    maximum_sql = "MAX(u.value)::text" if "max" in kinds else "NULL"
+    moments_sql = '(SUM(u.value * EXTRACT(EPOCH FROM u."timestamp")) FILTER (WHERE u.metric_id = ANY(%s)))::text' if weighted else "NULL"
+    cr.execute(
+        f"""SELECT u.order_id, u.metric_id, COUNT(*), COUNT(u.value), {total_sql}, {maximum_sql}, {moments_sql}
+              FROM fusion_billing_usage u
+             WHERE {orders_sql} AND u.metric_id = ANY(%s) AND u."timestamp" >= %s AND u."timestamp" < %s{filter_sql}
+          GROUP BY u.order_id, u.metric_id""",
+        ([weighted] if weighted else []) + orders_params + [[m.metric_id for m in metrics], start, end] + filter_params,
+    )
+    # Rows of orders outside `order_ids` but inside their id range are not asked for.
+    rows = {(order_id, metric_id): rest for order_id, metric_id, *rest in cr.fetchall()}
+    initial = _initial_values(cr, [m.metric_id for m in metrics if m.aggregation_type == "weighted_sum" and m.recurring], order_ids, start, filter_sql, filter_params)
+    span = _seconds(end - start)
+    end_epoch = _seconds(end - _EPOCH)
+    period_seconds = Decimal(full_seconds) if full_seconds else span
+    results = {}
+    # Sums of products of exact decimals: no rounding before the final one (WeightedSumService).
+    with localcontext() as exact:
+        exact.prec = 80
+        for metric in metrics:
+            kind = metric.aggregation_type
+            for order_id in order_ids:
+                events, counted, total, maximum, moments = rows.get((order_id, metric.metric_id), (0, 0, None, None, None))
+                if kind == "count":
+                    result = AggregationResult(Decimal(events), events)
+                elif kind == "sum":
+                    result = AggregationResult(_dec(total), counted)
+                elif kind == "max":
+                    result = AggregationResult(_dec(maximum), counted)
+                else:
+                    opening = initial.get((order_id, metric.metric_id), _ZERO)
+                    held = opening * span + end_epoch * _dec(total) - _dec(moments)
+                    units = _weighted_units(held, period_seconds)
+                    closing = opening + _dec(total) if metric.recurring else _dec(total)
+                    result = AggregationResult(units, counted, None, closing)
+                results[(order_id, metric.metric_id)] = result
+    return results
+
+
+def _orders_sql(order_ids: Sequence[int]) -> tuple[str, list]:
+    """Which orders to scan. When the ids fill most of their range (rating a whole period's
+    subscriptions), two comparisons per row replace a hash probe; the caller ignores the rows of
+    orders it did not ask for."""
+    low, high = min(order_ids), max(order_ids)
+    if len(order_ids) > 1 and 2 * len(set(order_ids)) >= high - low + 1:
+        return "u.order_id BETWEEN %s AND %s", [low, high]
+    return "u.order_id = ANY(%s)", [list(order_ids)]
+
+
+def _initial_values(cr, metric_ids, order_ids, start, filter_sql, filter_params):
+    """Recurring weighted_sum: the sum of every delta before the period, per (order, metric)."""
+    if not metric_ids:
+        return {}
+    cr.execute(
+        f"""SELECT u.order_id, u.metric_id, SUM(u.value)::text FROM fusion_billing_usage u
+             WHERE u.order_id = ANY(%s) AND u.metric_id = ANY(%s) AND u."timestamp" < %s{filter_sql}
+          GROUP BY u.order_id, u.metric_id""",
+        [list(order_ids), list(metric_ids), start] + filter_params,
+    )
+    return {(order_id, metric_id): _dec(total) for order_id, metric_id, total in cr.fetchall()}
+
+
+def _seconds(delta) -> Decimal:
+    return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds).scaleb(-6)
+
+
+def _weighted_units(held: Decimal, period_seconds: Decimal) -> Decimal:
+    """Value-seconds over period seconds, then rounded up at 20 decimals (WeightedSumService).
+    Runs in the caller's 80-digit context."""
+    units = held / period_seconds
+    if -units.as_tuple().exponent > 20:
+        units = units.quantize(_WEIGHTED_SUM_DECIMALS, rounding=ROUND_CEILING)
+    return units
 
 
 def aggregate_orders(
@@ -63,25 +176,27 @@ def aggregate_orders(
     """Units and events count per order for one metric over ``[start, end)``.
 
     Orders without events get zero units. ``with_event_values`` adds the per-event values in
-    timestamp order (the percentage charge model consumes free units event by event).
+    timestamp order (the percentage charge model consumes free units event by event). Numbers
+    are the events' stored units; ``field_name`` is the property unique_count counts.
     """
     if not order_ids:
         return {}
     kind = aggregation_type
     # Recurring sum and unique_count count every event since the beginning (Lago: use_from_boundary = !recurring).
     lower = None if recurring and kind in ("sum", "unique_count") else start
+    if kind in ONE_PASS and not with_event_values and lower is not None:
+        one_pass = aggregate_one_pass(cr, [MetricQuery(metric_id, kind, recurring)], order_ids, start, end, full_seconds, filters)
+        return {order_id: one_pass[(order_id, metric_id)] for order_id in order_ids}
     if kind == "count":
         results = _count(cr, metric_id, order_ids, lower, end, filters, with_event_values)
     elif kind in ("sum", "max"):
-        results = _sum_or_max(cr, kind, metric_id, field_name, order_ids, lower, start, end, filters, with_event_values)
+        results = _sum_or_max(cr, kind, metric_id, order_ids, lower, start, end, filters, with_event_values)
     elif kind == "latest":
-        results = _latest(cr, metric_id, field_name, order_ids, start, end, filters)
+        results = _latest(cr, metric_id, order_ids, start, end, filters)
     elif kind == "unique_count":
         results = _unique_count(cr, metric_id, field_name, order_ids, lower, end, filters)
-    elif kind == "weighted_sum":
-        results = _weighted_sum(cr, metric_id, field_name, recurring, order_ids, start, end, full_seconds, filters)
     else:
-        raise ValueError(f"unknown aggregation {aggregation_type!r}")
+        raise ValueError(f"unknown aggregation {aggregation_type!r}" if kind not in ONE_PASS else f"{kind}: no per-event values")
     empty = AggregationResult(_ZERO, 0, () if with_event_values else None)
     return {order_id: results.get(order_id, empty) for order_id in order_ids}
 
@@ -95,17 +210,14 @@ def _count(cr, metric_id, order_ids, start, end, filters, with_event_values):
     }
 
 
-def _sum_or_max(cr, kind, metric_id, field_name, order_ids, lower, start, end, filters, with_event_values):
-    value, value_params = _value_sql(field_name)
+def _sum_or_max(cr, kind, metric_id, order_ids, lower, start, end, filters, with_event_values):
     where, params = _scope_sql(metric_id, order_ids, lower, end, filters)
-    total = "SUM(v.val)::text" if kind == "sum" else "MAX(v.val)::text"
+    total = "SUM(u.value)::text" if kind == "sum" else "MAX(u.value)::text"
     # Per-event values are those of the period itself, even when a recurring sum reaches back further.
-    values = "ARRAY_AGG(v.val::text ORDER BY v.timestamp, v.id) FILTER (WHERE v.val IS NOT NULL AND v.timestamp >= %s)" if with_event_values else "NULL"
+    values = "ARRAY_AGG(u.value::text ORDER BY u.timestamp, u.id) FILTER (WHERE u.value IS NOT NULL AND u.timestamp >= %s)" if with_event_values else "NULL"
     cr.execute(
-        f"""SELECT v.order_id, {total}, COUNT(v.val), {values}
-              FROM (SELECT u.order_id, u.timestamp, u.id, {value} AS val FROM fusion_billing_usage u WHERE {where}) v
-          GROUP BY v.order_id""",
-        ([start] if with_event_values else []) + value_params + params,
+        f"SELECT u.order_id, {total}, COUNT(u.value), {values} FROM fusion_billing_usage u WHERE {where} GROUP BY u.order_id",
+        ([start] if with_event_values else []) + params,
     )
     out = {}
     for order_id, units, count, event_values in cr.fetchall():
@@ -118,16 +230,13 @@ def _sum_or_max(cr, kind, metric_id, field_name, order_ids, lower, start, end, f
     return out
 
 
-def _latest(cr, metric_id, field_name, order_ids, start, end, filters):
-    value, value_params = _value_sql(field_name)
+def _latest(cr, metric_id, order_ids, start, end, filters):
     where, params = _scope_sql(metric_id, order_ids, start, end, filters)
     cr.execute(
-        f"""WITH v AS (SELECT u.order_id, u.timestamp, u.id, {value} AS val FROM fusion_billing_usage u WHERE {where})
-            SELECT c.order_id, l.val::text, c.n
-              FROM (SELECT order_id, COUNT(val) AS n FROM v GROUP BY order_id) c
-         LEFT JOIN (SELECT DISTINCT ON (order_id) order_id, val FROM v WHERE val IS NOT NULL
-                     ORDER BY order_id, timestamp DESC, id DESC) l ON l.order_id = c.order_id""",
-        value_params + params,
+        f"""SELECT u.order_id, (ARRAY_AGG(u.value::text ORDER BY u.timestamp DESC, u.id DESC) FILTER (WHERE u.value IS NOT NULL))[1],
+                   COUNT(u.value)
+              FROM fusion_billing_usage u WHERE {where} GROUP BY u.order_id""",
+        params,
     )
     # LatestService clamps at zero: a negative latest value bills nothing.
     return {order_id: AggregationResult(max(_dec(val), _ZERO), n) for order_id, val, n in cr.fetchall()}
@@ -147,47 +256,3 @@ def _unique_count(cr, metric_id, field_name, order_ids, start, end, filters):
         [field_name] + params + [field_name, field_name],
     )
     return {order_id: AggregationResult(Decimal(n), n) for order_id, n in cr.fetchall()}
-
-
-def _weighted_sum(cr, metric_id, field_name, recurring, order_ids, start, end, full_seconds, filters):
-    """Σ running value × seconds held ÷ period seconds, per row with numeric division (WeightedSumQuery)."""
-    value, value_params = _value_sql(field_name)
-    where, params = _scope_sql(metric_id, order_ids, start, end, filters)
-    period_seconds = Decimal(full_seconds) if full_seconds else Decimal(int((end - start).total_seconds()))
-    if recurring:
-        before_where, before_params = _scope_sql(metric_id, order_ids, None, start, filters)
-        initial_sql = f"SELECT u.order_id, COALESCE(SUM({value}), 0) AS delta FROM fusion_billing_usage u WHERE {before_where} GROUP BY u.order_id"
-        initial_params = value_params + before_params
-    else:
-        initial_sql, initial_params = "SELECT NULL::integer AS order_id, 0::numeric AS delta WHERE false", []
-    cr.execute(
-        f"""WITH events AS (SELECT u.order_id, u.timestamp AS ts, u.id, {value} AS delta FROM fusion_billing_usage u WHERE {where}),
-                 initial AS ({initial_sql}),
-                 orders AS (SELECT unnest(%s::integer[]) AS order_id),
-                 rows AS (
-                     SELECT o.order_id, %s::timestamp AS ts, 0 AS kind, 0 AS id, COALESCE(i.delta, 0) AS delta
-                       FROM orders o LEFT JOIN initial i ON i.order_id = o.order_id
-                     UNION ALL
-                     SELECT order_id, ts, 1, id, delta FROM events WHERE delta IS NOT NULL
-                     UNION ALL
-                     SELECT order_id, %s::timestamp, 2, 0, 0 FROM orders),
-                 running AS (
-                     SELECT order_id, ts, kind,
-                            SUM(delta) OVER w AS value,
-                            LEAD(ts) OVER w AS next_ts
-                       FROM rows WINDOW w AS (PARTITION BY order_id ORDER BY ts, kind, id))
-            SELECT r.order_id,
-                   COALESCE(SUM(r.value * EXTRACT(EPOCH FROM (r.next_ts - r.ts)) / %s) FILTER (WHERE r.next_ts > r.ts), 0)::text,
-                   COUNT(*) FILTER (WHERE r.kind = 1),
-                   (MAX(r.value) FILTER (WHERE r.kind = 2))::text
-              FROM running r
-          GROUP BY r.order_id""",
-        value_params + params + initial_params + [list(order_ids), start, end, period_seconds],
-    )
-    out = {}
-    for order_id, total_text, count, closing in cr.fetchall():
-        total = _dec(total_text)
-        if -total.as_tuple().exponent > 20:
-            total = total.quantize(_WEIGHTED_SUM_DECIMALS, rounding=ROUND_CEILING)
-        out[order_id] = AggregationResult(total, count, None, _dec(closing))
-    return out

@@ -7,24 +7,6 @@ events that will not bill as sent can be found later too."""
 
 from odoo import api, models
 
-# Aggregations that read a number from the event: a non-numeric value counts as missing.
-NUMERIC_AGGREGATIONS = ('sum', 'max', 'latest', 'weighted_sum')
-
-
-def missing_property_sql(properties):
-    """SQL: the event (jsonb `properties`) lacks the number or value its `metric` aggregates."""
-    return f"""COALESCE(metric.aggregation_type <> 'count' AND (
-           {properties}->>metric.field_name IS NULL
-           OR (metric.aggregation_type IN {NUMERIC_AGGREGATIONS!r}
-               AND {properties}->>metric.field_name !~ '^-?[0-9]+(\\.[0-9]+)?$')), FALSE)"""
-
-
-def invalid_filter_sql(properties):
-    """SQL: the event (jsonb `properties`) has a filtered property with a value its `metric` does not list."""
-    return f"""COALESCE(jsonb_typeof(metric.filters) = 'object' AND EXISTS (
-           SELECT 1 FROM jsonb_object_keys(metric.filters) AS filter(key)
-            WHERE {properties} ? filter.key AND NOT (metric.filters->filter.key) ? ({properties}->>filter.key)), FALSE)"""
-
 
 class FusionBillingUsage(models.Model):
     _inherit = 'fusion.billing.usage'

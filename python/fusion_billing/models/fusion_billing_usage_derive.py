@@ -1,0 +1,55 @@
+"""Keeps what is stored from each event's properties (its units, events.errors flags; see
+engine/event_values.py) true to its properties and its metric. The API's INSERT computes these
+columns itself; rows written through the ORM, and every event of a metric whose definition
+changes, are brought up to date here with one UPDATE."""
+
+from odoo import api, models
+
+from ..engine.event_values import derived_columns
+
+_DERIVED = derived_columns('stored.properties')
+_UPDATE = f"""
+UPDATE fusion_billing_usage stored
+   SET {', '.join(f'{column} = {expression}' for column, expression in _DERIVED.items())}
+  FROM fusion_billing_metric metric
+ WHERE metric.id = stored.metric_id AND stored.{{column}} = ANY(%s)
+"""
+# What the derived columns are computed from.
+_SOURCES = {'fusion.billing.usage': ['properties', 'metric_id'], 'fusion.billing.metric': ['aggregation_type', 'field_name', 'filters']}
+
+
+class FusionBillingUsage(models.Model):
+    _inherit = 'fusion.billing.usage'
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        self._fusion_derive('id', records.ids)
+        return records
+
+    def write(self, vals):
+        result = super().write(vals)
+        if set(_SOURCES['fusion.billing.usage']) & vals.keys():
+            self._fusion_derive('id', self.ids)
+        return result
+
+    @api.model
+    def _fusion_derive(self, column, ids):
+        """Recompute the derived columns of the events whose `column` (id or metric_id) is in `ids`."""
+        if not ids:
+            return
+        for model, fields in _SOURCES.items():
+            self.env[model].flush_model(fields)
+        self.env.cr.execute(_UPDATE.format(column=column), [list(ids)])
+        self.invalidate_model(list(_DERIVED))
+
+
+class FusionBillingMetric(models.Model):
+    _inherit = 'fusion.billing.metric'
+
+    def write(self, vals):
+        result = super().write(vals)
+        if set(_SOURCES['fusion.billing.metric']) & vals.keys():
+            # Every stored event of the metric: rating reads their stored units.
+            self.env['fusion.billing.usage']._fusion_derive('metric_id', self.ids)
+        return result
