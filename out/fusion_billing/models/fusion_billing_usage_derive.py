@@ -19,8 +19,23 @@ UPDATE fusion_billing_usage stored
 _SOURCES = {'fusion.billing.usage': ['properties', 'metric_id'], 'fusion.billing.metric': ['aggregation_type', 'field_name', 'filters']}
 
 
+# Events stored before their units were (an upgrade from an earlier version of the module).
+_BACKFILL = f"""
+UPDATE fusion_billing_usage stored
+   SET value = {_DERIVED['value']}
+  FROM fusion_billing_metric metric
+ WHERE metric.id = stored.metric_id AND stored.value IS NULL AND metric.aggregation_type <> 'count'
+   AND ({_DERIVED['value']}) IS NOT NULL
+"""
+
+
 class FusionBillingUsage(models.Model):
     _inherit = 'fusion.billing.usage'
+
+    def init(self):
+        # Runs on install and on every upgrade: a no-op once every event has its units.
+        super().init()
+        self.env.cr.execute(_BACKFILL)
 
     @api.model_create_multi
     def create(self, vals_list):
