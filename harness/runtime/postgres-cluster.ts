@@ -22,7 +22,9 @@ export interface PostgresClusterOptions {
 export const CLUSTER_SUPERUSER = 'odoo';
 
 // Durability is worthless for a cluster deleted after the run; these make installs faster.
-const SERVER_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'];
+// shared_buffers: a billing database server keeps its hot indexes in memory (the default 128 MB
+// makes a million-row usage table's inserts read index pages back from the OS).
+const SERVER_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'shared_buffers=512MB'];
 
 export class PostgresCluster {
   readonly dataDir: string;
