@@ -132,6 +132,11 @@ class TestSqlAggregation(EngineCase):
         self.assertEqual((units(), usage.missing_property), (Decimal('0'), True))
         metric.field_name = 'gb'
         self.assertEqual((units(), usage.missing_property), (Decimal('7.25'), False))
+        # Events stored before units were (an upgrade) get them when the module is upgraded.
+        self.env.cr.execute('UPDATE fusion_billing_usage SET value = NULL WHERE id = %s', [usage.id])
+        self.assertEqual(units(), Decimal('0'))
+        self.env['fusion.billing.usage'].init()
+        self.assertEqual(units(), Decimal('7.25'))
 
     def test_orders_without_events_get_zero(self):
         order = self.subscribe('agg-empty', dt(2026, 1, 1))
