@@ -27,6 +27,14 @@ const METRIC_MIX: ReadonlyArray<{ code: string; share: number; draw: (random: ()
   { code: 'nc_storage_gb', share: 0.05, draw: (random) => numeric('gb', String(1 + Math.floor(random() * 20))) },
 ];
 
+const WEIGHTED_METRIC = 'nc_storage_gb';
+
+function milliToDecimal(milli: bigint): string {
+  const sign = milli < 0n ? '-' : '';
+  const digits = (milli < 0n ? -milli : milli).toString().padStart(4, '0');
+  return `${sign}${digits.slice(0, -3)}.${digits.slice(-3)}`;
+}
+
 function numeric(field: string, value: string | number): Drawn {
   return { properties: JSON.stringify({ [field]: value }), value: String(value) };
 }
@@ -135,16 +143,19 @@ async function copyUsage(runtime: LocalRuntime, db: string, ids: { orders: numbe
   METRIC_MIX.reduce((total, metric) => (thresholds.push(total + metric.share), total + metric.share), 0);
   const created = sqlTime(Date.now());
   await runtime.postgres.client('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db], async (input) => {
-    input.write('COPY fusion_billing_usage (service_id, metric_id, external_subscription_id, order_id, transaction_id, "timestamp", properties, value, late, received_at) FROM STDIN WITH (FORMAT csv);\n');
+    input.write('COPY fusion_billing_usage (service_id, metric_id, external_subscription_id, order_id, transaction_id, "timestamp", properties, value, moment, late, received_at) FROM STDIN WITH (FORMAT csv);\n');
     let buffer = '';
     for (let index = 0; index < eventCount; index += 1) {
       const orderIndex = index % ids.orders.length;
       const pick = random();
       const metric = METRIC_MIX[thresholds.findIndex((threshold) => pick < threshold)] ?? METRIC_MIX[0]!;
-      const at = sqlTime(startMs + Math.floor(random() * (endMs - startMs)));
+      const atMs = startMs + Math.floor(random() * (endMs - startMs));
+      const at = sqlTime(atMs);
       const drawn = metric.draw(random);
       const properties = `"${drawn.properties.replace(/"/g, '""')}"`;
-      buffer += `${ids.service},${ids.metrics[metric.code]},rate_sub_${orderIndex},${ids.orders[orderIndex]},r-${index},${at},${properties},${drawn.value},f,${created}\n`;
+      // Weighted sums also store units x Unix time (whole units here: exact in integers of ms).
+      const moment = metric.code === WEIGHTED_METRIC ? milliToDecimal(BigInt(drawn.value) * BigInt(atMs)) : '';
+      buffer += `${ids.service},${ids.metrics[metric.code]},rate_sub_${orderIndex},${ids.orders[orderIndex]},r-${index},${at},${properties},${drawn.value},${moment},f,${created}\n`;
       if (buffer.length > 1 << 20) {
         if (!input.write(buffer)) await once(input, 'drain');
         buffer = '';

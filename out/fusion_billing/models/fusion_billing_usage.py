@@ -49,6 +49,12 @@ class FusionBillingUsage(models.Model):
         digits=0,
         help='The number this event adds to its metric (sum, max, latest, weighted sum), read from its properties when it was stored; empty when it adds none.',
     )
+    moment = fields.Float(
+        string='Unit-seconds',
+        readonly=True,
+        digits=0,
+        help="Weighted sums only: the units times the event's Unix time, so that a period's time-weighted total is two sums.",
+    )
     late = fields.Boolean(
         default=False,
         help='Received after its billing period was closed: reported, not billed.',

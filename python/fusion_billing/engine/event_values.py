@@ -4,7 +4,8 @@ Evaluated when an event is stored (ingestion, ORM create/write) and again for ev
 metric whose definition changes, then kept on the event: rating aggregates a stored number in
 one pass instead of parsing JSON for every event of every period it rates.
 
-`properties` is an SQL expression of the event's jsonb properties; the metric row is `metric`.
+`properties` is an SQL expression of the event's jsonb properties, `timestamp` of its time; the
+metric row is `metric`.
 """
 
 # Aggregations that read a number from the event: a non-numeric value counts as missing.
@@ -19,6 +20,14 @@ def value_sql(properties):
     return f"""CASE WHEN metric.aggregation_type IN {NUMERIC_AGGREGATIONS!r}
                   AND {properties}->>metric.field_name ~ {NUMERIC_TEXT}
              THEN ({properties}->>metric.field_name)::numeric END"""
+
+
+def moment_sql(properties, timestamp):
+    """weighted_sum events: their units times their Unix time. A period's time-weighted total,
+    sum(units x (end - t)), is then end x sum(units) - sum(moment): two sums, no per-event
+    arithmetic when rating."""
+    return f"""CASE WHEN metric.aggregation_type = 'weighted_sum'
+             THEN ({value_sql(properties)}) * EXTRACT(EPOCH FROM {timestamp}) END"""
 
 
 def missing_property_sql(properties):
@@ -36,10 +45,11 @@ def invalid_filter_sql(properties):
             WHERE {properties} ? filter.key AND NOT (metric.filters->filter.key) ? ({properties}->>filter.key)), FALSE)"""
 
 
-def derived_columns(properties):
-    """{column: SQL expression} of everything stored from an event's properties and metric."""
+def derived_columns(properties, timestamp):
+    """{column: SQL expression} of everything stored from an event's properties, time and metric."""
     return {
         'value': value_sql(properties),
+        'moment': moment_sql(properties, timestamp),
         'missing_property': missing_property_sql(properties),
         'invalid_filter': invalid_filter_sql(properties),
     }

@@ -80,18 +80,19 @@ def aggregate_one_pass(
     orders_sql, orders_params = _orders_sql(order_ids)
     # weighted_sum: the running value integrated over the period is, exactly, the initial value
     # held all period plus each event's delta held from its timestamp to the end:
-    # sum(delta x (end - t)) = end x sum(delta) - sum(delta x t), t in epoch seconds.
+    # sum(delta x (end - t)) = end x sum(delta) - sum(moment), moment = delta x t stored with the
+    # event (t in epoch seconds).
     kinds = {m.aggregation_type for m in metrics}
     # Each aggregate costs time on every row: only those the metrics need.
     total_sql = "SUM(u.value)::text" if kinds & {"sum", "weighted_sum"} else "NULL"
     maximum_sql = "MAX(u.value)::text" if "max" in kinds else "NULL"
-    moments_sql = '(SUM(u.value * EXTRACT(EPOCH FROM u."timestamp")) FILTER (WHERE u.metric_id = ANY(%s)))::text' if weighted else "NULL"
+    moments_sql = "SUM(u.moment)::text" if weighted else "NULL"
     cr.execute(
         f"""SELECT u.order_id, u.metric_id, COUNT(*), COUNT(u.value), {total_sql}, {maximum_sql}, {moments_sql}
               FROM fusion_billing_usage u
              WHERE {orders_sql} AND u.metric_id = ANY(%s) AND u."timestamp" >= %s AND u."timestamp" < %s{filter_sql}
           GROUP BY u.order_id, u.metric_id""",
-        ([weighted] if weighted else []) + orders_params + [[m.metric_id for m in metrics], start, end] + filter_params,
+        orders_params + [[m.metric_id for m in metrics], start, end] + filter_params,
     )
     # Rows of orders outside `order_ids` but inside their id range are not asked for.
     rows = {(order_id, metric_id): rest for order_id, metric_id, *rest in cr.fetchall()}

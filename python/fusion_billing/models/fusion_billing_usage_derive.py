@@ -7,7 +7,7 @@ from odoo import api, models
 
 from ..engine.event_values import derived_columns
 
-_DERIVED = derived_columns('stored.properties')
+_DERIVED = derived_columns('stored.properties', 'stored."timestamp"')
 _UPDATE = f"""
 UPDATE fusion_billing_usage stored
    SET {', '.join(f'{column} = {expression}' for column, expression in _DERIVED.items())}
@@ -15,13 +15,13 @@ UPDATE fusion_billing_usage stored
  WHERE metric.id = stored.metric_id AND stored.{{column}} = ANY(%s)
 """
 # What the derived columns are computed from.
-_SOURCES = {'fusion.billing.usage': ['properties', 'metric_id'], 'fusion.billing.metric': ['aggregation_type', 'field_name', 'filters']}
+_SOURCES = {'fusion.billing.usage': ['properties', 'metric_id', 'timestamp'], 'fusion.billing.metric': ['aggregation_type', 'field_name', 'filters']}
 
 
 # Events stored before their units were (an upgrade from an earlier version of the module).
 _BACKFILL = f"""
 UPDATE fusion_billing_usage stored
-   SET value = {_DERIVED['value']}
+   SET value = {_DERIVED['value']}, moment = {_DERIVED['moment']}
   FROM fusion_billing_metric metric
  WHERE metric.id = stored.metric_id AND stored.value IS NULL AND metric.aggregation_type <> 'count'
    AND ({_DERIVED['value']}) IS NOT NULL

@@ -23,7 +23,7 @@ class IngestResult(NamedTuple):
     conflicts: list  # input positions whose transaction id is stored with other content
 
 
-_DERIVED = derived_columns('event.properties')
+_DERIVED = derived_columns('event.properties', 'event.event_at')
 
 # One statement per request. `subscription` share-locks the subscriptions written to: a period
 # close (FOR UPDATE) in progress makes this request wait, then fail to serialize, and Odoo replays
