@@ -80,4 +80,4 @@ class FusionBillingUsage(models.Model):
         'This transaction id was already received for this subscription.',
     )
 
-    _rating_idx = models.Index('(order_id, metric_id, timestamp)')
+    _rating_idx = models.Index('(order_id, timestamp)')
