@@ -208,12 +208,11 @@ function buildField(field: FieldSpec, companyScoped: Set<string>, tech: string):
 }
 
 function companyField(company: NonNullable<ModelSpec['company']>): FieldIR {
+  const base: [string, string][] = [['comodel_name', "'res.company'"], ['string', "'Company'"]];
   const kwargs: [string, string][] =
     company === 'own'
-      ? [['comodel_name', "'res.company'"], ['string', "'Company'"], ['required', 'True'], ['index', 'True'], ['default', 'lambda self: self.env.company']]
-      : company.stored === false
-        ? [['comodel_name', "'res.company'"], ['string', "'Company'"], ['related', pyString(company.related)]]
-        : [['comodel_name', "'res.company'"], ['string', "'Company'"], ['related', pyString(company.related)], ['store', 'True'], ['index', 'True']];
+      ? [...base, ['required', 'True'], ['index', 'True'], ['default', 'lambda self: self.env.company']]
+      : [...base, ['related', pyString(company.related)], ...(company.stored === false ? [] : ([['store', 'True'], ['index', 'True']] as [string, string][]))];
   return { name: 'company_id', type: 'many2one', pyClass: 'Many2one', kwargs, required: company === 'own', comodel: 'res.company' };
 }
 

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from ..rating.aggregation import AggregationResult
 
-__all__ = ["ONE_PASS", "MetricQuery", "aggregate_one_pass", "aggregate_orders"]
+__all__ = ["MetricQuery", "aggregate_one_pass", "aggregate_orders", "in_one_pass"]
 
 _WEIGHTED_SUM_DECIMALS = Decimal("1e-20")
 _ZERO = Decimal(0)
@@ -33,6 +33,12 @@ def _dec(text: str | None) -> Decimal:
 
 # Aggregations computed in the single pass, when they need no per-event values.
 ONE_PASS = ("count", "sum", "max", "weighted_sum")
+
+
+def in_one_pass(aggregation_type: str, recurring: bool, with_event_values: bool = False) -> bool:
+    """Whether ``aggregate_one_pass`` computes this metric: recurring sums reach before the
+    period, and per-event values need their own query."""
+    return aggregation_type in ONE_PASS and not with_event_values and not (recurring and aggregation_type == "sum")
 
 
 class MetricQuery(NamedTuple):
@@ -70,9 +76,9 @@ def aggregate_one_pass(
     filters: Mapping | None = None,
 ) -> dict[tuple[int, int], AggregationResult]:
     """{(order id, metric id): result} of count, sum, max and weighted_sum metrics over
-    ``[start, end)``, in one scan of the period's rows. Recurring sums reach before the period:
-    they are not for this function. Every (order, metric) pair has a result."""
-    if any(m.aggregation_type not in ONE_PASS or (m.recurring and m.aggregation_type == "sum") for m in metrics):
+    ``[start, end)``, in one scan of the period's rows (see ``in_one_pass``). Every (order,
+    metric) pair has a result."""
+    if not all(in_one_pass(m.aggregation_type, m.recurring) for m in metrics):
         raise ValueError("aggregate_one_pass: count, sum, max and weighted_sum, recurring sums excepted")
     if not order_ids or not metrics:
         return {}
@@ -187,7 +193,7 @@ def aggregate_orders(
     kind = aggregation_type
     # Recurring sum and unique_count count every event since the beginning (Lago: use_from_boundary = !recurring).
     lower = None if recurring and kind in ("sum", "unique_count") else start
-    if kind in ONE_PASS and not with_event_values and lower is not None:
+    if in_one_pass(kind, recurring, with_event_values):
         one_pass = aggregate_one_pass(cr, [MetricQuery(metric_id, kind, recurring)], order_ids, start, end, full_seconds, filters)
         return {order_id: one_pass[(order_id, metric_id)] for order_id in order_ids}
     if kind == "count":

@@ -9,24 +9,23 @@ from odoo import api, models
 from ..engine.event_values import derived_columns
 
 _DERIVED = derived_columns('stored.properties', 'stored."timestamp"')
-_UPDATE = f"""
-UPDATE fusion_billing_usage stored
-   SET {', '.join(f'{column} = {expression}' for column, expression in _DERIVED.items())}
-  FROM fusion_billing_metric metric
- WHERE metric.id = stored.metric_id AND stored.{{column}} = ANY(%s)
-"""
 # What the derived columns are computed from.
 _SOURCES = {'fusion.billing.usage': ['properties', 'metric_id', 'timestamp'], 'fusion.billing.metric': ['aggregation_type', 'field_name', 'filters']}
 
 
-# Events stored before their units were (an upgrade from an earlier version of the module).
-_BACKFILL = f"""
+def _update_sql(columns, condition):
+    return f"""
 UPDATE fusion_billing_usage stored
-   SET value = {_DERIVED['value']}, moment = {_DERIVED['moment']}
+   SET {', '.join(f'{column} = {_DERIVED[column]}' for column in columns)}
   FROM fusion_billing_metric metric
- WHERE metric.id = stored.metric_id AND stored.value IS NULL AND metric.aggregation_type <> 'count'
-   AND ({_DERIVED['value']}) IS NOT NULL
+ WHERE metric.id = stored.metric_id AND {condition}
 """
+
+
+# Recomputes the events whose id, or metric, is in a list.
+_UPDATE_BY = {column: _update_sql(_DERIVED, f'stored.{column} = ANY(%s)') for column in ('id', 'metric_id')}
+# Events stored before their units were (an upgrade from an earlier version of the module).
+_BACKFILL = _update_sql(['value', 'moment'], f"stored.value IS NULL AND ({_DERIVED['value']}) IS NOT NULL")
 
 
 class FusionBillingUsage(models.Model):
@@ -56,7 +55,7 @@ class FusionBillingUsage(models.Model):
             return
         for model, fields in _SOURCES.items():
             self.env[model].flush_model(fields)
-        self.env.cr.execute(_UPDATE.format(column=column), [list(ids)])
+        self.env.cr.execute(_UPDATE_BY[column], [list(ids)])
         self.invalidate_model(list(_DERIVED))
 
 

@@ -16,7 +16,7 @@ from odoo import api, fields, models
 from odoo.fields import Command
 
 from ..lago.serializers import LAGO_AGGREGATION, iso_utc, lago_id
-from ..engine.sql_aggregation import ONE_PASS, MetricQuery, aggregate_one_pass, aggregate_orders
+from ..engine.sql_aggregation import MetricQuery, aggregate_one_pass, aggregate_orders, in_one_pass
 from ..rating.aggregation import AggregationResult
 from ..rating.charges import ChargeResult
 from ..rating.money import decimal_str, round_amount, to_subunits
@@ -82,28 +82,28 @@ class SaleOrder(models.Model):
         # Aggregation reads the usage table directly: pending ORM writes must reach it first.
         self.env['fusion.billing.usage'].flush_model(['order_id', 'metric_id', 'timestamp', 'properties', 'value'])
         # Plain values read once: the loops below run per order and charge.
-        plan_of = {order.id: order.sale_order_template_id.id for order in self}
-        exponent_of = {order.id: order.currency_id.decimal_places for order in self}
         charges_of_plan = {
             plan.id: [(charge, charge.metric_id, charge.charge_model)
                       for charge in plan.fusion_charge_ids.sorted(lambda charge: (charge.code, charge.id))]
             for plan in self.sale_order_template_id
         }
+        charges_of = {order.id: charges_of_plan.get(order.sale_order_template_id.id, []) for order in self}
+        exponent_of = {order.id: order.currency_id.decimal_places for order in self}
         pricing_of = {
             charge.id: loads_decimal_json(json.dumps(charge.properties))
             for charges in charges_of_plan.values() for charge, _metric, _model in charges
         }
         by_period = defaultdict(list)
-        for order_id in plan_of:
+        for order_id in charges_of:
             by_period[period_of[order_id]].append(order_id)
         fees = {}
         rated = defaultdict(list)
         for period, order_ids in by_period.items():
-            usage = self._fusion_aggregate(cr, [(order_id, charges_of_plan.get(plan_of[order_id], [])) for order_id in order_ids], period)
+            usage = self._fusion_aggregate(cr, [(order_id, charges_of[order_id]) for order_id in order_ids], period)
             for order_id in order_ids:
                 exponent = exponent_of[order_id]
                 rated_order = rated[order_id]
-                for charge, metric, model in charges_of_plan.get(plan_of[order_id], []):
+                for charge, metric, model in charges_of[order_id]:
                     result = usage[(order_id, metric.id)]
                     # Pricing is a pure function of the charge and the usage: subscriptions with
                     # the same usage of a charge share its computation.
@@ -132,8 +132,7 @@ class SaleOrder(models.Model):
                     per_event.add(metric)
         one_pass = [
             metric for metric in orders_of_metric
-            if metric.aggregation_type in ONE_PASS and metric not in per_event
-            and not (metric.recurring and metric.aggregation_type == 'sum')
+            if in_one_pass(metric.aggregation_type, metric.recurring, with_event_values=metric in per_event)
         ]
         usage = aggregate_one_pass(
             cr, [MetricQuery(metric.id, metric.aggregation_type, metric.recurring) for metric in one_pass],
