@@ -1,6 +1,6 @@
 // Harness subcommands, dispatched from the main CLI (generators/cli.ts):
 //   fusion-billing doctor [--apt-packages]
-//   fusion-billing odoo-test [--module fusion_billing] [--addons DIR]... [--keep]
+//   fusion-billing odoo-test [--module fusion_billing] [--addons DIR]... [--tags SPEC] [--keep]
 // Exit codes: 0 ok, 1 failures (tests, log gate, 0 tests), 2 environment missing or usage error.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,7 +13,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_ENVIRONMENT = 2;
 
-const ODOO_TEST_USAGE = `usage: fusion-billing odoo-test [--module NAME] [--addons DIR]... [--keep]
+const ODOO_TEST_USAGE = `usage: fusion-billing odoo-test [--module NAME] [--addons DIR]... [--tags SPEC] [--keep]
 
   Starts a throwaway PostgreSQL, creates a fresh database, installs the module with its tests
   (--test-tags /NAME) on a real Odoo 19 and fails on test failures, on 0 tests, and on WARNING+
@@ -21,6 +21,7 @@ const ODOO_TEST_USAGE = `usage: fusion-billing odoo-test [--module NAME] [--addo
 
   --module NAME   module to install and test (default fusion_billing)
   --addons DIR    directory holding the module (repeatable; default out/)
+  --tags SPEC     Odoo --test-tags, e.g. /fusion_billing:TestWebhookSources (default /NAME)
   --keep          leave PostgreSQL running and the temporary directory in place, print how to reach them
 `;
 
@@ -69,6 +70,7 @@ async function odooTestCommand(args: string[], io: HarnessIo): Promise<number> {
         module: { type: 'string', default: 'fusion_billing' },
         addons: { type: 'string', multiple: true },
         keep: { type: 'boolean', default: false },
+        tags: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -107,7 +109,7 @@ async function odooTestCommand(args: string[], io: HarnessIo): Promise<number> {
     await runtime.start((message) => io.err(`  ${message}`));
     const postgresMs = performance.now() - started;
     const db = `test_${module}_${Date.now().toString(36)}`;
-    const report = await runtime.installAndTest(db, [module]);
+    const report = await runtime.installAndTest(db, [module], options.tags ? { testTags: options.tags } : {});
     await runtime.stop();
     io.out(formatTestReport(module, report, { postgresMs, totalMs: performance.now() - started }));
     return report.ok ? EXIT_OK : EXIT_FAILED;

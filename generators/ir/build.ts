@@ -10,7 +10,8 @@ import type {
   IndexIR, MenuIR, ModelIR, ModuleIR, ProductIR, ViewsIR,
 } from './types.ts';
 
-const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+// Every method a client may send: a path answers the ones it does not serve with Lago's 405 body.
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 const PY_CLASS: Record<FieldSpec['type'], string> = {
   char: 'Char', text: 'Text', boolean: 'Boolean', integer: 'Integer', float: 'Float', monetary: 'Monetary',
@@ -67,7 +68,8 @@ function buildModule(spec: Spec): ModuleIR {
   });
   const menus = buildMenus(spec, models);
   const api = spec.module.api;
-  const odooPathOf = (path: string) => `${api.base_path}${path.replace(/\{([a-z_]+)\}/g, '<string:$1>')}`;
+  const odooPathOf = (path: string) =>
+    `${api.base_path}${path.replace(/\{([a-z_]+)(:path)?\}/g, (_match, name: string, path?: string) => `<${path ? 'path' : 'string'}:${name}>`)}`;
   const methodsByPath = new Map<string, Set<string>>();
   for (const r of api.routes) methodsByPath.set(odooPathOf(r.path), new Set([...(methodsByPath.get(odooPathOf(r.path)) ?? []), r.method]));
   const viewFiles = [
@@ -93,6 +95,8 @@ function buildModule(spec: Spec): ModuleIR {
     license: mod.license,
     category: mod.category,
     depends: mod.depends,
+    // python/fusion_billing signs Lago's JWT webhook signatures with PyJWT.
+    pythonDependencies: ['PyJWT'],
     privilege: { xmlid: `res_groups_privilege_${tech}`, name: mod.security.privilege.name, categoryRef: mod.security.privilege.category },
     groups,
     models,
@@ -111,14 +115,14 @@ function buildModule(spec: Spec): ModuleIR {
       eventsBatchLimit: api.events_batch_limit,
       maxBodyBytes: api.max_body_bytes,
       routes: api.routes.map((r) => {
-        const pathParams = [...r.path.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]!);
+        const pathParams = [...r.path.matchAll(/\{([a-z_]+)(?::path)?\}/g)].map((m) => m[1]!);
         return {
           method: r.method,
           path: `${api.base_path}${r.path}`,
           odooPath: odooPathOf(r.path),
           handler: r.handler,
           methodName: `${r.method.toLowerCase()}_${r.handler}`,
-          readonly: r.method === 'GET' ? 'True' : 'False',
+          readonly: r.method === 'GET' && !r.writes ? 'True' : 'False',
           pathParams,
         };
       }),
@@ -129,6 +133,7 @@ function buildModule(spec: Spec): ModuleIR {
           methodName: `method_not_allowed_${index + 1}`,
         }))
         .filter((entry) => entry.methods.length > 0),
+      unknownPath: { odooPath: `${api.base_path}/<path:unknown_path>`, methods: HTTP_METHODS },
     },
     dataFiles: [
       `security/${tech}_security.xml`,
@@ -483,11 +488,14 @@ function buildCatalog(valid: ValidSpec, specFile: string): CatalogIR {
       currencyRef: `base.${s.currency}`,
       accountIdLabel: s.account_id?.label,
       accountIdPattern: s.account_id?.pattern,
+      unknownMetric: s.events?.unknown_metric ?? 'reject',
+      unknownSubscription: s.events?.unknown_subscription ?? 'reject',
       webhooks: (s.webhooks ?? []).map((w) => ({
         xmlid: `webhook_endpoint_${s.code}_${w.code}`,
         code: w.code,
         url: w.url,
         eventTypes: w.event_types ?? null,
+        signatureAlgorithm: w.signature_algorithm ?? 'jwt',
       })),
     })),
     metrics: metrics.map((m) => ({

@@ -1,7 +1,7 @@
 // The one typed intermediate model between the spec and every emitter. Every name an emitter needs
 // (Python class and file names, SQL object names, XML ids, menu parents, data-file order) is resolved
 // here, so emitters only lay things out.
-import type { AggregationType, ChargeModel, FieldType, Interval, ServiceKind } from '../spec/types.ts';
+import type { AggregationType, ChargeModel, FieldType, Interval, ServiceKind, SignatureAlgorithm, UnknownPolicy } from '../spec/types.ts';
 
 export interface BillingIR {
   source: { specFile: string };
@@ -19,6 +19,8 @@ export interface ModuleIR {
   license: string;
   category?: string;
   depends: string[];
+  /** PyPI names the hand-written Python imports beyond Odoo's own (manifest external_dependencies). */
+  pythonDependencies: string[];
   privilege: { xmlid: string; name: string; categoryRef: string };
   groups: GroupIR[];
   models: ModelIR[];
@@ -177,7 +179,9 @@ export interface ServiceIR {
   currencyRef: string;
   accountIdLabel?: string;
   accountIdPattern?: string;
-  webhooks: { xmlid: string; code: string; url: string; eventTypes: string[] | null }[];
+  unknownMetric: UnknownPolicy;
+  unknownSubscription: UnknownPolicy;
+  webhooks: { xmlid: string; code: string; url: string; eventTypes: string[] | null; signatureAlgorithm: SignatureAlgorithm }[];
 }
 
 export interface MetricIR {
@@ -245,6 +249,8 @@ export interface ApiIR {
   routes: RouteIR[];
   /** Per path, the methods it does not serve: answered with Lago's 405 body instead of Odoo's HTML page. */
   notAllowed: { odooPath: string; methods: string[]; methodName: string }[];
+  /** Every other path under the base path: Lago's JSON 404 instead of Odoo's HTML page. */
+  unknownPath: { odooPath: string; methods: string[] };
 }
 
 export interface RouteIR {

@@ -34,7 +34,12 @@ export interface ApiSpec {
   base_path: string;
   events_batch_limit: number;
   max_body_bytes: number;
-  routes: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; handler: string }[];
+  /**
+   * `{name}` in a path is one segment; `{name:path}` may hold slashes (a transaction id sent
+   * URL-encoded arrives decoded). `writes`: a GET whose handler writes (a portal access token)
+   * runs on a read-write cursor.
+   */
+  routes: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; handler: string; writes?: boolean }[];
 }
 
 export interface GroupSpec {
@@ -120,8 +125,16 @@ export interface ServiceSpec {
   kind: ServiceKind;
   currency: string;
   account_id?: { label: string; pattern?: string };
-  webhooks?: { code: string; url: string; event_types?: string[] }[];
+  /** What the API does with an event whose metric or subscription does not exist (yet). */
+  events?: { unknown_metric?: UnknownPolicy; unknown_subscription?: UnknownPolicy };
+  webhooks?: { code: string; url: string; event_types?: string[]; signature_algorithm?: SignatureAlgorithm }[];
 }
+
+/** reject: 422 at once (the default); accept: Lago's behaviour, stored and reported in events.errors. */
+export type UnknownPolicy = 'reject' | 'accept';
+
+/** X-Lago-Signature as Lago writes it: an RS256 JWT (Lago's default) or base64 HMAC-SHA256 of the raw body. */
+export type SignatureAlgorithm = 'jwt' | 'hmac';
 
 export type AggregationType = 'count' | 'sum' | 'max' | 'unique_count' | 'latest' | 'weighted_sum';
 

@@ -1,7 +1,9 @@
 // Webhook types the module emits (Lago names, so existing handlers keep working).
 export const WEBHOOK_TYPES = [
   'customer.created',
+  'customer.updated',
   'subscription.started',
+  'subscription.updated',
   'subscription.terminated',
   'invoice.created',
   'invoice.payment_status_updated',

@@ -14,6 +14,11 @@
         'account_payment',
         'payment_stripe',
     ],
+    'external_dependencies': {
+        'python': [
+            'PyJWT',
+        ],
+    },
     'data': [
         'security/fusion_billing_security.xml',
         'security/ir.model.access.csv',
@@ -26,6 +31,7 @@
         'views/fusion_billing_webhook_endpoint_views.xml',
         'views/fusion_billing_webhook_views.xml',
         'views/fusion_billing_webhook_attempt_views.xml',
+        'views/fusion_billing_signing_key_views.xml',
         'views/fusion_billing_reconciliation_views.xml',
         'views/sale_order_views.xml',
         'views/menus.xml',

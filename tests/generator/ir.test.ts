@@ -84,9 +84,11 @@ describe('intermediate model', () => {
 
   it('answers the methods a path does not serve with 405 routes', () => {
     const byPath = new Map(ir.module.api.notAllowed.map((n) => [n.odooPath, n.methods]));
-    expect(byPath.get('/api/v1/events')).toEqual(['GET', 'PUT', 'DELETE']);
-    expect(byPath.get('/api/v1/subscriptions/<string:external_id>')).toEqual(['GET', 'POST', 'PUT']);
-    expect(byPath.get('/api/v1/plans')).toEqual(['POST', 'PUT', 'DELETE']);
+    expect(byPath.get('/api/v1/events')).toEqual(['GET', 'PUT', 'PATCH', 'DELETE']);
+    expect(byPath.get('/api/v1/subscriptions/<string:external_id>')).toEqual(['POST', 'PATCH']);
+    expect(byPath.get('/api/v1/plans')).toEqual(['POST', 'PUT', 'PATCH', 'DELETE']);
+    // Every other path under the base path answers Lago's JSON 404.
+    expect(ir.module.api.unknownPath).toEqual({ odooPath: '/api/v1/<path:unknown_path>', methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });
     expect(ir.module.api.routes.find((r) => r.handler === 'create_event')).toMatchObject({ readonly: 'False', odooPath: '/api/v1/events' });
   });
 });

@@ -99,7 +99,7 @@ describe('spec validation', () => {
     const group = onlyProblem('access: {group_user: r, group_manager: r}', 'access: {group_user: r, group_managr: r}');
     expect(group.problem.message).toBe("access: unknown group 'group_managr' (did you mean 'group_manager'?)");
 
-    const column = onlyProblem('unique: [service_id, external_subscription_id, transaction_id]', 'unique: [service_id, external_subscription_id, transaction]');
+    const column = onlyProblem('unique: [service_id, transaction_id, external_subscription_id]', 'unique: [service_id, transaction, external_subscription_id]');
     expect(column.problem.message).toBe("unknown field 'transaction' (did you mean 'transaction_id'?)");
 
     const untested = onlyProblem('          violated_by: {attempt_count: -1}\n', '');

@@ -5,6 +5,7 @@ spec; every route hands its handler to `serve`."""
 
 import logging
 import re
+import uuid
 
 import psycopg2
 import psycopg2.errors
@@ -36,6 +37,15 @@ _BEARER = re.compile(r'^bearer\s+(\S+)\s*$', re.IGNORECASE)
 _BODY_CACHE_KEY = 'fusion_billing.body'
 _BODY_METHODS = ('POST', 'PUT', 'PATCH')
 _FORM_MIMETYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
+# Characters PostgreSQL cannot store in text or jsonb: NUL, and UTF-16 surrogates left unpaired
+# (JSON's "\ud800" parses into a Python string that has no UTF-8 form).
+_UNSTORABLE = re.compile('[\x00\ud800-\udfff]')
+# In a JSON text those can only be written as \u escapes: bodies without one are not walked.
+_UNSTORABLE_ESCAPE = re.compile(rb'\\u(?:0000|[dD][89a-fA-F])')
+
+
+class PlainText(str):
+    """A handler's answer sent as text/plain rather than JSON (Lago's GET /webhooks/public_key)."""
 
 
 class ApiError(Exception):
@@ -93,6 +103,7 @@ def serve(handler, params):
             return _json_response(ApiError(401).body(), 401)
         service_id, company_id = found
         body = _read_json_body() if request.httprequest.method in _BODY_METHODS else None
+        _check_storable_arguments(params, request.httprequest.args)
         # The key identifies a service, not a user: work as the system user, confined to the
         # service's company; handlers only ever search within `service`.
         request.update_env(user=SUPERUSER_ID, context=dict(request.env.context, allowed_company_ids=[company_id]))
@@ -100,6 +111,8 @@ def serve(handler, params):
         payload = handler(service, body, params, request.httprequest.args)
         # Flush here so that a failing write is answered below, not after the response is built.
         request.env.flush_all()
+        if isinstance(payload, PlainText):
+            return request.make_response(str(payload), headers=[('Content-Type', 'text/plain; charset=utf-8')], status=200)
         return _json_response(payload, 200)
     except ApiError as error:
         cr.rollback()
@@ -118,13 +131,22 @@ def serve(handler, params):
         return _json_response(ApiError.validation({'base': [str(exc)]}).body(), 422)
     except Exception:
         cr.rollback()
-        _logger.exception('fusion_billing API: %s %s failed', request.httprequest.method, request.httprequest.path)
-        return _json_response({'status': 500, 'error': _ERROR_TITLES[500]}, 500)
+        # The client gets an id to quote; the traceback stays in the server log, under that id.
+        request_id = str(uuid.uuid4())
+        _logger.exception('fusion_billing API: %s %s failed (request id %s)',
+                          request.httprequest.method, request.httprequest.path, request_id)
+        return _json_response(
+            {'status': 500, 'error': _ERROR_TITLES[500], 'code': 'internal_error', 'request_id': request_id}, 500)
 
 
 def method_not_allowed():
     """A method the path does not serve, in Lago's error body rather than Odoo's HTML page."""
     return _json_response(ApiError(405, 'method_not_allowed').body(), 405)
+
+
+def path_not_found():
+    """A path under the API's base path that no route serves: Lago's JSON 404, not Odoo's HTML page."""
+    return _json_response(ApiError(404, 'resource_not_found').body(), 404)
 
 
 def _authenticated_service():
@@ -147,9 +169,55 @@ def _read_json_body():
         # one answer "param is missing" through missing_root_key.
         return None
     try:
-        return jsonio.loads(data)
+        body = jsonio.loads(data)
     except jsonio.JsonSyntaxError as exc:
         raise ApiError.bad_request(f'malformed JSON: {exc}') from exc
+    if _UNSTORABLE_ESCAPE.search(data):
+        errors = unstorable_fields(body)
+        if errors:
+            raise ApiError.validation(errors)
+    return body
+
+
+def unstorable_fields(body):
+    """Lago-shaped error_details of the fields holding text PostgreSQL cannot store: keyed by the
+    field of the root object (`{"event": {...}}` → `transaction_id`), or by index then field for
+    an array (`{"events": [...]}` → `"3": {"code": [...]}`)."""
+    root = next(iter(body.values())) if isinstance(body, dict) and len(body) == 1 else body
+    errors = {}
+
+    def field_errors(fields_of):
+        return {str(key): ['invalid_format'] for key, value in fields_of.items() if _holds_unstorable(key) or _holds_unstorable(value)}
+
+    if isinstance(root, dict):
+        errors = field_errors(root)
+    elif isinstance(root, list):
+        for index, item in enumerate(root):
+            found = field_errors(item) if isinstance(item, dict) else ({'value': ['invalid_format']} if _holds_unstorable(item) else {})
+            if found:
+                errors[str(index)] = found
+    elif _holds_unstorable(root):
+        errors = {'body': ['invalid_format']}
+    return errors
+
+
+def _holds_unstorable(value):
+    if isinstance(value, str):
+        return bool(_UNSTORABLE.search(value))
+    if isinstance(value, dict):
+        return any(_holds_unstorable(key) or _holds_unstorable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_unstorable(item) for item in value)
+    return False
+
+
+def _check_storable_arguments(params, query_args):
+    """Path parameters and query arguments are compared with stored text: 422 naming the ones
+    that hold characters PostgreSQL cannot store."""
+    errors = {name: ['invalid_format'] for name, value in params.items() if _holds_unstorable(value)}
+    errors.update({name: ['invalid_format'] for name, values in query_args.lists() if _holds_unstorable(values)})
+    if errors:
+        raise ApiError.validation(errors)
 
 
 def _read_bounded_body():

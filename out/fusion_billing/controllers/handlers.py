@@ -3,46 +3,55 @@
 
 Each takes (service, body, params, query_args): the authenticated service (system environment,
 confined to its company), the parsed JSON body (None for GET/DELETE), the path parameters and the
-query string. Each returns the response payload or raises ApiError. Every lookup is scoped to
-`service`: another service's object is "not found", never "forbidden"."""
+query string. Each returns the response payload (a PlainText for text answers) or raises
+ApiError. Every lookup is scoped to `service`: another service's object is "not found", never
+"forbidden". Searches and business rules live in the models; handlers read the request, call
+them and shape the answer."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from ..lago.events import now_ms, parse_event
-from .api import ApiError, missing_root_key
-from .customers import external_id_error, partner_values
-from .customers_billing import link_payment_provider
+from ..lago.ids import lago_id
 from ..lago.serializers import (
-    cents,
-    customer_payload,
+    INVOICE_AMOUNT_COLUMNS,
+    customer_object,
     event_payload,
     event_payloads,
-    invoice_payload,
-    iso_utc,
-    lago_id,
-    metric_payload,
+    metric_object,
     page_meta,
     page_request,
-    plan_payload,
+    plan_object,
     stored_numbers,
+    subscription_object,
 )
+from ..models.account_move_api import InvoiceFilterError
+from ..models.account_move_webhooks import API_INCLUDES
+from ..models.sale_order_subscription import SubscriptionRefused
 from ..settings import EVENTS_BATCH_LIMIT
+from .api import ApiError, PlainText, missing_root_key
+from .customers import external_id_error, partner_values
+from .customers_billing import link_payment_provider
 
 _MAX_ID_LENGTH = 255
 _TRUE, _FALSE = ('true', '1'), ('false', '0')
+# Lago's subscription statuses; only active and terminated exist here.
+_SUBSCRIPTION_STATUSES = ('pending', 'active', 'terminated', 'canceled', 'incomplete')
 
 # ----------------------------------------------------------------------------------- events
 
 
 def create_event(service, body, params, query_args):
     raw = _root_object(body, 'event')
-    event, errors = parse_event(raw, _metric_ids(service), now_ms())
+    accept_metric, accept_subscription = service._fusion_accepts_unknown(service.id)
+    event, errors = parse_event(raw, _metric_ids(service), now_ms(), accept_unknown_code=accept_metric)
     if errors:
         raise ApiError.validation(errors)
     result = service.env['fusion.billing.usage']._fusion_ingest(service, [event])
     if result.conflicts:
         raise ApiError.validation({'transaction_id': ['value_already_exist']})
-    return {'event': event_payload(result.rows[0])}
+    if result.unattached and not accept_subscription:
+        raise ApiError.validation({'external_subscription_id': ['subscription_not_found']})
+    return {'event': event_payload(service.env, result.rows[0])}
 
 
 def create_events_batch(service, body, params, query_args):
@@ -55,10 +64,11 @@ def create_events_batch(service, body, params, query_args):
         raise ApiError.bad_request('events must be an array')
     if len(raw_events) > EVENTS_BATCH_LIMIT:
         raise ApiError.validation({'events': ['too_many_events']})
+    accept_metric, accept_subscription = service._fusion_accepts_unknown(service.id)
     metric_ids, now = _metric_ids(service), now_ms()
     events, errors = [], {}
     for index, raw in enumerate(raw_events):
-        event, event_errors = parse_event(raw, metric_ids, now)
+        event, event_errors = parse_event(raw, metric_ids, now, accept_unknown_code=accept_metric)
         if event_errors:
             errors[str(index)] = event_errors
         events.append(event)
@@ -66,10 +76,21 @@ def create_events_batch(service, body, params, query_args):
         # All or nothing: one invalid event refuses the whole batch.
         raise ApiError.validation(errors)
     result = service.env['fusion.billing.usage']._fusion_ingest(service, events)
-    if result.conflicts:
-        raise ApiError.validation(
-            {str(index): {'transaction_id': ['value_already_exist']} for index in result.conflicts})
-    return {'events': event_payloads(result.rows)}
+    errors = {str(index): {'transaction_id': ['value_already_exist']} for index in result.conflicts}
+    if not accept_subscription:
+        errors.update({str(index): {'external_subscription_id': ['subscription_not_found']}
+                       for index in result.unattached if str(index) not in errors})
+    if errors:
+        raise ApiError.validation(dict(sorted(errors.items(), key=lambda item: int(item[0]))))
+    return {'events': event_payloads(service.env, result.rows)}
+
+
+def get_event(service, body, params, query_args):
+    """The first stored event with this transaction id (Lago: the id is unique per subscription)."""
+    row = service.env['fusion.billing.usage']._fusion_stored_by_transaction_id(service, params.get('transaction_id') or '')
+    if not row:
+        raise ApiError.not_found('event')
+    return {'event': event_payload(service.env, row)}
 
 
 def _metric_ids(service):
@@ -84,13 +105,34 @@ def upsert_customer(service, body, params, query_args):
     external_id, error = external_id_error(service, raw.get('external_id'))
     if error:
         raise ApiError.validation({'external_id': [error]})
-    existing = _links(service).with_context(active_test=False).search(
-        [('service_id', '=', service.id), ('external_id', '=', external_id)], limit=1)
+    Links = _links(service).with_context(active_test=False)
+    existing = Links.search([('service_id', '=', service.id), ('external_id', '=', external_id)], limit=1)
     # A state sent alone belongs to the country the customer already has.
     values = partner_values(service.env, raw, existing.partner_id.country_id)
-    link = _links(service)._fusion_upsert(service, external_id, values)
+    link = _links(service).with_context(fusion_defer_customer_webhook=True)._fusion_upsert(service, external_id, values)
     link_payment_provider(service, link.partner_id, raw.get('billing_configuration'))
-    return {'customer': customer_payload(link, service)}
+    # Lago's upsert: customer.created for a new customer, customer.updated for a known one.
+    link._fusion_notify('customer.updated' if existing else 'customer.created')
+    return {'customer': customer_object(link, ('integration_customers', 'taxes'))}
+
+
+def list_customers(service, body, params, query_args):
+    Links = _links(service)
+    try:
+        domain = Links._fusion_api_domain(service, _customer_filters(query_args))
+    except ValueError as exc:
+        raise ApiError.validation({str(exc): ['value_is_invalid']}) from exc
+    page, per_page = page_request(query_args)
+    links = Links.search(domain, order='create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
+    return {
+        'customers': [customer_object(link, ('integration_customers', 'taxes')) for link in links],
+        'meta': page_meta(page, per_page, Links.search_count(domain)),
+    }
+
+
+def get_customer(service, body, params, query_args):
+    link = _customer_link(service, params.get('external_customer_id'))
+    return {'customer': customer_object(link, ('integration_customers', 'taxes'))}
 
 
 def current_usage(service, body, params, query_args):
@@ -101,6 +143,36 @@ def current_usage(service, body, params, query_args):
     link = _customer_link(service, params.get('external_customer_id'))
     order = _subscription(service, external_subscription_id, partner=link.partner_id)
     return {'customer_usage': order._fusion_customer_usage(apply_taxes=apply_taxes)}
+
+
+def past_usage(service, body, params, query_args):
+    """Closed periods of one subscription, from what was billed (Lago's past_usage)."""
+    external_subscription_id = query_args.get('external_subscription_id')
+    if not external_subscription_id:
+        raise ApiError.validation({'external_subscription_id': ['value_is_mandatory']})
+    metric = service.env['fusion.billing.metric']
+    if query_args.get('billable_metric_code'):
+        metric = metric.search([('service_id', '=', service.id), ('code', '=', query_args['billable_metric_code'])], limit=1)
+        if not metric:
+            raise ApiError.not_found('billable_metric')
+    page, per_page = page_request(query_args)
+    link = _links(service).search(
+        [('service_id', '=', service.id), ('external_id', '=', params.get('external_customer_id') or '')], limit=1)
+    order = _orders(service, [('fusion_external_id', '=', external_subscription_id), ('partner_id', '=', link.partner_id.id)])[:1] if link else None
+    # Like Lago, an unknown customer or subscription has no past usage (200, empty), not a 404.
+    periods = order._fusion_past_usage(metric=metric or None) if order else []
+    total = len(periods)
+    periods = periods[(page - 1) * per_page:page * per_page]
+    if query_args.get('periods_count'):
+        periods = periods[:_positive_int(query_args, 'periods_count')]
+    return {'usage_periods': periods, 'meta': page_meta(page, per_page, total)}
+
+
+def customer_portal_url(service, body, params, query_args):
+    """Odoo's customer portal, opened with an access token: the customer's latest subscription,
+    which lists its invoices and lets them be paid (Lago: its customer portal URL)."""
+    link = _customer_link(service, params.get('external_customer_id'))
+    return {'customer': {'portal_url': link._fusion_portal_url()}}
 
 
 # ---------------------------------------------------------------------------- subscriptions
@@ -118,32 +190,149 @@ def create_subscription(service, body, params, query_args):
     if name is not None and not isinstance(name, str):
         errors['name'] = ['invalid_format']
     started_at = _datetime(raw, 'subscription_at', errors)
-    if raw.get('billing_time') not in (None, 'calendar'):
-        # The rating engine bills calendar periods; anniversary billing is not supported.
+    ending_at = _datetime(raw, 'ending_at', errors)
+    if raw.get('billing_time') not in (None, 'calendar', 'anniversary'):
         errors['billing_time'] = ['value_is_invalid']
+    elif raw.get('billing_time') == 'anniversary':
+        # Anniversary periods are not rated yet: refused rather than billed by calendar months.
+        errors['billing_time'] = ['anniversary_not_supported']
     if errors:
         raise ApiError.validation(errors)
     plan = service.env['sale.order.template'].search(
         [('fusion_service_id', '=', service.id), ('fusion_plan_code', '=', plan_code)], limit=1)
     if not plan:
         raise ApiError.not_found('plan')
-    if _orders(service, [('fusion_external_id', '=', external_id)]):
-        raise ApiError.validation({'external_id': ['value_already_exist']})
+    if ending_at and ending_at <= (started_at or datetime.now(timezone.utc).replace(tzinfo=None)):
+        raise ApiError.validation({'ending_at': ['invalid_date']})
     # Like Lago (Customer.find_or_initialize_by), an unknown customer is created bare.
     link = _links(service)._fusion_upsert(service, external_customer_id, {})
-    order = service.env['sale.order']._fusion_create_subscription(
-        service, link.partner_id, plan, external_id, started_at=started_at, name=name or None)
-    return {'subscription': order._fusion_lago_subscription()}
+    try:
+        order, _created = service.env['sale.order']._fusion_subscribe(
+            service, link, plan, external_id, started_at=started_at, name=name or None, ending_at=ending_at)
+    except SubscriptionRefused as refused:
+        raise ApiError.validation({refused.field: [refused.code]}) from refused
+    return {'subscription': order._fusion_lago_subscription(include_plan=True)}
+
+
+def list_subscriptions(service, body, params, query_args):
+    Order = service.env['sale.order']
+    statuses = query_args.getlist('status[]') or query_args.getlist('status') or ['active']
+    if set(statuses) - set(_SUBSCRIPTION_STATUSES):
+        statuses = list(_SUBSCRIPTION_STATUSES)  # Lago drops a status filter with an invalid value
+    domain = [('fusion_service_id', '=', service.id), ('fusion_external_id', '!=', False), ('fusion_status', 'in', statuses)]
+    if query_args.get('external_customer_id'):
+        link = _links(service).search([('service_id', '=', service.id), ('external_id', '=', query_args['external_customer_id'])], limit=1)
+        domain.append(('partner_id', '=', link.partner_id.id if link else False))
+    if query_args.get('plan_code'):
+        domain.append(('sale_order_template_id.fusion_plan_code', '=', query_args['plan_code']))
+    if query_args.get('external_id'):
+        domain.append(('fusion_external_id', '=', query_args['external_id']))
+    if query_args.get('currency'):
+        domain.append(('currency_id.name', '=', query_args['currency'].upper()))
+    page, per_page = page_request(query_args)
+    orders = Order.search(domain, order='fusion_started_at desc, create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
+    return {
+        'subscriptions': [subscription_object(order) for order in orders],
+        'meta': page_meta(page, per_page, Order.search_count(domain)),
+    }
+
+
+def get_subscription(service, body, params, query_args):
+    status = query_args.get('status') or 'active'
+    order = _orders(service, [('fusion_external_id', '=', params.get('external_id') or ''), ('fusion_status', '=', status)])[:1]
+    if not order:
+        raise ApiError.not_found('subscription')
+    return {'subscription': order._fusion_lago_subscription(include_plan=True)}
+
+
+def update_subscription(service, body, params, query_args):
+    """Lago's PUT /subscriptions/{id}: name and ending_at (a key sent as null clears it)."""
+    raw = _root_object(body, 'subscription')
+    orders = _orders(service, [('fusion_external_id', '=', params.get('external_id') or '')])
+    if len(orders) > 1:
+        orders = orders.filtered(lambda o: o.fusion_status == (query_args.get('status') or 'active'))
+    order = orders[:1]
+    if not order:
+        raise ApiError.not_found('subscription')
+    errors, values = {}, {}
+    if 'name' in raw:
+        if raw['name'] is not None and not isinstance(raw['name'], str):
+            errors['name'] = ['invalid_format']
+        values['name'] = raw['name']
+    if 'ending_at' in raw:
+        ending_at = _datetime(raw, 'ending_at', errors)
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        if ending_at is not None and (ending_at <= now or ending_at <= order.fusion_started_at):
+            errors['ending_at'] = ['invalid_date']
+        values['ending_at'] = ending_at
+    for unsupported in ('plan_overrides', 'usage_thresholds', 'activation_rules'):
+        if raw.get(unsupported):
+            errors[unsupported] = ['not_supported']
+    if errors:
+        raise ApiError.validation(errors)
+    order._fusion_update(values)
+    return {'subscription': order._fusion_lago_subscription(include_plan=True)}
 
 
 def terminate_subscription(service, body, params, query_args):
     # Like Lago, only an active subscription can be terminated; a terminated one is not found.
     order = _subscription(service, params.get('external_id'))
     order._fusion_terminate()
-    return {'subscription': order._fusion_lago_subscription()}
+    return {'subscription': order._fusion_lago_subscription(include_plan=True)}
 
 
 # --------------------------------------------------------------------------------- invoices
+
+
+def list_invoices(service, body, params, query_args):
+    Move = service.env['account.move']
+    external_customer_id = query_args.get('external_customer_id') or query_args.get('customer_external_id')
+    partner = _customer_link(service, external_customer_id).partner_id if external_customer_id else None
+    try:
+        domain = Move._fusion_api_domain(service, _invoice_filters(query_args), partner=partner)
+    except InvoiceFilterError as refused:
+        raise ApiError.validation({refused.field: [refused.code]}) from refused
+    page, per_page = page_request(query_args)
+    total = Move.search_count(domain)
+    moves = Move.search(domain, order='invoice_date desc, create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
+    amounts = stored_numbers(moves, INVOICE_AMOUNT_COLUMNS)
+    return {
+        'invoices': [move._fusion_lago_invoice(('customer', 'applied_taxes'), service, amounts[move.id]) for move in moves],
+        'meta': page_meta(page, per_page, total),
+    }
+
+
+def get_invoice(service, body, params, query_args):
+    invoice = _service_invoice(service, params.get('lago_id'))
+    return {'invoice': invoice._fusion_lago_invoice(API_INCLUDES, service)}
+
+
+def download_invoice(service, body, params, query_args):
+    """The invoice with `file_url`: its PDF through Odoo's portal, with an access token."""
+    invoice = _service_invoice(service, params.get('lago_id'))
+    if invoice.state != 'posted':
+        raise ApiError.not_found('invoice')  # Lago: only finalized invoices have a file
+    payload = invoice._fusion_lago_invoice((), service)
+    payload['file_url'] = invoice._fusion_portal_url(report_type='pdf', download=True)
+    return {'invoice': payload}
+
+
+def invoice_payment_url(service, body, params, query_args):
+    """Odoo's portal page of the invoice, where the customer pays it online (Lago's payment_url)."""
+    invoice = _service_invoice(service, params.get('lago_id'))
+    if invoice.state != 'posted' or invoice.payment_state in ('paid', 'in_payment'):
+        raise ApiError.validation({'base': ['invalid_invoice_status_or_payment_status']})
+    link = invoice._fusion_customer_link(service)
+    details = {
+        'lago_customer_id': lago_id(link),
+        'external_customer_id': link.external_id,
+        'lago_invoice_id': lago_id(invoice),
+        'payment_url': invoice._fusion_portal_url(),
+    }
+    provider = invoice._fusion_online_payment_provider()
+    if provider:
+        details['payment_provider'] = provider
+    return {'invoice_payment_details': details}
 
 
 def retry_invoice_payment(service, body, params, query_args):
@@ -154,47 +343,57 @@ def retry_invoice_payment(service, body, params, query_args):
     if not invoice._fusion_payment_token():
         raise ApiError.validation({'payment_method': ['not_found']})
     invoice._fusion_charge_with_token()
-    return {'invoice': invoice_payload(invoice)}
+    return {'invoice': invoice._fusion_lago_invoice((), service)}
 
 
 def _service_invoice(service, invoice_lago_id):
-    """A posted invoice of this service's subscriptions, from its lago_id; 404 otherwise."""
-    prefix = 'account.move-'
-    if not (invoice_lago_id or '').startswith(prefix) or not invoice_lago_id[len(prefix):].isdigit():
-        raise ApiError.not_found('invoice')
-    invoice = service.env['account.move'].search([
-        ('id', '=', int(invoice_lago_id[len(prefix):])),
-        ('move_type', '=', 'out_invoice'),
-        ('state', '=', 'posted'),
-        ('invoice_line_ids.sale_line_ids.order_id.fusion_service_id', '=', service.id),
-    ], limit=1)
+    invoice = service.env['account.move']._fusion_service_invoice(service, invoice_lago_id)
     if not invoice:
         raise ApiError.not_found('invoice')
     return invoice
 
 
-def list_invoices(service, body, params, query_args):
-    # Only invoices of this service's subscriptions: the partner may also be billed by others.
-    order_domain = [('fusion_service_id', '=', service.id)]
-    external_customer_id = query_args.get('external_customer_id')
-    if external_customer_id:
-        link = _customer_link(service, external_customer_id)
-        order_domain.append(('partner_id', '=', link.partner_id.id))
-    Move = service.env['account.move']
-    domain = [
-        ('move_type', 'in', ('out_invoice', 'out_refund')),
-        ('invoice_line_ids.sale_line_ids.order_id', 'any', order_domain),
-        # Posted invoices, and those cancelled after posting (Lago's voided).
-        '|', ('state', '=', 'posted'), '&', ('state', '=', 'cancel'), ('name', 'not in', ('/', False)),
-    ]
-    page, per_page = page_request(query_args)
-    total = Move.search_count(domain)
-    moves = Move.search(domain, order='invoice_date desc, id desc', offset=(page - 1) * per_page, limit=per_page)
-    amounts = stored_numbers(moves, ('amount_untaxed', 'amount_tax', 'amount_total'))
-    return {
-        'invoices': [invoice_payload(move, amounts[move.id]) for move in moves],
-        'meta': page_meta(page, per_page, total),
+def _invoice_filters(query_args):
+    """GET /invoices' query string as {filter: value}, each Lago filter under one name."""
+    def many(name):
+        return query_args.getlist(f'{name}[]') or query_args.getlist(name)
+
+    filters = {
+        'statuses': many('statuses') or many('status'),
+        'payment_statuses': many('payment_statuses') or many('payment_status'),
+        'invoice_type': many('invoice_type'),
+        'currency': query_args.get('currency'),
+        'search_term': query_args.get('search_term'),
+        'purchase_order_number': query_args.get('purchase_order_number'),
+        'settlements': many('settlements'),
+        'self_billed': _boolean_arg(query_args, 'self_billed', default=None),
+        'partially_paid': _boolean_arg(query_args, 'partially_paid', default=None),
+        'payment_overdue': _boolean_arg(query_args, 'payment_overdue', default=None),
+        # Lago selects invoices whose dispute was lost for any value, "false" included.
+        'payment_dispute_lost': query_args.get('payment_dispute_lost'),
+        'metadata': {key: value for key, value in query_args.items() if key.startswith('metadata[')},
+        'amount_from': _amount_cents_arg(query_args, 'amount_from'),
+        'amount_to': _amount_cents_arg(query_args, 'amount_to'),
     }
+    for name in ('issuing_date_from', 'issuing_date_to'):
+        # Lago ignores a date it cannot read (Date.iso8601 raising is rescued).
+        try:
+            filters[name] = date.fromisoformat(query_args.get(name) or '')
+        except ValueError:
+            filters[name] = None
+    if many('billing_entity_codes'):
+        raise ApiError.not_found('billing_entity')  # there are no billing entities here
+    return filters
+
+
+def _amount_cents_arg(query_args, name):
+    """Lago's amount_from/amount_to are in cents; Odoo's amount_total is in currency units."""
+    value = query_args.get(name)
+    if value in (None, ''):
+        return None
+    if not value.lstrip('-').isdigit():
+        raise ApiError.validation({name: ['value_is_invalid']})
+    return int(value) / 100
 
 
 # ---------------------------------------------------------------------------------- catalog
@@ -204,25 +403,56 @@ def list_billable_metrics(service, body, params, query_args):
     Metric = service.env['fusion.billing.metric']
     domain = [('service_id', '=', service.id)]
     page, per_page = page_request(query_args)
-    metrics = Metric.search(domain, order='code, id', offset=(page - 1) * per_page, limit=per_page)
+    metrics = Metric.search(domain, order='create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
     return {
-        'billable_metrics': [metric_payload(metric) for metric in metrics],
+        'billable_metrics': [metric_object(metric) for metric in metrics],
         'meta': page_meta(page, per_page, Metric.search_count(domain)),
     }
+
+
+def get_billable_metric(service, body, params, query_args):
+    metric = service.env['fusion.billing.metric'].search(
+        [('service_id', '=', service.id), ('code', '=', params.get('code') or '')], limit=1)
+    if not metric:
+        raise ApiError.not_found('billable_metric')
+    return {'billable_metric': metric_object(metric)}
 
 
 def list_plans(service, body, params, query_args):
     Plan = service.env['sale.order.template']
     domain = [('fusion_service_id', '=', service.id)]
     page, per_page = page_request(query_args)
-    plans = Plan.search(domain, order='fusion_plan_code, id', offset=(page - 1) * per_page, limit=per_page)
+    plans = Plan.search(domain, order='create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
     amounts = stored_numbers(plans, ('fusion_amount',))
     return {
-        'plans': [
-            plan_payload(plan, amounts[plan.id][0], plan.fusion_currency_id or service.currency_id) for plan in plans
-        ],
+        'plans': [plan_object(plan, amounts[plan.id][0], plan.fusion_currency_id or service.currency_id) for plan in plans],
         'meta': page_meta(page, per_page, Plan.search_count(domain)),
     }
+
+
+def get_plan(service, body, params, query_args):
+    plan = service.env['sale.order.template'].search(
+        [('fusion_service_id', '=', service.id), ('fusion_plan_code', '=', params.get('code') or '')], limit=1)
+    if not plan:
+        raise ApiError.not_found('plan')
+    amount = stored_numbers(plan, ('fusion_amount',))[plan.id][0]
+    return {'plan': plan_object(plan, amount, plan.fusion_currency_id or service.currency_id)}
+
+
+# --------------------------------------------------------------------------------- webhooks
+
+
+def webhook_public_key(service, body, params, query_args):
+    """The key that verifies JWT webhook signatures, base64 of its PEM as plain text (as Lago)."""
+    return PlainText(_signing_key(service)._fusion_public_key_base64())
+
+
+def webhook_json_public_key(service, body, params, query_args):
+    return {'webhook': {'public_key': _signing_key(service)._fusion_public_key_base64()}}
+
+
+def _signing_key(service):
+    return service.env['fusion.billing.signing.key']._fusion_key_of(service.company_id)
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -240,8 +470,8 @@ def _links(service):
 
 
 def _orders(service, domain=()):
-    """The subscriptions (sale orders) of `service` matching `domain`."""
-    return service.env['sale.order'].search([('fusion_service_id', '=', service.id), *domain])
+    """The subscriptions (sale orders) of `service` matching `domain`, newest first."""
+    return service.env['sale.order'].search([('fusion_service_id', '=', service.id), *domain], order='id desc')
 
 
 def _customer_link(service, external_customer_id):
@@ -252,13 +482,33 @@ def _customer_link(service, external_customer_id):
     return link
 
 
+def _customer_filters(query_args):
+    def many(name):
+        return query_args.getlist(f'{name}[]') or query_args.getlist(name)
+
+    if query_args.get('billing_entity_codes[]') or query_args.get('billing_entity_codes'):
+        raise ApiError.not_found('billing_entity')  # there are no billing entities here
+    return {
+        'external_id': query_args.get('external_id'),
+        'search_term': query_args.get('search_term'),
+        'currencies': many('currencies'),
+        'countries': many('countries'),
+        'states': many('states'),
+        'zipcodes': many('zipcodes'),
+        'account_type': many('account_type'),
+        'customer_type': query_args.get('customer_type'),
+        'has_customer_type': _boolean_arg(query_args, 'has_customer_type', default=None),
+        'has_tax_identification_number': _boolean_arg(query_args, 'has_tax_identification_number', default=None),
+        'metadata': {key: value for key, value in query_args.items() if key.startswith('metadata[')},
+    }
+
+
 def _subscription(service, external_id, partner=None):
     """The active subscription `external_id` of `service` (of `partner` when given), or 404."""
-    domain = [('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id or ''),
-              ('fusion_status', '=', 'active')]
+    domain = [('fusion_external_id', '=', external_id or ''), ('fusion_status', '=', 'active')]
     if partner is not None:
         domain.append(('partner_id', '=', partner.id))
-    order = service.env['sale.order'].search(domain, limit=1)
+    order = _orders(service, domain)[:1]
     if not external_id or not order:
         raise ApiError.not_found('subscription')
     return order
@@ -299,3 +549,10 @@ def _boolean_arg(query_args, name, default):
     if value.lower() in _FALSE:
         return False
     raise ApiError.validation({name: ['value_is_invalid']})
+
+
+def _positive_int(query_args, name):
+    value = query_args.get(name, '')
+    if not value.isdigit() or int(value) < 1:
+        raise ApiError.validation({name: ['value_is_invalid']})
+    return int(value)

@@ -2,7 +2,7 @@
 from odoo import http
 
 from . import handlers
-from .api import method_not_allowed, serve
+from .api import method_not_allowed, path_not_found, serve
 
 
 class FusionBillingApi(http.Controller):
@@ -16,17 +16,49 @@ class FusionBillingApi(http.Controller):
     def post_create_events_batch(self, **params):
         return serve(handlers.create_events_batch, params)
 
+    @http.route('/api/v1/events/<path:transaction_id>', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_get_event(self, **params):
+        return serve(handlers.get_event, params)
+
     @http.route('/api/v1/customers', type='http', auth='none', methods=['POST'], csrf=False, save_session=False, readonly=False)
     def post_upsert_customer(self, **params):
         return serve(handlers.upsert_customer, params)
+
+    @http.route('/api/v1/customers', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_list_customers(self, **params):
+        return serve(handlers.list_customers, params)
+
+    @http.route('/api/v1/customers/<string:external_customer_id>', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_get_customer(self, **params):
+        return serve(handlers.get_customer, params)
 
     @http.route('/api/v1/customers/<string:external_customer_id>/current_usage', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
     def get_current_usage(self, **params):
         return serve(handlers.current_usage, params)
 
+    @http.route('/api/v1/customers/<string:external_customer_id>/past_usage', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_past_usage(self, **params):
+        return serve(handlers.past_usage, params)
+
+    @http.route('/api/v1/customers/<string:external_customer_id>/portal_url', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=False)
+    def get_customer_portal_url(self, **params):
+        return serve(handlers.customer_portal_url, params)
+
     @http.route('/api/v1/subscriptions', type='http', auth='none', methods=['POST'], csrf=False, save_session=False, readonly=False)
     def post_create_subscription(self, **params):
         return serve(handlers.create_subscription, params)
+
+    @http.route('/api/v1/subscriptions', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_list_subscriptions(self, **params):
+        return serve(handlers.list_subscriptions, params)
+
+    @http.route('/api/v1/subscriptions/<string:external_id>', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_get_subscription(self, **params):
+        return serve(handlers.get_subscription, params)
+
+    @http.route('/api/v1/subscriptions/<string:external_id>', type='http', auth='none', methods=['PUT'], csrf=False, save_session=False, readonly=False)
+    def put_update_subscription(self, **params):
+        return serve(handlers.update_subscription, params)
 
     @http.route('/api/v1/subscriptions/<string:external_id>', type='http', auth='none', methods=['DELETE'], csrf=False, save_session=False, readonly=False)
     def delete_terminate_subscription(self, **params):
@@ -36,6 +68,18 @@ class FusionBillingApi(http.Controller):
     def get_list_invoices(self, **params):
         return serve(handlers.list_invoices, params)
 
+    @http.route('/api/v1/invoices/<string:lago_id>', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_get_invoice(self, **params):
+        return serve(handlers.get_invoice, params)
+
+    @http.route('/api/v1/invoices/<string:lago_id>/download', type='http', auth='none', methods=['POST'], csrf=False, save_session=False, readonly=False)
+    def post_download_invoice(self, **params):
+        return serve(handlers.download_invoice, params)
+
+    @http.route('/api/v1/invoices/<string:lago_id>/payment_url', type='http', auth='none', methods=['POST'], csrf=False, save_session=False, readonly=False)
+    def post_invoice_payment_url(self, **params):
+        return serve(handlers.invoice_payment_url, params)
+
     @http.route('/api/v1/invoices/<string:lago_id>/retry_payment', type='http', auth='none', methods=['POST'], csrf=False, save_session=False, readonly=False)
     def post_retry_invoice_payment(self, **params):
         return serve(handlers.retry_invoice_payment, params)
@@ -44,46 +88,110 @@ class FusionBillingApi(http.Controller):
     def get_list_billable_metrics(self, **params):
         return serve(handlers.list_billable_metrics, params)
 
+    @http.route('/api/v1/billable_metrics/<string:code>', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_get_billable_metric(self, **params):
+        return serve(handlers.get_billable_metric, params)
+
     @http.route('/api/v1/plans', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
     def get_list_plans(self, **params):
         return serve(handlers.list_plans, params)
 
-    @http.route('/api/v1/events', type='http', auth='none', methods=['GET', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/plans/<string:code>', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_get_plan(self, **params):
+        return serve(handlers.get_plan, params)
+
+    @http.route('/api/v1/webhooks/public_key', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_webhook_public_key(self, **params):
+        return serve(handlers.webhook_public_key, params)
+
+    @http.route('/api/v1/webhooks/json_public_key', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_webhook_json_public_key(self, **params):
+        return serve(handlers.webhook_json_public_key, params)
+
+    @http.route('/api/v1/events', type='http', auth='none', methods=['GET', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_1(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/events/batch', type='http', auth='none', methods=['GET', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/events/batch', type='http', auth='none', methods=['GET', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_2(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/customers', type='http', auth='none', methods=['GET', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/events/<path:transaction_id>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_3(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/customers/<string:external_customer_id>/current_usage', type='http', auth='none', methods=['POST', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/customers', type='http', auth='none', methods=['PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_4(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/subscriptions', type='http', auth='none', methods=['GET', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/customers/<string:external_customer_id>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_5(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/subscriptions/<string:external_id>', type='http', auth='none', methods=['GET', 'POST', 'PUT'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/customers/<string:external_customer_id>/current_usage', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_6(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/invoices', type='http', auth='none', methods=['POST', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/customers/<string:external_customer_id>/past_usage', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_7(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/invoices/<string:lago_id>/retry_payment', type='http', auth='none', methods=['GET', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/customers/<string:external_customer_id>/portal_url', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_8(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/billable_metrics', type='http', auth='none', methods=['POST', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/subscriptions', type='http', auth='none', methods=['PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_9(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/plans', type='http', auth='none', methods=['POST', 'PUT', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/subscriptions/<string:external_id>', type='http', auth='none', methods=['POST', 'PATCH'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_10(self, **params):
         return method_not_allowed()
+
+    @http.route('/api/v1/invoices', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_11(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/invoices/<string:lago_id>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_12(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/invoices/<string:lago_id>/download', type='http', auth='none', methods=['GET', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_13(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/invoices/<string:lago_id>/payment_url', type='http', auth='none', methods=['GET', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_14(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/invoices/<string:lago_id>/retry_payment', type='http', auth='none', methods=['GET', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_15(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/billable_metrics', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_16(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/billable_metrics/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_17(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/plans', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_18(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/plans/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_19(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/webhooks/public_key', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_20(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/webhooks/json_public_key', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_21(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/<path:unknown_path>', type='http', auth='none', methods=['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def path_not_found(self, **params):
+        return path_not_found()

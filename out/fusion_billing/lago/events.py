@@ -18,8 +18,9 @@ _LAST_SECOND = int((datetime(9999, 12, 31, 23, 59, 59) - _EPOCH).total_seconds()
 
 
 class UsageEvent(NamedTuple):
-    """A validated event. `timestamp` is a naive UTC datetime with millisecond precision."""
-    metric_id: int
+    """A validated event. `timestamp` is a naive UTC datetime with millisecond precision;
+    `metric_id` is None for a code that names no metric (accepted when the service says so)."""
+    metric_id: int | None
     code: str
     external_subscription_id: str
     transaction_id: str
@@ -42,18 +43,19 @@ class UsageEvent(NamedTuple):
         )
 
 
-def parse_event(raw, metric_ids, now):
+def parse_event(raw, metric_ids, now, accept_unknown_code=False):
     """(UsageEvent, None) or (None, {field: [error codes]}).
 
     `metric_ids` maps the service's metric codes to ids; `now` stamps events sent without
-    timestamp."""
+    timestamp. A code that names no metric is refused (`metric_not_found`) unless
+    `accept_unknown_code`, as Lago accepts it and reports it later (events.errors, invalid_code)."""
     if not isinstance(raw, dict):
         return None, {'event': ['invalid_format']}
     errors = {}
     transaction_id = _identifier(raw, 'transaction_id', errors)
     external_subscription_id = _identifier(raw, 'external_subscription_id', errors)
     code = _identifier(raw, 'code', errors)
-    if code is not None and code not in metric_ids:
+    if code is not None and code not in metric_ids and not accept_unknown_code:
         errors['code'] = ['metric_not_found']
     timestamp, timestamp_given = _timestamp(raw.get('timestamp'), now, errors)
     properties = raw.get('properties')
@@ -64,7 +66,7 @@ def parse_event(raw, metric_ids, now):
     if errors:
         return None, errors
     return UsageEvent(
-        metric_ids[code], code, external_subscription_id, transaction_id, timestamp, timestamp_given, properties), None
+        metric_ids.get(code), code, external_subscription_id, transaction_id, timestamp, timestamp_given, properties), None
 
 
 def _identifier(raw, field, errors):

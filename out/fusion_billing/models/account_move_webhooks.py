@@ -4,7 +4,17 @@ of the change that causes it: posting, payment (reconciliation), and the overdue
 
 from odoo import api, fields, models
 
-from ..lago.serializers import invoice_payload
+from ..lago.serializers import invoice_object
+
+# What each invoice webhook embeds, as Lago's webhook services serialize it
+# (app/services/webhooks/invoices/*: includes of V1::InvoiceSerializer).
+WEBHOOK_INCLUDES = {
+    'invoice.created': ('customer', 'subscriptions', 'fees', 'applied_taxes'),
+    'invoice.payment_status_updated': ('customer', 'fees'),
+    'invoice.payment_overdue': ('customer', 'fees', 'applied_taxes'),
+}
+# What GET /invoices/{id} embeds (invoices_controller.rb); the list embeds the customer and taxes.
+API_INCLUDES = ('customer', 'subscriptions', 'fees', 'applied_taxes')
 
 
 class AccountMove(models.Model):
@@ -39,13 +49,27 @@ class AccountMove(models.Model):
         overdue.fusion_overdue_notified = True
 
     def _fusion_services(self):
-        return self.invoice_line_ids.sale_line_ids.order_id.filtered('fusion_external_id').fusion_service_id
+        return self._fusion_subscriptions().fusion_service_id
+
+    def _fusion_subscriptions(self):
+        return self.invoice_line_ids.sale_line_ids.order_id.filtered('fusion_external_id')
+
+    def _fusion_customer_link(self, service):
+        """The application account of `service` this invoice bills (Lago's customer)."""
+        self.ensure_one()
+        return self.env['fusion.billing.account.link'].sudo().with_context(active_test=False).search(
+            [('service_id', '=', service.id), ('partner_id', '=', self.partner_id.id)], limit=1)
+
+    def _fusion_lago_invoice(self, includes=(), service=None, amounts=None):
+        """The invoice as Lago's API and webhooks show it, with `includes` embedded. Extension point."""
+        self.ensure_one()
+        service = service or self._fusion_services()[:1]
+        return invoice_object(self, amounts=amounts, link=self._fusion_customer_link(service), includes=includes)
 
     def _fusion_notify(self, webhook_type, object_type='invoice', payload=None):
+        """Enqueue `webhook_type` for each service this invoice bills; the payload is the invoice
+        with what Lago embeds for that type, unless one is given."""
         self.ensure_one()
-        services = self._fusion_services()
-        if not services:
-            return
-        payload = payload if payload is not None else invoice_payload(self)
-        for service in services:
-            self.env['fusion.billing.webhook']._fusion_enqueue(service, webhook_type, object_type, self, payload)
+        for service in self._fusion_services():
+            body = payload if payload is not None else self._fusion_lago_invoice(WEBHOOK_INCLUDES.get(webhook_type, ('customer',)), service)
+            self.env['fusion.billing.webhook']._fusion_enqueue(service, webhook_type, object_type, self, body)

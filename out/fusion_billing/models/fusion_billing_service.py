@@ -50,6 +50,20 @@ class FusionBillingService(models.Model):
         string='API key created on',
         readonly=True,
     )
+    unknown_metric = fields.Selection(
+        selection=[('reject', 'Refuse (422)'), ('accept', 'Accept and report')],
+        string='Events of an unknown metric',
+        required=True,
+        default='reject',
+        help='reject: refused with 422 at once. accept: stored as Lago does, reported in events.errors (invalid_code), counted once a metric with that code exists.',
+    )
+    unknown_subscription = fields.Selection(
+        selection=[('reject', 'Refuse (422)'), ('accept', 'Accept and report')],
+        string='Events of an unknown subscription',
+        required=True,
+        default='reject',
+        help='reject: refused with 422 at once. accept: stored as Lago does, reported in events.errors while unattached, counted once a subscription with that external id exists and the event falls in its periods.',
+    )
     active = fields.Boolean(
         default=True,
     )

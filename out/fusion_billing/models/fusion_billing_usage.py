@@ -18,9 +18,13 @@ class FusionBillingUsage(models.Model):
     )
     metric_id = fields.Many2one(
         comodel_name='fusion.billing.metric',
-        required=True,
         ondelete='restrict',
         check_company=True,
+        help='Empty for an event whose code names no metric (accepted when the service says so): it is linked when the metric is created.',
+    )
+    code = fields.Char(
+        string='Unknown metric code',
+        help='The code of an event that names no metric yet; empty once it is linked to its metric.',
     )
     external_subscription_id = fields.Char(
         required=True,
@@ -76,7 +80,7 @@ class FusionBillingUsage(models.Model):
     )
 
     _idempotency_uniq = models.Constraint(
-        'UNIQUE(service_id, external_subscription_id, transaction_id)',
+        'UNIQUE(service_id, transaction_id, external_subscription_id)',
         'This transaction id was already received for this subscription.',
     )
 

@@ -62,6 +62,29 @@ class FusionBillingUsage(models.Model):
 class FusionBillingMetric(models.Model):
     _inherit = 'fusion.billing.metric'
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        metrics = super().create(vals_list)
+        metrics._fusion_adopt_unknown_events()
+        return metrics
+
+    def _fusion_adopt_unknown_events(self):
+        """Events accepted while their code named no metric (the service accepts unknown
+        metrics, as Lago does) count for the metric that now has that code."""
+        self.flush_recordset(['service_id', 'code'])
+        self.env['fusion.billing.usage'].flush_model(['metric_id', 'code'])
+        self.env.cr.execute(
+            """UPDATE fusion_billing_usage stored SET metric_id = metric.id, code = NULL
+                 FROM fusion_billing_metric metric
+                WHERE metric.id = ANY(%s) AND stored.service_id = metric.service_id
+                  AND stored.metric_id IS NULL AND stored.code = metric.code
+            RETURNING stored.id""",
+            [self.ids],
+        )
+        adopted = [row[0] for row in self.env.cr.fetchall()]
+        self.env['fusion.billing.usage'].invalidate_model(['metric_id', 'code'])
+        self.env['fusion.billing.usage']._fusion_derive('id', adopted)
+
     def write(self, vals):
         result = super().write(vals)
         if set(_SOURCES['fusion.billing.metric']) & vals.keys():

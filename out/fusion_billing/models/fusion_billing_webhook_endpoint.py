@@ -25,12 +25,18 @@ class FusionBillingWebhookEndpoint(models.Model):
     event_types = fields.Json(
         help='Webhook types delivered to this endpoint; empty means all.',
     )
+    signature_algorithm = fields.Selection(
+        selection=[('jwt', 'JWT (RS256)'), ('hmac', 'HMAC-SHA256')],
+        string='Signature',
+        required=True,
+        default='jwt',
+        help="How X-Lago-Signature is written, as Lago does: jwt (RS256 with the company's webhook signing key, Lago's default) or hmac (base64 HMAC-SHA256 of the raw body with the secret below).",
+    )
     secret = fields.Char(
         string='Signing secret',
-        readonly=True,
         copy=False,
         groups='fusion_billing.group_manager',
-        help='HMAC-SHA256 key of the X-Lago-Signature header; shown once when rotated.',
+        help='HMAC-SHA256 key of X-Lago-Signature (hmac endpoints) and of X-Fusion-Signature (every endpoint). Set it to the HMAC key the application already holds from Lago, or rotate it.',
     )
     secret_rotated_at = fields.Datetime(
         string='Secret rotated on',

@@ -26,6 +26,10 @@ class SaleOrder(models.Model):
     fusion_terminated_at = fields.Datetime(
         string='Subscription end',
     )
+    fusion_ending_at = fields.Datetime(
+        string='Scheduled end',
+        help="Lago's ending_at: the subscription terminates (and bills its last, partial period) at this time.",
+    )
     fusion_closed_until = fields.Datetime(
         string='Usage billed until',
         help='End of the last billing period whose usage was rated onto this order.',

@@ -21,6 +21,10 @@ class SaleOrderLine(models.Model):
         string='Rated units',
         digits=(20, 6),
     )
+    fusion_events_count = fields.Integer(
+        string='Events rated',
+        help="Events counted in the rated units (Lago's fee events_count).",
+    )
 
     _fusion_period_uniq = models.Constraint(
         'UNIQUE(order_id, fusion_charge_id, fusion_period_start)',

@@ -7,6 +7,7 @@ from . import test_api_auth
 from . import test_api_catalog
 from . import test_api_customers
 from . import test_api_events
+from . import test_api_readback
 from . import test_api_retry_payment
 from . import test_api_subscriptions
 from . import test_engine_aggregation

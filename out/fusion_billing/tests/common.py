@@ -26,6 +26,10 @@ class FusionBillingCase(TransactionCase):
             vals['kind'] = 'cloud'
         if 'currency_id' not in overrides:
             vals['currency_id'] = company.currency_id.id
+        if 'unknown_metric' not in overrides:
+            vals['unknown_metric'] = 'reject'
+        if 'unknown_subscription' not in overrides:
+            vals['unknown_subscription'] = 'reject'
         vals['company_id'] = company.id
         vals.update(overrides)
         return cls.env['fusion.billing.service'].create(vals)
@@ -89,8 +93,6 @@ class FusionBillingCase(TransactionCase):
         vals = {}
         if 'service_id' not in overrides:
             vals['service_id'] = cls.make_service(company=company).id
-        if 'metric_id' not in overrides:
-            vals['metric_id'] = cls.make_metric(company=company).id
         if 'external_subscription_id' not in overrides:
             vals['external_subscription_id'] = f'external_subscription_id_{n}'
         if 'transaction_id' not in overrides:
@@ -113,6 +115,8 @@ class FusionBillingCase(TransactionCase):
             vals['code'] = f'code_{n}'
         if 'url' not in overrides:
             vals['url'] = 'https://hooks.example.com/billing'
+        if 'signature_algorithm' not in overrides:
+            vals['signature_algorithm'] = 'jwt'
         vals.update(overrides)
         return cls.env['fusion.billing.webhook.endpoint'].create(vals)
 
@@ -149,6 +153,17 @@ class FusionBillingCase(TransactionCase):
             vals['attempted_at'] = fields.Datetime.now()
         vals.update(overrides)
         return cls.env['fusion.billing.webhook.attempt'].create(vals)
+
+    @classmethod
+    def make_signing_key(cls, company=None, **overrides):
+        company = company or cls.env.company
+        n = cls._next()
+        vals = {}
+        if 'name' not in overrides:
+            vals['name'] = f'name_{n}'
+        vals['company_id'] = company.id
+        vals.update(overrides)
+        return cls.env['fusion.billing.signing.key'].create(vals)
 
     @classmethod
     def make_reconciliation(cls, company=None, **overrides):

@@ -17,6 +17,7 @@ from odoo.tools import mute_logger
 from odoo.addons.fusion_billing.settings import API_BASE_PATH as BASE_PATH, EVENTS_BATCH_LIMIT
 from odoo.addons.fusion_billing.lago.events import parse_event
 
+from ..lago.ids import lago_id
 from .api_common import FusionApiCase
 
 
@@ -30,6 +31,9 @@ class TestApiEvents(FusionApiCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Most events here go to subscriptions that do not exist, as Lago accepts them; the
+        # default (refused with 422) is tested on its own below.
+        (cls.cloud | cls.desk).unknown_subscription = 'accept'
         partner = cls.env['res.partner'].create({'name': 'Subscriber'})
         cls.subscription = cls.env['sale.order'].create({
             'partner_id': partner.id, 'fusion_service_id': cls.cloud.id, 'fusion_external_id': 'sub_linked',
@@ -42,11 +46,12 @@ class TestApiEvents(FusionApiCase):
         row = self.usage_rows(transaction_id='tx-1')
         self.assertEqual(len(row), 1)
         self.assertEqual(body, {
-            'lago_id': f'fusion.billing.usage-{row.id}',
+            'lago_id': lago_id(row),
             'transaction_id': 'tx-1',
             'lago_customer_id': None,
             'code': 'api_requests',
             'timestamp': '2022-04-29T13:59:51.123Z',
+            'precise_total_amount_cents': None,
             'properties': {'region': 'ca-central', 'gb': 1.5},
             'lago_subscription_id': None,
             'external_subscription_id': 'sub_1',
@@ -119,8 +124,8 @@ class TestApiEvents(FusionApiCase):
     def test_event_is_linked_to_its_subscription_and_flagged_late(self):
         on_time = self.assertOk(self.post('/events', {'event': event('tx-a', 'sub_linked', timestamp=1772323200)}))['event']
         late = self.assertOk(self.post('/events', {'event': event('tx-b', 'sub_linked', timestamp=1767225600)}))['event']
-        self.assertEqual(on_time['lago_subscription_id'], f'sale.order-{self.subscription.id}')
-        self.assertEqual(late['lago_subscription_id'], f'sale.order-{self.subscription.id}')
+        self.assertEqual(on_time['lago_subscription_id'], lago_id(self.subscription))
+        self.assertEqual(late['lago_subscription_id'], lago_id(self.subscription))
         rows = self.usage_rows(external_subscription_id='sub_linked')
         self.assertEqual(rows.order_id, self.subscription)
         self.assertEqual({r.transaction_id: r.late for r in rows}, {'tx-a': False, 'tx-b': True})
@@ -233,6 +238,8 @@ class TestConcurrentIngestion(FusionApiCase):
                               JOIN fusion_billing_service service ON service.id = metric.service_id
                              WHERE service.active ORDER BY metric.id LIMIT 1""")
             found = probe.fetchone()
+            probe.execute('SELECT COALESCE(MAX(id), 0) FROM fusion_billing_webhook')
+            webhooks_before = probe.fetchone()[0]
         if not found:
             self.skipTest('no committed billing metric to ingest against')
         metric_id, code, service_id = found
@@ -272,4 +279,69 @@ class TestConcurrentIngestion(FusionApiCase):
         finally:
             with odoo.sql_db.db_connect(db_name).cursor() as cr:
                 cr.execute('DELETE FROM fusion_billing_usage WHERE external_subscription_id = %s', [subscription])
+                # The committed ingestion also reported its unattached event (events.errors).
+                cr.execute('DELETE FROM fusion_billing_webhook WHERE id > %s', [webhooks_before])
                 cr.commit()
+
+
+@tagged('post_install', '-at_install')
+class TestApiEventsOfUnknownThings(FusionApiCase):
+    """What a service does with events of a subscription or a metric that does not exist: refused
+    at once by default, or accepted as Lago does (spec: catalog.services[].events)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        partner = cls.env['res.partner'].create({'name': 'Known subscriber'})
+        cls.env['fusion.billing.account.link'].create({'service_id': cls.cloud.id, 'external_id': 'tnt_known0001', 'partner_id': partner.id})
+        cls.known = cls.env['sale.order'].create({
+            'partner_id': partner.id, 'fusion_service_id': cls.cloud.id, 'fusion_external_id': 'sub_known',
+            'fusion_status': 'active', 'fusion_started_at': datetime(2026, 1, 1),
+        })
+
+    def test_events_of_an_unknown_subscription_are_refused_by_default(self):
+        self.assertEqual(self.cloud.unknown_subscription, 'reject')
+        self.assertApiError(self.post('/events', {'event': event('tx-u1', 'sub_nobody')}), 422, 'validation_errors',
+                            {'external_subscription_id': ['subscription_not_found']})
+        batch = {'events': [event('tx-u2', 'sub_known'), event('tx-u3', 'sub_nobody'), event('tx-u4', 'sub_known')]}
+        self.assertApiError(self.post('/events/batch', batch), 422, 'validation_errors',
+                            {'1': {'external_subscription_id': ['subscription_not_found']}})
+        self.assertFalse(self.usage_rows(), 'a refused request stores nothing, the known events of its batch included')
+
+    def test_accepted_events_of_an_unknown_subscription_are_reported_then_adopted(self):
+        self.cloud.unknown_subscription = 'accept'
+        endpoint = self.env['fusion.billing.webhook.endpoint'].create(
+            {'service_id': self.cloud.id, 'code': 'errors', 'url': 'http://127.0.0.1:9/hooks'})
+        body = self.assertOk(self.post('/events', {'event': event('tx-early', 'sub_later', timestamp=1767312000)}))['event']
+        self.assertIsNone(body['lago_subscription_id'])
+        report = self.env['fusion.billing.webhook'].search([('endpoint_id', '=', endpoint.id), ('webhook_type', '=', 'events.errors')])
+        self.assertEqual(report.payload['events_errors']['unattached_events'], ['tx-early'])
+        self.assertEqual(report.payload['events_errors']['invalid_code'], [])
+        link = self.env['fusion.billing.account.link'].search([('external_id', '=', 'tnt_known0001')])
+        order = self.env['sale.order']._fusion_create_subscription(
+            self.cloud, link.partner_id, self.cloud_plan, 'sub_later', started_at=datetime(2026, 1, 1))
+        self.assertEqual(self.usage_rows(transaction_id='tx-early').order_id, order)
+
+    def test_events_of_an_unknown_metric_are_refused_by_default(self):
+        self.assertEqual(self.cloud.unknown_metric, 'reject')
+        self.assertApiError(self.post('/events', {'event': event('tx-m1', 'sub_known', code='gpu_hours')}), 422,
+                            'validation_errors', {'code': ['metric_not_found']})
+        self.assertFalse(self.usage_rows())
+
+    def test_accepted_events_of_an_unknown_metric_are_reported_and_count_once_it_exists(self):
+        self.cloud.unknown_metric = 'accept'
+        endpoint = self.env['fusion.billing.webhook.endpoint'].create(
+            {'service_id': self.cloud.id, 'code': 'errors', 'url': 'http://127.0.0.1:9/hooks'})
+        body = self.assertOk(self.post('/events', {'event': event('tx-gpu', 'sub_known', code='gpu_hours',
+                                                                  timestamp=1767312000, properties={'hours': '2.5'})}))['event']
+        self.assertEqual(body['code'], 'gpu_hours')
+        row = self.usage_rows(transaction_id='tx-gpu')
+        self.assertEqual((row.metric_id, row.code, row.order_id), (self.env['fusion.billing.metric'], 'gpu_hours', self.known))
+        report = self.env['fusion.billing.webhook'].search([('endpoint_id', '=', endpoint.id), ('webhook_type', '=', 'events.errors')])
+        self.assertEqual(report.payload['events_errors']['invalid_code'], ['tx-gpu'])
+        # Found again by its transaction id, with its code, as sent.
+        self.assertEqual(self.assertOk(self.get('/events/tx-gpu'))['event']['code'], 'gpu_hours')
+        metric = self.env['fusion.billing.metric'].create({
+            'service_id': self.cloud.id, 'name': 'GPU hours', 'code': 'gpu_hours', 'aggregation_type': 'sum', 'field_name': 'hours'})
+        row.invalidate_recordset()
+        self.assertEqual((row.metric_id, row.code, row.value), (metric, False, 2.5))

@@ -8,6 +8,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.fusion_billing.settings import API_BASE_PATH
 
+from ..lago.ids import lago_id
 from .engine_common import dt
 from .stripe_common import STRIPE_ERROR_LOGGER, StripeCase
 
@@ -23,7 +24,7 @@ class TestApiRetryPayment(StripeCase, HttpCase):
     def retry(self, invoice, key=None):
         # Without a body, as Lago documents the call.
         response = self.url_open(
-            f'{API_BASE_PATH}/invoices/account.move-{invoice.id}/retry_payment', method='POST',
+            f'{API_BASE_PATH}/invoices/{lago_id(invoice)}/retry_payment', method='POST',
             headers={'Authorization': f'Bearer {key or self.key}'})
         return response.status_code, json.loads(response.content)
 
@@ -42,7 +43,7 @@ class TestApiRetryPayment(StripeCase, HttpCase):
         self.stub.declining.discard('pm_card_9995')
         status, body = self.retry(invoice)
         self.assertEqual(status, 200)
-        self.assertEqual((body['invoice']['lago_id'], body['invoice']['payment_status']), (f'account.move-{invoice.id}', 'succeeded'))
+        self.assertEqual((body['invoice']['lago_id'], body['invoice']['payment_status']), (lago_id(invoice), 'succeeded'))
         self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
         self.assertEqual(self.retry(invoice)[0], 405)
 

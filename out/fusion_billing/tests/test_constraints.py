@@ -60,11 +60,11 @@ class TestConstraints(FusionBillingCase):
     def test_usage_idempotency_uniq(self):
         """fusion.billing.usage: This transaction id was already received for this subscription."""
         first = self.make_usage()
-        same = self.values_of(first, ['service_id', 'external_subscription_id', 'transaction_id'])
+        same = self.values_of(first, ['service_id', 'transaction_id', 'external_subscription_id'])
         with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'):
             self.make_usage(**same)
-        # Only the declared combination is unique: another external_subscription_id is accepted.
-        other = self.make_usage(**dict(same, external_subscription_id=same['external_subscription_id'] + '_other'))
+        # Only the declared combination is unique: another transaction_id is accepted.
+        other = self.make_usage(**dict(same, transaction_id=same['transaction_id'] + '_other'))
         self.assertTrue(other.exists())
 
     def test_webhook_endpoint_service_code_uniq(self):

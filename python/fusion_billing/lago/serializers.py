@@ -1,10 +1,18 @@
-"""Odoo records as Lago objects (lago-api app/serializers/v1/*) for API responses and webhooks, and pagination."""
+"""Odoo records as Lago objects, field for field as lago-api's serializers write them
+(app/serializers/v1/*), for API responses and webhooks; and Lago's pagination.
+
+Lago's customer is an application account of one service (fusion.billing.account.link), its
+organization the service's company, its subscription a confirmed sale.order, its plan a quotation
+template, its invoice an account.move and its fee an invoice line. Dates are ISO 8601 in UTC as
+Lago writes them: seconds (`iso8601`), milliseconds where Lago uses `iso8601(3)` (a subscription's
+started_at, an event's timestamp), plain dates for Date columns. Decimal columns are strings."""
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from ..rating.money import round_amount, to_subunits
+from ..rating.money import decimal_str, round_amount, to_subunits
+from .ids import lago_id, row_lago_id
 
 # Lago's aggregation_type values for the spec's aggregation names.
 LAGO_AGGREGATION = {
@@ -15,13 +23,11 @@ LAGO_AGGREGATION = {
     'latest': 'latest_agg',
     'weighted_sum': 'weighted_sum_agg',
 }
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
-
-
-def lago_id(record):
-    """Stable string id of a record, in place of Lago's UUIDs."""
-    return f'{record._name}-{record.id}'
+# app/controllers/concerns/pagination.rb PER_PAGE; Lago sets no maximum, this API caps pages at
+# MAX_PER_PAGE so that one request cannot read a whole table.
+DEFAULT_PER_PAGE = 100
+MAX_PER_PAGE = 1000
+INTERVAL_PER_YEAR = {'weekly': 52, 'monthly': 12, 'quarterly': 4, 'semiannual': 2, 'yearly': 1}
 
 
 def iso_utc(moment: datetime | None, milliseconds: bool = False) -> str | None:
@@ -34,14 +40,13 @@ def iso_utc(moment: datetime | None, milliseconds: bool = False) -> str | None:
     return moment.isoformat(timespec='milliseconds' if milliseconds else 'seconds') + 'Z'
 
 
-def row_lago_id(model_name, res_id):
-    """lago_id of a row read by SQL."""
-    return f'{model_name}-{res_id}' if res_id else None
-
-
 def iso_ms(moment):
-    """ISO 8601 in UTC with milliseconds, as Lago writes event timestamps."""
+    """ISO 8601 in UTC with milliseconds (Lago's iso8601(3))."""
     return iso_utc(moment, milliseconds=True)
+
+
+def iso_date(day):
+    return day.isoformat() if day else None
 
 
 def cents(amount, currency):
@@ -55,12 +60,22 @@ def cents(amount, currency):
     return to_subunits(round_amount(Decimal(amount), exponent), exponent)
 
 
-def event_payload(row):
+def decimal_text(value):
+    """A decimal column as Lago writes it: a string, never a float ("0.0" for zero)."""
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    text = decimal_str(Decimal(value or 0))
+    return text if '.' in text else f'{text}.0'
+
+
+# -------------------------------------------------------------------------------------- events
+
+def event_payload(env, row):
     """A stored usage row (dict from the ingestion SQL) as Lago's event object."""
-    return event_payloads([row])[0]
+    return event_payloads(env, [row])[0]
 
 
-def event_payloads(rows):
+def event_payloads(env, rows):
     """Lago's event objects of stored usage rows. The rows of one request share their
     created_at and often their timestamps: each distinct moment is formatted once."""
     stamped, created = {}, {}
@@ -72,42 +87,84 @@ def event_payloads(rows):
         return text
 
     return [{
-        'lago_id': row_lago_id('fusion.billing.usage', row['id']),
+        'lago_id': row_lago_id(env, 'fusion.billing.usage', row['id']),
         'transaction_id': row['transaction_id'],
+        # Lago's Postgres store links events to customers and subscriptions asynchronously: null.
         'lago_customer_id': None,
         'code': row['code'],
         'timestamp': once(stamped, row['timestamp'], iso_ms),
+        'precise_total_amount_cents': None,
         'properties': row['properties'],
-        'lago_subscription_id': row_lago_id('sale.order', row['order_id']),
+        'lago_subscription_id': row_lago_id(env, 'sale.order', row['order_id']),
         'external_subscription_id': row['external_subscription_id'],
         'created_at': once(created, row['created_at'], iso_utc),
     } for row in rows]
 
 
-def customer_payload(link, service):
-    partner = link.partner_id
-    return {
-        'lago_id': lago_id(partner),
-        'external_id': link.external_id,
-        'name': partner.name,
-        'created_at': iso_utc(link.create_date),
-        'country': partner.country_id.code or None,
+# ----------------------------------------------------------------------------------- customers
+
+def _stripe_customer_id(partner, company):
+    """The Stripe customer (cus_…) of the partner's saved card, as Lago's billing_configuration names it."""
+    tokens = partner.env['payment.token'].sudo().search([
+        ('partner_id', '=', partner.id), ('provider_code', '=', 'stripe'), ('company_id', '=', company.id)],
+        order='id desc', limit=1)
+    return tokens.provider_ref or None
+
+
+def customer_object(link, includes=()):
+    """Lago's customer (V1::CustomerSerializer), with `includes` (integration_customers, taxes:
+    none here) as the API action or webhook asks for them."""
+    partner, service = link.partner_id, link.service_id
+    address = {
         'address_line1': partner.street or None,
         'address_line2': partner.street2 or None,
-        'state': partner.state_id.code or None,
-        'zipcode': partner.zip or None,
-        'email': partner.email or None,
         'city': partner.city or None,
+        'zipcode': partner.zip or None,
+        'state': partner.state_id.code or None,
+        'country': partner.country_id.code or None,
+    }
+    billing_configuration = {'document_locale': (partner.lang or 'en_US').split('_')[0]}
+    stripe_customer = _stripe_customer_id(partner, service.company_id)
+    if stripe_customer:
+        billing_configuration.update(payment_provider='stripe', provider_customer_id=stripe_customer)
+    updated = max(filter(None, (link.write_date, partner.write_date)), default=link.create_date)
+    return {
+        'lago_id': lago_id(link),
+        'external_id': link.external_id,
+        'account_type': 'customer',
+        'name': partner.name or None,
+        'firstname': None,
+        'lastname': None,
+        'customer_type': 'company' if partner.is_company else 'individual',
+        'sequential_id': link.id,
+        'slug': f'{service.code.upper()}-{link.id:04d}',
+        'created_at': iso_utc(link.create_date),
+        'updated_at': iso_utc(updated),
+        **address,
+        'email': partner.email or None,
+        'url': partner.website or None,
         'phone': partner.phone or None,
+        'logo_url': None,
         'legal_name': partner.commercial_company_name or None,
-        'tax_identification_number': partner.vat or None,
+        'legal_number': partner.company_registry or None,
         'currency': service.currency_id.name,
+        'tax_identification_number': partner.vat or None,
         'timezone': partner.tz or None,
         'applicable_timezone': partner.tz or 'UTC',
+        'net_payment_term': None,
+        'external_salesforce_id': None,
+        'finalize_zero_amount_invoice': 'inherit',
+        'billing_configuration': billing_configuration,
+        'shipping_address': address,
+        'skip_invoice_custom_sections': False,
+        'metadata': [],
+        **{include: [] for include in includes if include in ('integration_customers', 'taxes')},
     }
 
 
-def metric_payload(metric):
+# ------------------------------------------------------------------------------------- catalog
+
+def metric_object(metric):
     filters = metric.filters if isinstance(metric.filters, dict) else {}
     return {
         'lago_id': lago_id(metric),
@@ -117,97 +174,291 @@ def metric_payload(metric):
         'aggregation_type': LAGO_AGGREGATION[metric.aggregation_type],
         'weighted_interval': 'seconds' if metric.aggregation_type == 'weighted_sum' else None,
         'recurring': metric.recurring,
-        'field_name': metric.field_name or None,
-        'filters': [{'key': key, 'values': list(values or [])} for key, values in filters.items()],
+        'rounding_function': None,
+        'rounding_precision': None,
         'created_at': iso_utc(metric.create_date),
+        'field_name': metric.field_name or None,
+        'filters': [{'key': key, 'values': sorted(values or [])} for key, values in sorted(filters.items())],
     }
 
 
-def charge_payload(charge):
+def charge_object(charge):
     return {
         'lago_id': lago_id(charge),
-        'code': charge.code,
         'lago_billable_metric_id': lago_id(charge.metric_id),
-        'billable_metric_code': charge.metric_id.code,
-        'charge_model': charge.charge_model,
+        'code': charge.code,
         'invoice_display_name': charge.invoice_display_name or None,
-        'properties': charge.properties or {},
+        'billable_metric_code': charge.metric_id.code,
         'created_at': iso_utc(charge.create_date),
+        'charge_model': charge.charge_model,
+        'invoiceable': True,
+        'regroup_paid_fees': None,
+        'pay_in_advance': False,
+        'prorated': False,
+        'min_amount_cents': 0,
+        'properties': charge.properties or {},
+        'filters': [],
+        'taxes': [],
     }
 
 
-def plan_payload(plan, amount, currency):
+def plan_object(plan, amount, currency):
     """`amount` is the plan's base fee as an exact Decimal (read from its numeric column)."""
     return {
         'lago_id': lago_id(plan),
         'name': plan.name,
+        'invoice_display_name': plan.name,
+        'created_at': iso_utc(plan.create_date),
         'code': plan.fusion_plan_code,
         'interval': plan.fusion_interval,
         'amount_cents': cents(amount, currency),
         'amount_currency': currency.name,
-        'created_at': iso_utc(plan.create_date),
-        'charges': [charge_payload(charge) for charge in plan.fusion_charge_ids.sorted(lambda c: (c.code, c.id))],
+        'trial_period': 0,
+        'pay_in_advance': False,
+        'bill_charges_monthly': None,
+        'charges': [charge_object(charge) for charge in plan.fusion_charge_ids.sorted(lambda c: (c.code, c.id))],
+        'usage_thresholds': [],
+        'taxes': [],
     }
 
 
-def page_request(query_args):
-    """(page, per_page) from the query string; invalid values fall back to the defaults."""
-    page = _positive_int(query_args.get('page'), 1)
-    per_page = min(_positive_int(query_args.get('per_page'), DEFAULT_PER_PAGE), MAX_PER_PAGE)
-    return page, per_page
+# ------------------------------------------------------------------------------- subscriptions
 
-
-def page_meta(page, per_page, total_count):
-    total_pages = math.ceil(total_count / per_page) if total_count else 0
-    return {
-        'current_page': page,
-        'next_page': page + 1 if page < total_pages else None,
-        'prev_page': page - 1 if page > 1 else None,
-        'total_pages': total_pages,
-        'total_count': total_count,
+def subscription_object(order, now=None, include_plan=False, include_customer=False):
+    """Lago's subscription (V1::SubscriptionSerializer), with its plan and customer when asked."""
+    plan = order.sale_order_template_id
+    currency = plan.fusion_currency_id or order.fusion_service_id.currency_id
+    amounts = stored_numbers(plan, ('fusion_amount',))[plan.id] if plan else (0,)
+    link = order._fusion_customer_link()
+    period_start = period_end = None
+    if order.fusion_status == 'active':
+        period = order._fusion_period_at(now or datetime.now(timezone.utc).replace(tzinfo=None))
+        period_start, period_end = period.start, period.end - timedelta(seconds=1)
+    payload = {
+        'lago_id': lago_id(order),
+        'external_id': order.fusion_external_id,
+        'lago_customer_id': lago_id(link),
+        'external_customer_id': link.external_id or None,
+        'name': order.client_order_ref or None,
+        'plan_code': plan.fusion_plan_code,
+        'plan_amount_cents': cents(amounts[0], currency),
+        'plan_amount_currency': currency.name,
+        'status': order.fusion_status or 'active',
+        'billing_time': 'calendar',
+        'subscription_at': iso_utc(order.fusion_started_at),
+        'started_at': iso_ms(order.fusion_started_at),
+        'trial_ended_at': None,
+        'ending_at': iso_utc(order.fusion_ending_at),
+        'terminated_at': iso_utc(order.fusion_terminated_at),
+        'canceled_at': None,
+        'created_at': iso_utc(order.create_date),
+        'previous_plan_code': None,
+        'next_plan_code': None,
+        'downgrade_plan_date': None,
+        'current_billing_period_started_at': iso_utc(period_start),
+        'current_billing_period_ending_at': iso_utc(period_end),
+        # Lago leaves it empty for plans billed in arrears (app/models/subscription.rb#validates).
+        'on_termination_credit_note': None,
+        'on_termination_invoice': 'generate',
+        'progressive_billing_disabled': False,
+        'consolidate_invoice': False,
+        'purchase_order_number': None,
+        'activated_at': iso_utc(order.fusion_started_at),
     }
+    if include_customer and link:
+        payload['customer'] = customer_object(link)
+    payload['payment_method'] = {'payment_method_id': None, 'payment_method_type': 'provider'}
+    if include_plan:
+        payload['plan'] = plan_object(plan, amounts[0], currency)
+    payload['activation_rules'] = []
+    return payload
 
 
-def _positive_int(value, default):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return default
-    return number if number > 0 else default
+# ------------------------------------------------------------------------------------ invoices
+
+def invoice_status(move):
+    if move.state == 'cancel':
+        return 'voided'
+    return 'finalized' if move.state == 'posted' else 'draft'
 
 
-def invoice_payload(move, amounts=None):
-    """`amounts`: (untaxed, tax, total) read exactly from the database; read here when not given."""
-    amounts = amounts or stored_numbers(move, ('amount_untaxed', 'amount_tax', 'amount_total'))[move.id]
-    untaxed, tax, total = amounts
+def invoice_payment_status(move):
+    if move.payment_state in ('paid', 'in_payment'):
+        return 'succeeded'
+    if last_transaction_state(move) == 'error':
+        return 'failed'
+    return 'pending'
+
+
+def invoice_object(move, amounts=None, link=None, includes=()):
+    """Lago's invoice (V1::InvoiceSerializer). `amounts`: (untaxed, tax, total, residual) read exactly
+    from the database (read here when not given). `includes`: any of customer, subscriptions,
+    fees, applied_taxes, as Lago's API actions and webhooks ask for them."""
+    amounts = amounts or stored_numbers(move, INVOICE_AMOUNT_COLUMNS)[move.id]
+    untaxed, tax, total, residual = amounts
     currency = move.currency_id
     sign = -1 if move.move_type == 'out_refund' else 1
-    if move.state == 'cancel':
-        status = 'voided'
-    else:
-        status = 'finalized' if move.state == 'posted' else 'draft'
-    if move.payment_state in ('paid', 'in_payment'):
-        payment_status = 'succeeded'
-    elif last_transaction_state(move) == 'error':
-        payment_status = 'failed'
-    else:
-        payment_status = 'pending'
-    return {
+    status = invoice_status(move)
+    total_cents = cents(total, currency)
+    due_cents = 0 if status == 'voided' else cents(residual, currency)
+    payment_status = invoice_payment_status(move)
+    today = datetime.now(timezone.utc).date()
+    payload = {
         'lago_id': lago_id(move),
+        'billing_entity_code': None,
+        'sequential_id': move.id,
         'number': move.name,
-        'issuing_date': move.invoice_date and move.invoice_date.isoformat(),
-        'payment_due_date': move.invoice_date_due and move.invoice_date_due.isoformat(),
+        'purchase_order_number': None,
+        'issuing_date': iso_date(move.invoice_date),
+        'payment_dispute_lost_at': None,
+        'payment_due_date': iso_date(move.invoice_date_due),
+        'payment_overdue': bool(status == 'finalized' and payment_status != 'succeeded'
+                                and move.invoice_date_due and move.invoice_date_due < today),
+        'net_payment_term': (move.invoice_date_due - move.invoice_date).days if move.invoice_date and move.invoice_date_due else 0,
         # Refunds have no Lago invoice type (Lago issues credit notes); they are marked and negative.
-        'invoice_type': 'credit_note' if sign < 0 else 'subscription',
+        'invoice_type': 'credit' if sign < 0 else 'subscription',
         'status': status,
         'payment_status': payment_status,
         'currency': currency.name,
         'fees_amount_cents': sign * cents(untaxed, currency),
         'taxes_amount_cents': sign * cents(tax, currency),
+        'progressive_billing_credit_amount_cents': 0,
+        'coupons_amount_cents': 0,
+        'credit_notes_amount_cents': 0,
         'sub_total_excluding_taxes_amount_cents': sign * cents(untaxed, currency),
-        'sub_total_including_taxes_amount_cents': sign * cents(total, currency),
-        'total_amount_cents': sign * cents(total, currency),
+        'sub_total_including_taxes_amount_cents': sign * total_cents,
+        'total_amount_cents': sign * total_cents,
+        'total_due_amount_cents': sign * due_cents,
+        'total_paid_amount_cents': sign * (total_cents - due_cents) if status != 'voided' else 0,
+        'total_offsetted_credit_note_amount_cents': 0,
+        'prepaid_credit_amount_cents': 0,
+        'prepaid_granted_credit_amount_cents': 0,
+        'prepaid_purchased_credit_amount_cents': 0,
+        'file_url': None,
+        'xml_url': None,
+        'version_number': 4,
+        'self_billed': False,
         'created_at': iso_utc(move.create_date),
+        'updated_at': iso_utc(move.write_date),
+        'voided_at': None,
+    }
+    if 'customer' in includes and link:
+        payload['customer'] = customer_object(link)
+    if 'subscriptions' in includes:
+        orders = move.invoice_line_ids.sale_line_ids.order_id.filtered('fusion_external_id')
+        payload['subscriptions'] = [subscription_object(order) for order in orders.sorted(lambda o: (o.client_order_ref or '', o.id))]
+    if 'fees' in includes:
+        payload['fees'] = [fee_object(line, link) for line in move.invoice_line_ids.filtered(lambda l: l.display_type == 'product')]
+    if 'applied_taxes' in includes:
+        payload['applied_taxes'] = invoice_applied_taxes(move)
+    payload['metadata'] = []
+    return payload
+
+
+INVOICE_AMOUNT_COLUMNS = ('amount_untaxed', 'amount_tax', 'amount_total', 'amount_residual')
+
+
+def invoice_applied_taxes(move):
+    """Lago's applied_taxes of an invoice: one per tax, its amount and the fees it applies to."""
+    currency = move.currency_id
+    by_tax = {}
+    for line in move.line_ids.filtered(lambda l: l.display_type == 'tax' and l.tax_line_id):
+        entry = by_tax.setdefault(line.tax_line_id, {'amount': Decimal(0), 'line': line})
+        entry['amount'] += Decimal(repr(abs(line.amount_currency)))
+    applied = []
+    for tax, entry in by_tax.items():
+        base = sum((Decimal(repr(abs(l.price_subtotal))) for l in move.invoice_line_ids if tax in l.tax_ids), Decimal(0))
+        applied.append({
+            'lago_id': row_lago_id(move.env, 'account.move.line', entry['line'].id),
+            'lago_invoice_id': lago_id(move),
+            'lago_tax_id': lago_id(tax),
+            'tax_name': tax.name,
+            'tax_code': tax_code(tax),
+            'tax_rate': float(tax.amount),
+            'tax_description': tax.description and str(tax.description) or None,
+            'amount_cents': cents(entry['amount'], currency),
+            'amount_currency': currency.name,
+            'fees_amount_cents': cents(base, currency),
+            'created_at': iso_utc(move.create_date),
+        })
+    return applied
+
+
+def tax_code(tax):
+    """A stable code for an Odoo tax (Lago taxes have one; Odoo's have a name and an id)."""
+    return f"{''.join(ch if ch.isalnum() else '_' for ch in (tax.name or 'tax').lower()).strip('_')}_{tax.id}"
+
+
+def fee_object(line, link):
+    """Lago's fee (V1::FeeSerializer) of an invoice line: the plan's base fee (a subscription
+    fee) or a usage charge (a charge fee) of one billing period."""
+    move, currency = line.move_id, line.currency_id
+    order_line = line.sale_line_ids[:1]
+    order = order_line.order_id
+    charge = order_line.fusion_charge_id
+    amount = Decimal(repr(line.price_subtotal))
+    taxes = Decimal(repr(line.price_total)) - amount
+    units = Decimal(repr(order_line.fusion_units or 0)) if charge else Decimal(1)
+    amount_cents, taxes_cents = cents(amount, currency), cents(taxes, currency)
+    rate = sum(tax.amount for tax in line.tax_ids if tax.amount_type == 'percent')
+    if charge:
+        metric = charge.metric_id
+        item = {
+            'type': 'charge', 'code': metric.code, 'name': metric.name, 'description': metric.description or None,
+            'invoice_display_name': charge.invoice_display_name or line.name, 'filters': None,
+            'filter_invoice_display_name': None, 'lago_item_id': lago_id(metric), 'item_type': 'BillableMetric',
+        }
+    else:
+        plan = order.sale_order_template_id
+        item = {
+            'type': 'subscription', 'code': plan.fusion_plan_code or '', 'name': plan.name or line.name,
+            'description': None, 'invoice_display_name': line.name, 'filters': None,
+            'filter_invoice_display_name': None, 'lago_item_id': lago_id(order) if order else '',
+            'item_type': 'Subscription',
+        }
+    payment_status = invoice_payment_status(move)
+    return {
+        'lago_id': lago_id(line),
+        'lago_charge_id': lago_id(charge),
+        'lago_charge_filter_id': None,
+        'lago_fixed_charge_id': None,
+        'lago_invoice_id': lago_id(move),
+        'lago_true_up_fee_id': None,
+        'lago_true_up_parent_fee_id': None,
+        'lago_original_fee_id': None,
+        'lago_subscription_id': lago_id(order),
+        'external_subscription_id': order.fusion_external_id or None,
+        'lago_customer_id': lago_id(link),
+        'external_customer_id': link.external_id if link else None,
+        'item': item,
+        'pay_in_advance': False,
+        'invoiceable': True,
+        'amount_cents': amount_cents,
+        'amount_currency': currency.name,
+        'precise_amount': decimal_str(amount),
+        'precise_total_amount': decimal_str(amount + taxes),
+        'taxes_amount_cents': taxes_cents,
+        'taxes_precise_amount': decimal_str(taxes),
+        'taxes_rate': float(rate),
+        'total_aggregated_units': decimal_text(units),
+        'total_amount_cents': amount_cents + taxes_cents,
+        'total_amount_currency': currency.name,
+        'units': decimal_text(units),
+        'description': line.name or None,
+        'precise_unit_amount': decimal_text(Decimal(repr(line.price_unit))),
+        'precise_coupons_amount_cents': '0.0',
+        'sub_total_excluding_taxes_amount_cents': amount_cents,
+        'sub_total_excluding_taxes_precise_amount_cents': decimal_text(amount * 10 ** currency.decimal_places),
+        'events_count': order_line.fusion_events_count if charge else None,
+        'payment_status': payment_status,
+        'created_at': iso_utc(line.create_date),
+        'succeeded_at': iso_utc(move.write_date) if payment_status == 'succeeded' else None,
+        'failed_at': None,
+        'refunded_at': None,
+        'amount_details': {},
+        'self_billed': False,
+        'from_date': iso_utc(order_line.fusion_period_start),
+        'to_date': iso_utc(order_line.fusion_period_end - timedelta(seconds=1)) if order_line.fusion_period_end else None,
     }
 
 
@@ -228,3 +479,35 @@ def stored_numbers(records, columns):
         [records.ids],
     )
     return {row[0]: row[1:] for row in cr.fetchall()}
+
+
+# ---------------------------------------------------------------------------------- pagination
+
+def page_request(query_args):
+    """(page, per_page) from the query string, as Kaminari reads them: invalid values fall back
+    to the defaults."""
+    page = _positive_int(query_args.get('page'), 1)
+    per_page = min(_positive_int(query_args.get('per_page'), DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    return page, per_page
+
+
+def page_meta(page, per_page, total_count):
+    """Lago's meta (app/controllers/concerns/pagination.rb): all zero when nothing matches."""
+    if not total_count:
+        return {'current_page': 0, 'next_page': None, 'prev_page': None, 'total_pages': 0, 'total_count': 0}
+    total_pages = math.ceil(total_count / per_page)
+    return {
+        'current_page': page,
+        'next_page': page + 1 if page < total_pages else None,
+        'prev_page': page - 1 if page > 1 else None,
+        'total_pages': total_pages,
+        'total_count': total_count,
+    }
+
+
+def _positive_int(value, default):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number > 0 else default

@@ -88,13 +88,24 @@ class FusionBillingService(models.Model):
             'SELECT api_key_hash, id, company_id FROM fusion_billing_service WHERE active AND api_key_hash IS NOT NULL')
         return {digest: (service_id, company_id) for digest, service_id, company_id in self.env.cr.fetchall()}
 
+    @api.model
+    @tools.ormcache('service_id')
+    def _fusion_accepts_unknown(self, service_id):
+        """(accepts events of unknown metrics, accepts events of unknown subscriptions) of a
+        service, read by every event request: cached per worker like the key index."""
+        self.flush_model(['unknown_metric', 'unknown_subscription'])
+        self.env.cr.execute(
+            'SELECT unknown_metric, unknown_subscription FROM fusion_billing_service WHERE id = %s', [service_id])
+        metric, subscription = self.env.cr.fetchone()
+        return metric == 'accept', subscription == 'accept'
+
     @api.model_create_multi
     def create(self, vals_list):
         self.env.registry.clear_cache()
         return super().create(vals_list)
 
     def write(self, vals):
-        if {'api_key_hash', 'active', 'company_id'} & vals.keys():
+        if {'api_key_hash', 'active', 'company_id', 'unknown_metric', 'unknown_subscription'} & vals.keys():
             self.env.registry.clear_cache()
         return super().write(vals)
 

@@ -21,6 +21,17 @@ from ..engine.event_values import derived_columns
 class IngestResult(NamedTuple):
     rows: list  # per input position: the stored event as a dict, or None where conflicting
     conflicts: list  # input positions whose transaction id is stored with other content
+    unattached: list  # input positions whose subscription does not exist (yet)
+
+
+class EventChecks(NamedTuple):
+    """What events.errors reports of one stored event."""
+    transaction_id: str
+    missing_property: bool
+    invalid_filter: bool
+    late: bool
+    unknown_code: bool
+    unattached: bool
 
 
 _DERIVED = derived_columns('event.properties', 'event.event_at')
@@ -41,30 +52,43 @@ WITH subscription AS MATERIALIZED (
        FOR SHARE
 )
 INSERT INTO fusion_billing_usage
-    (service_id, metric_id, external_subscription_id, transaction_id, "timestamp", properties, order_id,
+    (service_id, metric_id, code, external_subscription_id, transaction_id, "timestamp", properties, order_id,
      late, {', '.join(_DERIVED)}, received_at)
-SELECT %(service_id)s, event.metric_id, event.external_subscription_id, event.transaction_id, event.event_at,
+SELECT %(service_id)s, event.metric_id, CASE WHEN event.metric_id IS NULL THEN event.code END,
+       event.external_subscription_id, event.transaction_id, event.event_at,
        event.properties, subscription.id,
        COALESCE(event.event_at < subscription.fusion_closed_until, FALSE),
        {', '.join(_DERIVED.values())},
        now() AT TIME ZONE 'UTC'
   FROM (SELECT column_list.*, (%(properties)s::jsonb)->(column_list.ordinal::int - 1) AS properties
-          FROM unnest(%(metric_ids)s::int[], %(subscription_ids)s::varchar[], %(transaction_ids)s::varchar[],
-                      %(timestamps)s::timestamp[])
-               WITH ORDINALITY AS column_list(metric_id, external_subscription_id, transaction_id, event_at, ordinal)
+          FROM unnest(%(metric_ids)s::int[], %(codes)s::varchar[], %(subscription_ids)s::varchar[],
+                      %(transaction_ids)s::varchar[], %(timestamps)s::timestamp[])
+               WITH ORDINALITY AS column_list(metric_id, code, external_subscription_id, transaction_id, event_at, ordinal)
        ) AS event
   LEFT JOIN fusion_billing_metric metric ON metric.id = event.metric_id
   LEFT JOIN subscription ON subscription.fusion_external_id = event.external_subscription_id
  ORDER BY event.ordinal
     ON CONFLICT (service_id, external_subscription_id, transaction_id) DO NOTHING
-RETURNING id, external_subscription_id, transaction_id, order_id, received_at, missing_property, invalid_filter, late
+RETURNING id, external_subscription_id, transaction_id, order_id, received_at, missing_property, invalid_filter, late,
+          metric_id IS NULL
+"""
+
+# Lago's GET /events/{transaction_id}: "the first event found" (the id is unique per subscription).
+_BY_TRANSACTION_ID = """
+SELECT stored.id, stored.external_subscription_id, stored.transaction_id, COALESCE(metric.code, stored.code),
+       stored."timestamp", stored.properties::text, stored.order_id, stored.received_at
+  FROM fusion_billing_usage stored
+  LEFT JOIN fusion_billing_metric metric ON metric.id = stored.metric_id
+ WHERE stored.service_id = %(service_id)s AND stored.transaction_id = %(transaction_id)s
+ ORDER BY stored.id
+ LIMIT 1
 """
 
 _STORED = """
-SELECT stored.id, stored.external_subscription_id, stored.transaction_id, metric.code,
+SELECT stored.id, stored.external_subscription_id, stored.transaction_id, COALESCE(metric.code, stored.code),
        stored."timestamp", stored.properties::text, stored.order_id, stored.received_at
   FROM fusion_billing_usage stored
-  JOIN fusion_billing_metric metric ON metric.id = stored.metric_id
+  LEFT JOIN fusion_billing_metric metric ON metric.id = stored.metric_id
  WHERE stored.service_id = %(service_id)s
    AND (stored.external_subscription_id, stored.transaction_id) IN (
         SELECT * FROM unnest(%(subscription_ids)s::varchar[], %(transaction_ids)s::varchar[]))
@@ -79,8 +103,10 @@ class FusionBillingUsage(models.Model):
         """Store `events` (lago.events.UsageEvent list) for `service` and return an IngestResult.
 
         Exact resends (same key and content) return the stored row and store nothing; a key
-        sent again with other content is a conflict. Nothing is undone here: the caller rolls
-        the transaction back when it refuses the request because of conflicts."""
+        sent again with other content is a conflict; an event whose subscription does not exist
+        is stored unattached and listed (the caller refuses it when the service rejects such
+        events). Nothing is undone here: the caller rolls the transaction back when it refuses
+        the request."""
         first_of_key, conflicts, unique = {}, [], []
         for position, event in enumerate(events):
             first = first_of_key.get(event.key)
@@ -104,11 +130,12 @@ class FusionBillingUsage(models.Model):
             else:
                 conflicts.append(position)
                 rows.append(None)
-        return IngestResult(rows, sorted(conflicts))
+        unattached = [position for position, row in enumerate(rows) if row is not None and not row['order_id']]
+        return IngestResult(rows, sorted(conflicts), unattached)
 
     def _fusion_insert(self, service, events):
         """INSERT the events: ({key: row} of those actually inserted, their events.errors checks
-        as (transaction id, missing property, invalid filter, late) in storage order)."""
+        (EventChecks) in storage order)."""
         cr = self.env.cr
         # The statement reads these tables directly: pending ORM writes must reach them first.
         self.env['sale.order'].flush_model(['fusion_service_id', 'fusion_external_id', 'fusion_closed_until'])
@@ -119,6 +146,7 @@ class FusionBillingUsage(models.Model):
         cr.execute(_INSERT, log_exceptions=False, params={
             'service_id': service.id,
             'metric_ids': [event.metric_id for event in events],
+            'codes': [event.code for event in events],
             'subscription_ids': [event.external_subscription_id for event in events],
             'transaction_ids': [event.transaction_id for event in events],
             'timestamps': [event.timestamp for event in events],
@@ -127,14 +155,14 @@ class FusionBillingUsage(models.Model):
         })
         by_key = {event.key: event for event in events}
         inserted, checked = {}, []
-        for row_id, subscription_id, transaction_id, order_id, received_at, missing, invalid, late in cr.fetchall():
+        for row_id, subscription_id, transaction_id, order_id, received_at, missing, invalid, late, unknown_code in cr.fetchall():
             event = by_key[(subscription_id, transaction_id)]
             inserted[event.key] = {
                 'id': row_id, 'external_subscription_id': subscription_id, 'transaction_id': transaction_id,
                 'code': event.code, 'timestamp': event.timestamp, 'properties': event.properties,
                 'order_id': order_id, 'created_at': received_at, 'inserted': True,
             }
-            checked.append((transaction_id, missing, invalid, late))
+            checked.append(EventChecks(transaction_id, missing, invalid, late, unknown_code, not order_id))
         return inserted, checked
 
     def _fusion_stored(self, service, events):
@@ -155,3 +183,19 @@ class FusionBillingUsage(models.Model):
                 'order_id': order_id, 'created_at': created_at, 'inserted': False,
             }
         return stored
+
+    @api.model
+    def _fusion_stored_by_transaction_id(self, service, transaction_id):
+        """The first stored event of `service` with this transaction id, as a row dict, or None."""
+        self.flush_model()
+        self.env.cr.execute(_BY_TRANSACTION_ID, {'service_id': service.id, 'transaction_id': transaction_id})
+        row = self.env.cr.fetchone()
+        if not row:
+            return None
+        row_id, subscription_id, transaction, code, at, properties, order_id, created_at = row
+        return {
+            'id': row_id, 'external_subscription_id': subscription_id, 'transaction_id': transaction, 'code': code,
+            # jsonb as text, parsed without floats like the request was.
+            'timestamp': at, 'properties': jsonio.loads(properties.encode()) if properties is not None else {},
+            'order_id': order_id, 'created_at': created_at,
+        }

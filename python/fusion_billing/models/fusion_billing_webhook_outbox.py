@@ -16,6 +16,7 @@ from odoo import api, fields, models
 
 from .. import settings
 from ..engine.webhook_signing import retry_delay_seconds, signed_headers
+from ..lago.ids import lago_id
 
 _logger = logging.getLogger(__name__)
 
@@ -63,9 +64,20 @@ class FusionBillingWebhook(models.Model):
     @api.model
     def _fusion_enqueue(self, service, webhook_type, object_type, record, payload_object):
         """Write one webhook per subscribed endpoint of `service`, in the caller's transaction:
-        a rolled-back change sends nothing, a committed one cannot lose its webhook."""
+        a rolled-back change sends nothing, a committed one cannot lose its webhook.
+
+        The body is Lago's envelope, {webhook_type, object_type, organization_id, <object_type>: …}
+        (app/services/webhooks/base_service.rb); the organization is the service's company."""
         endpoints = service.sudo().webhook_endpoint_ids.filtered(lambda e: e.active and e._accepts(webhook_type))
+        if not endpoints:
+            return self.browse()
         now = fields.Datetime.now()
+        envelope = {
+            'webhook_type': webhook_type,
+            'object_type': object_type,
+            'organization_id': lago_id(service.company_id),
+            object_type: payload_object,
+        }
         return self.sudo().create([
             {
                 'endpoint_id': endpoint.id,
@@ -73,7 +85,7 @@ class FusionBillingWebhook(models.Model):
                 'object_type': object_type,
                 'object_key': f'{record._name},{record.id}',
                 'unique_key': str(uuid.uuid4()),
-                'payload': {'webhook_type': webhook_type, 'object_type': object_type, object_type: payload_object},
+                'payload': envelope,
                 'state': 'pending',
                 'next_attempt_at': now,
             }
@@ -115,7 +127,11 @@ class FusionBillingWebhook(models.Model):
         for webhook in self.sudo():
             endpoint = webhook.endpoint_id
             body = json.dumps(webhook.payload, separators=(',', ':')).encode()
-            headers = signed_headers(endpoint.secret, int(time.time()), body, webhook.unique_key)
+            token = None
+            if endpoint.signature_algorithm == 'jwt':
+                token = self.env['fusion.billing.signing.key']._fusion_key_of(endpoint.company_id)._fusion_sign(body)
+            headers = signed_headers(
+                endpoint.signature_algorithm, body, webhook.unique_key, int(time.time()), endpoint.secret, jwt_token=token)
             headers['User-Agent'] = 'fusion-billing-webhooks'
             attempted_at = fields.Datetime.now()
             started = time.monotonic()

@@ -3,7 +3,7 @@ fusion_billing invoice fails (e.g. Stripe declined the card)."""
 
 from odoo import models
 
-from ..lago.serializers import invoice_payload, lago_id
+from ..lago.ids import lago_id
 
 
 class PaymentTransaction(models.Model):
@@ -15,17 +15,17 @@ class PaymentTransaction(models.Model):
             for invoice in transaction.invoice_ids.filtered(lambda m: m._fusion_services()):
                 invoice._fusion_notify('invoice.payment_failure', 'payment_provider_invoice_payment_error',
                                        transaction._fusion_failure_payload(invoice))
-                invoice._fusion_notify('invoice.payment_status_updated', payload=invoice_payload(invoice))
+                invoice._fusion_notify('invoice.payment_status_updated')
         return failed
 
     def _fusion_failure_payload(self, invoice):
         """Lago's payment_provider_invoice_payment_error object."""
         self.ensure_one()
-        order = invoice.invoice_line_ids.sale_line_ids.order_id.filtered('fusion_external_id')[:1]
+        link = invoice._fusion_customer_link(invoice._fusion_services()[:1])
         return {
             'lago_invoice_id': lago_id(invoice),
-            'lago_customer_id': lago_id(invoice.partner_id),
-            'external_customer_id': self.env['fusion.billing.account.link']._fusion_external_id_of(order.fusion_service_id, invoice.partner_id),
+            'lago_customer_id': lago_id(link),
+            'external_customer_id': link.external_id or None,
             'provider_customer_id': self.token_id.provider_ref or None,
             'payment_provider': self.provider_code,
             'payment_provider_code': self.provider_id.code,

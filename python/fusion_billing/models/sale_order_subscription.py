@@ -2,21 +2,66 @@
 and to the application's external subscription id. Each closed billing period adds its own
 lines (see sale_order_usage), so a new subscription starts with none."""
 
+from typing import NamedTuple
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..lago.serializers import iso_utc, lago_id
+from ..lago.serializers import subscription_object
+
+
+class Subscribed(NamedTuple):
+    order: models.Model
+    created: bool
+
+
+class SubscriptionRefused(Exception):
+    """POST /subscriptions cannot be honoured: `field` and Lago's error `code` say why."""
+
+    def __init__(self, field, code):
+        super().__init__(f'{field}: {code}')
+        self.field = field
+        self.code = code
 
 
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
 
+    # --------------------------------------------------------------------------- lifecycle
+
     @api.model
-    def _fusion_create_subscription(self, service, partner, plan, external_id, started_at=None, name=None):
+    def _fusion_subscribe(self, service, link, plan, external_id, started_at=None, name=None, ending_at=None):
+        """POST /subscriptions as Lago decides it (app/services/subscriptions/create_service.rb).
+
+        Extension point (the Enterprise bridge and plan changes build on it; call super()):
+        - no subscription has `external_id`: a new one is created and confirmed;
+        - the customer's own subscription with that id and plan: it is returned unchanged, so that an
+          application retrying a create after a timeout gets 200 and the same subscription;
+        - the id is another customer's active subscription: SubscriptionRefused(external_id, value_already_exist);
+        - the customer's subscription with another plan is Lago's plan change (upgrade now, downgrade
+          at the end of the period), not supported yet: SubscriptionRefused(plan_code, plan_change_not_supported).
+        """
+        existing = self.search(
+            [('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id)], order='id desc', limit=1)
+        if existing:
+            if existing.partner_id != link.partner_id:
+                raise SubscriptionRefused('external_id', 'value_already_exist')
+            if existing.fusion_status != 'active':
+                # A terminated subscription keeps its id (its periods and invoices refer to it).
+                raise SubscriptionRefused('external_id', 'value_already_exist')
+            if existing.sale_order_template_id != plan:
+                raise SubscriptionRefused('plan_code', 'plan_change_not_supported')
+            return Subscribed(existing, False)
+        order = self._fusion_create_subscription(
+            service, link.partner_id, plan, external_id, started_at=started_at, name=name, ending_at=ending_at)
+        return Subscribed(order, True)
+
+    @api.model
+    def _fusion_create_subscription(self, service, partner, plan, external_id, started_at=None, name=None, ending_at=None):
         """Create and confirm the subscription order of `partner` to `plan` for `service`.
 
-        Events already received for this external id (Lago accepts events before the subscription
-        exists) are attached to it.
+        Events already received for this external id (when the service accepts events before
+        their subscription exists, as Lago does) are attached to it.
         """
         if plan.fusion_service_id != service:
             raise ValidationError(self.env._("Plan %(plan)s does not belong to service %(service)s.", plan=plan.fusion_plan_code, service=service.code))
@@ -27,11 +72,13 @@ class SaleOrder(models.Model):
             'company_id': service.company_id.id,
             'sale_order_template_id': plan.id,
             'pricelist_id': self._fusion_pricelist(plan.fusion_currency_id or service.currency_id, service.company_id).id,
-            'client_order_ref': name or external_id,
+            # Lago's subscription name (shown on invoices); the external id is kept apart.
+            'client_order_ref': name or False,
             'fusion_service_id': service.id,
             'fusion_external_id': external_id,
             'fusion_status': 'active',
             'fusion_started_at': started_at or fields.Datetime.now(),
+            'fusion_ending_at': ending_at or False,
         })
         order.action_confirm()
         self.env.cr.execute(
@@ -42,6 +89,21 @@ class SaleOrder(models.Model):
         self.env['fusion.billing.usage'].invalidate_model(['order_id'])
         order._fusion_notify('subscription.started')
         return order
+
+    def _fusion_update(self, values):
+        """PUT /subscriptions/{id}: Lago's name and ending_at (only the keys given; None clears),
+        then subscription.updated. A subscription whose ending_at has passed terminates at the
+        next period close."""
+        self.ensure_one()
+        write = {}
+        if 'name' in values:
+            write['client_order_ref'] = values['name'] or False
+        if 'ending_at' in values:
+            write['fusion_ending_at'] = values['ending_at'] or False
+        if write:
+            self.write(write)
+        self._fusion_notify('subscription.updated')
+        return self
 
     @api.model
     def _fusion_pricelist(self, currency, company):
@@ -62,24 +124,30 @@ class SaleOrder(models.Model):
         self._fusion_close_periods(until=at)
         return self
 
-    def _fusion_notify(self, webhook_type):
-        self.env['fusion.billing.webhook']._fusion_enqueue(
-            self.fusion_service_id, webhook_type, 'subscription', self, self._fusion_lago_subscription())
+    @api.model
+    def _fusion_terminate_ended(self, now=None):
+        """Subscriptions whose ending_at has passed terminate at that time (Lago's ending_at)."""
+        now = now or fields.Datetime.now()
+        ended = self.search([('fusion_status', '=', 'active'), ('fusion_ending_at', '!=', False), ('fusion_ending_at', '<=', now)])
+        for order in ended:
+            order._fusion_terminate(at=order.fusion_ending_at)
+        return ended
 
-    def _fusion_lago_subscription(self):
-        """The subscription as Lago's API and webhooks show it."""
+    # ------------------------------------------------------------------------- Lago objects
+
+    def _fusion_customer_link(self):
+        """The application account (Lago's customer) this subscription belongs to."""
         self.ensure_one()
-        return {
-            'lago_id': lago_id(self),
-            'external_id': self.fusion_external_id,
-            'lago_customer_id': lago_id(self.partner_id),
-            'external_customer_id': self.env['fusion.billing.account.link']._fusion_external_id_of(self.fusion_service_id, self.partner_id),
-            'name': self.client_order_ref or self.fusion_external_id,
-            'plan_code': self.sale_order_template_id.fusion_plan_code,
-            'status': self.fusion_status or 'active',
-            'billing_time': 'calendar',
-            'subscription_at': iso_utc(self.fusion_started_at),
-            'started_at': iso_utc(self.fusion_started_at),
-            'terminated_at': iso_utc(self.fusion_terminated_at),
-            'created_at': iso_utc(self.create_date),
-        }
+        return self.env['fusion.billing.account.link'].sudo().with_context(active_test=False).search(
+            [('service_id', '=', self.fusion_service_id.id), ('partner_id', '=', self.partner_id.id)], limit=1)
+
+    def _fusion_notify(self, webhook_type):
+        # Lago's subscription webhooks carry the plan and the customer (app/services/webhooks/subscriptions/*).
+        self.env['fusion.billing.webhook']._fusion_enqueue(
+            self.fusion_service_id, webhook_type, 'subscription', self,
+            self._fusion_lago_subscription(include_plan=True, include_customer=True))
+
+    def _fusion_lago_subscription(self, include_plan=False, include_customer=False):
+        """The subscription as Lago's API and webhooks show it. Extension point."""
+        self.ensure_one()
+        return subscription_object(self, include_plan=include_plan, include_customer=include_customer)

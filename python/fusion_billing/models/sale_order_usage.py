@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from odoo import api, fields, models
 from odoo.fields import Command
 
-from ..lago.serializers import LAGO_AGGREGATION, iso_utc, lago_id
+from ..lago.ids import lago_id
+from ..lago.serializers import LAGO_AGGREGATION, decimal_text, iso_date, iso_utc
 from ..engine.sql_aggregation import MetricQuery, aggregate_one_pass, aggregate_orders, in_one_pass
 from ..rating.aggregation import AggregationResult
 from ..rating.charges import ChargeResult
@@ -172,14 +173,22 @@ class SaleOrder(models.Model):
 
     def _fusion_charge_usage_payload(self, charge_usage, currency):
         charge, usage, fee = charge_usage
+        return self._fusion_charge_usage_object(charge, fee.units, usage.events_count, fee.amount_cents, currency)
+
+    @api.model
+    def _fusion_charge_usage_object(self, charge, units, events_count, amount_cents, currency):
+        """One entry of Lago's charges_usage (V1::Customers::ChargeUsageSerializer)."""
         metric = charge.metric_id
         return {
-            'units': decimal_str(fee.units),
-            'events_count': usage.events_count,
-            'amount_cents': fee.amount_cents,
+            'units': decimal_text(units),
+            # Lago's total before a charge's filters split it; there are no filters here.
+            'total_aggregated_units': decimal_text(units),
+            'events_count': events_count,
+            'amount_cents': amount_cents,
             'amount_currency': currency.name,
             'charge': {
                 'lago_id': lago_id(charge),
+                'code': charge.code,
                 'charge_model': charge.charge_model,
                 'invoice_display_name': charge.invoice_display_name or charge.product_id.name,
             },
@@ -229,6 +238,8 @@ class SaleOrder(models.Model):
 
     @api.model
     def _cron_fusion_close_periods(self):
+        # Subscriptions whose ending_at has passed terminate first, billing their partial period.
+        self._fusion_terminate_ended()
         subscriptions = self.search([('fusion_status', 'in', ('active', 'terminated')), ('state', '=', 'sale')])
         for index, subscription in enumerate(subscriptions):
             subscription._fusion_close_periods()
@@ -304,10 +315,10 @@ class SaleOrder(models.Model):
             if not fee.units and not fee.amount:
                 continue
             name = f'{charge.invoice_display_name or charge.product_id.name} — {label}: {decimal_str(fee.units)} {charge.metric_id.name}'
-            commands.append(self._fusion_line(charge.product_id, name, fee.precise_amount, period, charge, fee.units))
+            commands.append(self._fusion_line(charge.product_id, name, fee.precise_amount, period, charge, fee.units, usage.events_count))
         return commands
 
-    def _fusion_line(self, product, name, amount, period, charge, units):
+    def _fusion_line(self, product, name, amount, period, charge, units, events_count=0):
         amount = round_amount(Decimal(amount), self.currency_id.decimal_places)
         return Command.create({
             'product_id': product.id,
@@ -319,6 +330,7 @@ class SaleOrder(models.Model):
             'fusion_period_start': _naive_utc(period.start),
             'fusion_period_end': _naive_utc(period.end),
             'fusion_units': float(units) if units is not None else 0.0,
+            'fusion_events_count': events_count,
         })
 
     def _fusion_period_label(self, period):
@@ -326,3 +338,41 @@ class SaleOrder(models.Model):
         start = period.start.astimezone(zone).date()
         last = (period.end - timedelta(microseconds=1)).astimezone(zone).date()
         return f'{start.isoformat()} → {last.isoformat()}'
+
+    # -------------------------------------------------------------------------------- past usage
+
+    def _fusion_past_usage(self, metric=None):
+        """Lago's usage_periods of this subscription (GET /customers/{id}/past_usage): one per
+        invoiced period, newest first, from what was billed: the invoice's amounts and its charge
+        lines (V1::Customers::PastUsageSerializer)."""
+        self.ensure_one()
+        lines = self.order_line.filtered(lambda line: line.fusion_period_start and line.invoice_lines)
+        periods = defaultdict(lambda: self.env['sale.order.line'])
+        for line in lines:
+            periods[(line.fusion_period_start, line.fusion_period_end)] |= line
+        usage = []
+        for (start, end), period_lines in sorted(periods.items(), key=lambda item: item[0][0], reverse=True):
+            invoice = period_lines.invoice_lines.move_id.filtered(lambda move: move.state != 'draft')[:1]
+            if not invoice:
+                continue
+            charge_lines = period_lines.filtered(lambda line: line.fusion_charge_id and (not metric or line.fusion_charge_id.metric_id == metric))
+            currency = invoice.currency_id
+            untaxed, tax = (Decimal(repr(invoice.amount_untaxed)), Decimal(repr(invoice.amount_tax)))
+            usage.append({
+                'from_datetime': iso_utc(start),
+                'to_datetime': iso_utc(end - timedelta(seconds=1)),
+                'issuing_date': iso_date(invoice.invoice_date),
+                'lago_invoice_id': lago_id(invoice),
+                'currency': currency.name,
+                'amount_cents': to_subunits(round_amount(untaxed, currency.decimal_places), currency.decimal_places),
+                'taxes_amount_cents': to_subunits(round_amount(tax, currency.decimal_places), currency.decimal_places),
+                'total_amount_cents': to_subunits(round_amount(untaxed + tax, currency.decimal_places), currency.decimal_places),
+                'charges_usage': [
+                    self._fusion_charge_usage_object(
+                        line.fusion_charge_id, Decimal(repr(line.fusion_units)), line.fusion_events_count,
+                        to_subunits(round_amount(Decimal(repr(line.price_subtotal)), currency.decimal_places), currency.decimal_places),
+                        currency)
+                    for line in charge_lines.sorted(lambda line: (line.fusion_charge_id.code, line.id))
+                ],
+            })
+        return usage

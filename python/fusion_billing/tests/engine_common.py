@@ -15,8 +15,18 @@ class EngineCase(TransactionCase):
 
     @classmethod
     def subscribe(cls, external_id, started_at, partner=None, plan=None):
+        partner = partner or cls.partner
+        service = (plan or cls.plan).fusion_service_id
+        cls.account_link(service, partner)
         return cls.env['sale.order']._fusion_create_subscription(
-            cls.service, partner or cls.partner, plan or cls.plan, external_id, started_at=started_at)
+            service, partner, plan or cls.plan, external_id, started_at=started_at)
+
+    @classmethod
+    def account_link(cls, service, partner):
+        """The application account of `partner` for `service` (Lago's customer), as the API creates it."""
+        Link = cls.env['fusion.billing.account.link']
+        return Link.search([('service_id', '=', service.id), ('partner_id', '=', partner.id)], limit=1) or Link.create(
+            {'service_id': service.id, 'external_id': f'tnt_engine{partner.id:04d}', 'partner_id': partner.id})
 
     @classmethod
     def add_events(cls, order, metric_code, events):

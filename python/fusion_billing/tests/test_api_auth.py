@@ -143,7 +143,10 @@ class TestApiRequests(FusionApiCase):
                 mute_logger('odoo.addons.fusion_billing.controllers.api'):
             response = self.post('/customers', {'customer': {'external_id': 'tnt_failing1'}})
         self.assertEqual(response.status_code, 500)
-        self.assertEqual(response.json(), {'status': 500, 'error': 'Internal Server Error'})
+        body = response.json()
+        request_id = body.pop('request_id')
+        self.assertRegex(request_id, r'^[0-9a-f-]{36}$', 'an id the client can quote; the traceback is in the server log')
+        self.assertEqual(body, {'status': 500, 'error': 'Internal Server Error', 'code': 'internal_error'})
         self.assertFalse(self.env['fusion.billing.metric'].search([('code', '=', 'half_written')]))
 
     def test_routes_live_under_the_spec_base_path(self):
@@ -151,7 +154,7 @@ class TestApiRequests(FusionApiCase):
         self.assertEqual(self.url_open('/api/v1/plans').status_code, 401)
 
     def test_a_method_the_path_does_not_serve_gets_lagos_405_body(self):
-        for method, path in (('GET', '/events'), ('PUT', '/subscriptions/some-id'), ('DELETE', '/plans')):
+        for method, path in (('GET', '/events'), ('PATCH', '/subscriptions/some-id'), ('DELETE', '/plans')):
             with self.subTest(method=method, path=path):
                 response = self.url_open(f'{BASE_PATH}{path}', method=method, headers={'Authorization': f'Bearer {self.cloud_key}'})
                 self.assertEqual(response.status_code, 405)

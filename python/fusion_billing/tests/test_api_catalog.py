@@ -1,5 +1,6 @@
 from odoo.tests import tagged
 
+from ..lago.ids import lago_id
 from .api_common import FusionApiCase
 
 
@@ -10,16 +11,18 @@ class TestApiCatalog(FusionApiCase):
         body = self.assertOk(self.get('/billable_metrics'))
         self.assertEqual([m['code'] for m in body['billable_metrics']], ['api_requests', 'storage_gb'])
         self.assertEqual(body['billable_metrics'][0], {
-            'lago_id': f'fusion.billing.metric-{self.api_requests.id}',
+            'lago_id': lago_id(self.api_requests),
             'name': 'API requests',
             'code': 'api_requests',
             'description': 'Requests to the public API',
             'aggregation_type': 'count_agg',
             'weighted_interval': None,
             'recurring': False,
+            'rounding_function': None,
+            'rounding_precision': None,
+            'created_at': body['billable_metrics'][0]['created_at'],
             'field_name': None,
             'filters': [{'key': 'region', 'values': ['ca-central', 'us-east']}],
-            'created_at': body['billable_metrics'][0]['created_at'],
         })
         self.assertEqual(body['billable_metrics'][1]['aggregation_type'], 'sum_agg')
         self.assertEqual(body['billable_metrics'][1]['field_name'], 'gb')
@@ -48,23 +51,36 @@ class TestApiCatalog(FusionApiCase):
         plan = body['plans'][0]
         charge = self.cloud_plan.fusion_charge_ids
         self.assertEqual(plan, {
-            'lago_id': f'sale.order.template-{self.cloud_plan.id}',
+            'lago_id': lago_id(self.cloud_plan),
             'name': 'Api Cloud Pro',
+            'invoice_display_name': 'Api Cloud Pro',
+            'created_at': plan['created_at'],
             'code': 'api_cloud_pro',
             'interval': 'monthly',
             'amount_cents': 9900,
             'amount_currency': self.currency.name,
-            'created_at': plan['created_at'],
+            'trial_period': 0,
+            'pay_in_advance': False,
+            'bill_charges_monthly': None,
             'charges': [{
-                'lago_id': f'fusion.billing.charge-{charge.id}',
+                'lago_id': lago_id(charge),
+                'lago_billable_metric_id': lago_id(self.api_requests),
                 'code': 'api_requests',
-                'lago_billable_metric_id': f'fusion.billing.metric-{self.api_requests.id}',
-                'billable_metric_code': 'api_requests',
-                'charge_model': 'standard',
                 'invoice_display_name': None,
-                'properties': {'amount': '0.01'},
+                'billable_metric_code': 'api_requests',
                 'created_at': plan['charges'][0]['created_at'],
+                'charge_model': 'standard',
+                'invoiceable': True,
+                'regroup_paid_fees': None,
+                'pay_in_advance': False,
+                'prorated': False,
+                'min_amount_cents': 0,
+                'properties': {'amount': '0.01'},
+                'filters': [],
+                'taxes': [],
             }],
+            'usage_thresholds': [],
+            'taxes': [],
         })
         self.assertEqual(body['meta']['total_count'], 1)
         desk = self.assertOk(self.get('/plans', self.desk_key))
@@ -73,3 +89,13 @@ class TestApiCatalog(FusionApiCase):
     def test_amount_cents_are_exact(self):
         self.cloud_plan.fusion_amount = 0.29  # 0.29 * 100 is 28.999999999999996 in binary floating point
         self.assertEqual(self.assertOk(self.get('/plans'))['plans'][0]['amount_cents'], 29)
+
+    def test_one_metric_and_one_plan_by_code(self):
+        metric = self.assertOk(self.get('/billable_metrics/storage_gb'))['billable_metric']
+        self.assertEqual((metric['lago_id'], metric['code'], metric['field_name']), (lago_id(self.storage), 'storage_gb', 'gb'))
+        plan = self.assertOk(self.get('/plans/api_cloud_pro'))['plan']
+        self.assertEqual((plan['lago_id'], plan['amount_cents'], len(plan['charges'])), (lago_id(self.cloud_plan), 9900, 1))
+        # Another service's metric or plan does not exist for this key.
+        self.assertApiError(self.get('/billable_metrics/tickets'), 404, 'billable_metric_not_found')
+        self.assertApiError(self.get('/plans/api_desk_team'), 404, 'plan_not_found')
+        self.assertApiError(self.get('/plans/nope'), 404, 'plan_not_found')

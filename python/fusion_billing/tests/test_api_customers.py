@@ -1,5 +1,6 @@
 from odoo.tests import tagged
 
+from ..lago.ids import lago_id
 from .api_common import FusionApiCase
 
 
@@ -13,24 +14,42 @@ class TestApiCustomers(FusionApiCase):
             phone='+1 416 555 0100', timezone='America/Toronto', currency='USD')
         link = self.link(self.cloud, 'tnt_acme0001')
         partner = link.partner_id
+        address = {
+            'address_line1': '1 Front St', 'address_line2': 'Suite 100', 'city': 'Toronto', 'zipcode': 'M5V 2T6',
+            'state': 'ON', 'country': 'CA',
+        }
         self.assertEqual(customer, {
-            'lago_id': f'res.partner-{partner.id}',
+            'lago_id': lago_id(link),
             'external_id': 'tnt_acme0001',
+            'account_type': 'customer',
             'name': 'Acme Cloud',
+            'firstname': None,
+            'lastname': None,
+            'customer_type': 'individual',
+            'sequential_id': link.id,
+            'slug': f'API_CLOUD-{link.id:04d}',
             'created_at': customer['created_at'],
-            'country': 'CA',
-            'address_line1': '1 Front St',
-            'address_line2': 'Suite 100',
-            'state': 'ON',
-            'zipcode': 'M5V 2T6',
+            'updated_at': customer['updated_at'],
+            **address,
             'email': 'billing@acme.test',
-            'city': 'Toronto',
+            'url': None,
             'phone': '+1 416 555 0100',
+            'logo_url': None,
             'legal_name': None,
-            'tax_identification_number': None,
+            'legal_number': None,
             'currency': self.currency.name,
+            'tax_identification_number': None,
             'timezone': 'America/Toronto',
             'applicable_timezone': 'America/Toronto',
+            'net_payment_term': None,
+            'external_salesforce_id': None,
+            'finalize_zero_amount_invoice': 'inherit',
+            'billing_configuration': {'document_locale': 'en'},
+            'shipping_address': address,
+            'skip_invoice_custom_sections': False,
+            'metadata': [],
+            'integration_customers': [],
+            'taxes': [],
         })
         self.assertEqual(partner.country_id, self.env.ref('base.ca'))
         self.assertEqual(partner.state_id, self.env.ref('base.state_ca_on'))
@@ -88,7 +107,7 @@ class TestApiCustomers(FusionApiCase):
         """NexaCloud's tenant and NexaDesk's workspace of one company land on one partner."""
         cloud = self.customer('tnt_globex01', name='Globex', email='Billing@Globex.test')
         desk = self.customer('ws-20001', key=self.desk_key, name='Globex Corp', email='billing@GLOBEX.test')
-        self.assertEqual(cloud['lago_id'], desk['lago_id'])
+        self.assertNotEqual(cloud['lago_id'], desk['lago_id'], "each service's customer is its own Lago customer")
         partner = self.link(self.cloud, 'tnt_globex01').partner_id
         self.assertEqual(self.link(self.desk, 'ws-20001').partner_id, partner)
         self.assertEqual(partner.name, 'Globex Corp')
@@ -97,24 +116,27 @@ class TestApiCustomers(FusionApiCase):
     def test_one_partner_by_vat(self):
         cloud = self.customer('tnt_initech1', name='Initech', tax_identification_number='CA123456789')
         desk = self.customer('ws-30001', key=self.desk_key, tax_identification_number='CA123456789')
-        self.assertEqual(cloud['lago_id'], desk['lago_id'])
+        self.assertEqual(self.link(self.cloud, 'tnt_initech1').partner_id, self.link(self.desk, 'ws-30001').partner_id)
+        self.assertEqual(cloud['tax_identification_number'], desk['tax_identification_number'])
         self.assertEqual(desk['tax_identification_number'], 'CA123456789')
 
     def test_email_match_is_literal(self):
         self.customer('tnt_under001', email='a_b@corp.test')
-        other = self.customer('ws-40001', key=self.desk_key, email='axb@corp.test')
-        self.assertNotEqual(other['lago_id'], self.customer('tnt_under001')['lago_id'])
+        self.customer('ws-40001', key=self.desk_key, email='axb@corp.test')
+        self.assertNotEqual(self.link(self.desk, 'ws-40001').partner_id, self.link(self.cloud, 'tnt_under001').partner_id)
 
     def test_two_accounts_of_one_application_stay_two_customers(self):
         first = self.customer('tnt_team0001', email='ops@hooli.test')
         second = self.customer('tnt_team0002', email='ops@hooli.test')
         self.assertNotEqual(first['lago_id'], second['lago_id'])
-        # A third application account still joins the first partner found.
-        self.assertEqual(self.customer('ws-50001', key=self.desk_key, email='ops@hooli.test')['lago_id'], first['lago_id'])
+        # A third application account still joins the first partner found (a customer of its own service).
+        self.customer('ws-50001', key=self.desk_key, email='ops@hooli.test')
+        self.assertEqual(self.link(self.desk, 'ws-50001').partner_id, self.link(self.cloud, 'tnt_team0001').partner_id)
 
     def test_existing_partner_is_reused(self):
         partner = self.env['res.partner'].create({'name': 'Umbrella', 'email': 'ap@umbrella.test', 'is_company': True})
-        self.assertEqual(self.customer('tnt_umbrel01', email='AP@umbrella.test')['lago_id'], f'res.partner-{partner.id}')
+        self.customer('tnt_umbrel01', email='AP@umbrella.test')
+        self.assertEqual(self.link(self.cloud, 'tnt_umbrel01').partner_id, partner)
 
     def test_archived_link_is_reactivated(self):
         self.customer('tnt_archiv01', name='Old')

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from odoo.tests import tagged
 
+from ..lago.ids import lago_id
 from .api_common import FusionApiCase
 
 
@@ -31,19 +32,39 @@ class TestApiSubscriptions(FusionApiCase):
         self.assertEqual(order.state, 'sale')
         self.assertEqual(order.sale_order_template_id, self.cloud_plan)
         self.assertEqual(order.fusion_started_at, datetime(2026, 1, 15, 10, 0))
+        self.assertEqual(body['plan']['code'], 'api_cloud_pro')
+        self.assertRegex(body['current_billing_period_started_at'], r'^\d{4}-\d\d-01T\d\d:00:00Z$')
+        self.assertRegex(body['current_billing_period_ending_at'], r'^\d{4}-\d\d-\d\dT\d\d:59:59Z$')
+        for key in ('plan', 'created_at', 'current_billing_period_started_at', 'current_billing_period_ending_at'):
+            body.pop(key)
         self.assertEqual(body, {
-            'lago_id': f'sale.order-{order.id}',
+            'lago_id': lago_id(order),
             'external_id': 'sub_new_1',
-            'lago_customer_id': f'res.partner-{link.partner_id.id}',
+            'lago_customer_id': lago_id(link),
             'external_customer_id': 'tnt_newcust1',
             'name': 'Main project',
             'plan_code': 'api_cloud_pro',
+            'plan_amount_cents': 9900,
+            'plan_amount_currency': self.currency.name,
             'status': 'active',
             'billing_time': 'calendar',
             'subscription_at': '2026-01-15T10:00:00Z',
-            'started_at': '2026-01-15T10:00:00Z',
+            'started_at': '2026-01-15T10:00:00.000Z',
+            'trial_ended_at': None,
+            'ending_at': None,
             'terminated_at': None,
-            'created_at': body['created_at'],
+            'canceled_at': None,
+            'previous_plan_code': None,
+            'next_plan_code': None,
+            'downgrade_plan_date': None,
+            'on_termination_credit_note': None,
+            'on_termination_invoice': 'generate',
+            'progressive_billing_disabled': False,
+            'consolidate_invoice': False,
+            'purchase_order_number': None,
+            'activated_at': '2026-01-15T10:00:00Z',
+            'payment_method': {'payment_method_id': None, 'payment_method_type': 'provider'},
+            'activation_rules': [],
         })
 
     def test_subscription_of_an_existing_customer(self):
@@ -53,6 +74,7 @@ class TestApiSubscriptions(FusionApiCase):
         self.assertEqual(len(self.env['fusion.billing.account.link'].search([('external_id', '=', 'tnt_existing1')])), 1)
 
     def test_events_received_before_the_subscription_are_adopted(self):
+        self.cloud.unknown_subscription = 'accept'  # Lago's behaviour; refused by default
         self.assertOk(self.post('/events', {'event': {
             'transaction_id': 'tx-early', 'external_subscription_id': 'sub_later', 'code': 'api_requests'}}))
         self.assertOk(self.subscribe('tnt_later001', 'sub_later'))
@@ -71,17 +93,82 @@ class TestApiSubscriptions(FusionApiCase):
         self.assertOk(self.subscribe('tnt_uniq0001', 'sub_taken'))
         self.assertApiError(self.subscribe('tnt_uniq0002', 'sub_taken'), 422, 'validation_errors',
                             {'external_id': ['value_already_exist']})
-        self.assertFalse(self.link(self.cloud, 'tnt_uniq0002'))
         self.assertOk(self.subscribe('ws-88888', 'sub_taken', 'api_desk_team', key=self.desk_key))
+
+    def test_create_again_returns_the_same_subscription(self):
+        """An application that retries a create after a timeout gets 200 and the same subscription,
+        unchanged (Lago: app/services/subscriptions/create_service.rb, same customer and plan)."""
+        first = self.assertOk(self.subscribe('tnt_retry001', 'sub_retry', name='First'))['subscription']
+        again = self.assertOk(self.subscribe('tnt_retry001', 'sub_retry', name='Renamed?'))['subscription']
+        self.assertEqual((again['lago_id'], again['name'], again['created_at']), (first['lago_id'], 'First', first['created_at']))
+        self.assertEqual(len(self.order(self.cloud, 'sub_retry')), 1)
+        # Another plan of the same service is a plan change, which is refused with its reason for now.
+        self._plan(self.cloud, 'api_cloud_starter', '19.00', {self.api_requests: {'amount': '0.02'}})
+        self.assertApiError(self.subscribe('tnt_retry001', 'sub_retry', 'api_cloud_starter'), 422, 'validation_errors',
+                            {'plan_code': ['plan_change_not_supported']})
+
+    def test_list_and_read_subscriptions(self):
+        self.assertOk(self.subscribe('tnt_list0001', 'sub_list_a', name='A'))
+        self.assertOk(self.subscribe('tnt_list0001', 'sub_list_b', name='B'))
+        self.assertOk(self.subscribe('tnt_list0002', 'sub_list_c'))
+        self.assertOk(self.call('DELETE', '/subscriptions/sub_list_b', self.cloud_key))
+        self.assertOk(self.subscribe('ws-70001', 'sub_list_desk', 'api_desk_team', key=self.desk_key))
+
+        def listed(**params):
+            body = self.assertOk(self.get('/subscriptions', params=params))
+            return sorted(s['external_id'] for s in body['subscriptions'] if s['external_id'].startswith('sub_list'))
+
+        self.assertEqual(listed(), ['sub_list_a', 'sub_list_c'], 'active ones by default, this service only')
+        self.assertEqual(listed(external_customer_id='tnt_list0001'), ['sub_list_a'])
+        self.assertEqual(listed(**{'status[]': ['active', 'terminated'], 'external_customer_id': 'tnt_list0001'}), ['sub_list_a', 'sub_list_b'])
+        self.assertEqual(listed(**{'status[]': 'terminated'}), ['sub_list_b'])
+        self.assertEqual(listed(plan_code='api_desk_team'), [])
+        self.assertEqual(listed(**{'status[]': ['active', 'nonsense']}), ['sub_list_a', 'sub_list_b', 'sub_list_c'],
+                         'Lago drops a status filter with an invalid value')
+        one = self.assertOk(self.get('/subscriptions/sub_list_a'))['subscription']
+        self.assertEqual((one['external_id'], one['name'], one['plan']['code']), ('sub_list_a', 'A', 'api_cloud_pro'))
+        self.assertApiError(self.get('/subscriptions/sub_list_b'), 404, 'subscription_not_found')
+        self.assertEqual(self.assertOk(self.get('/subscriptions/sub_list_b', params={'status': 'terminated'}))['subscription']['status'], 'terminated')
+        self.assertApiError(self.get('/subscriptions/sub_list_desk'), 404, 'subscription_not_found')
+
+    def test_update_name_and_ending_at(self):
+        self.assertOk(self.subscribe('tnt_update01', 'sub_update', name='Before'))
+        order = self.order(self.cloud, 'sub_update')
+        ending = (datetime.now(timezone.utc) + timedelta(days=40)).replace(microsecond=0)
+        body = self.assertOk(self.call('PUT', '/subscriptions/sub_update', self.cloud_key, {'subscription': {
+            'name': 'After', 'ending_at': ending.strftime('%Y-%m-%dT%H:%M:%SZ')}}))['subscription']
+        self.assertEqual((body['name'], body['ending_at']), ('After', ending.strftime('%Y-%m-%dT%H:%M:%SZ')))
+        self.assertEqual((order.client_order_ref, order.fusion_ending_at), ('After', ending.replace(tzinfo=None)))
+        cleared = self.assertOk(self.call('PUT', '/subscriptions/sub_update', self.cloud_key, {'subscription': {
+            'ending_at': None}}))['subscription']
+        self.assertEqual((cleared['name'], cleared['ending_at']), ('After', None), 'only the keys sent change')
+        self.assertFalse(order.fusion_ending_at)
+        updates = self.env['fusion.billing.webhook'].search([('webhook_type', '=', 'subscription.updated'), ('object_key', '=', f'sale.order,{order.id}')])
+        self.assertEqual(len(updates), 2 * len(self.cloud.webhook_endpoint_ids), 'one subscription.updated per change and endpoint')
+        self.assertApiError(self.call('PUT', '/subscriptions/sub_update', self.cloud_key, {'subscription': {
+            'ending_at': '2020-01-01T00:00:00Z'}}), 422, 'validation_errors', {'ending_at': ['invalid_date']})
+        self.assertApiError(self.call('PUT', '/subscriptions/nope', self.cloud_key, {'subscription': {'name': 'x'}}), 404, 'subscription_not_found')
+        self.assertApiError(self.call('PUT', '/subscriptions/sub_update', self.desk_key, {'subscription': {'name': 'x'}}), 404, 'subscription_not_found')
+
+    def test_a_subscription_reaching_its_ending_at_terminates_and_bills_its_partial_period(self):
+        started = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0) - timedelta(days=45)
+        self.assertOk(self.subscribe('tnt_ending01', 'sub_ending', subscription_at=started.strftime('%Y-%m-%dT%H:%M:%SZ')))
+        order = self.order(self.cloud, 'sub_ending')
+        order.fusion_ending_at = started + timedelta(days=40)
+        self.assertEqual(self.env['sale.order']._fusion_terminate_ended(), order)
+        self.assertEqual((order.fusion_status, order.fusion_terminated_at), ('terminated', started + timedelta(days=40)))
+        self.assertTrue(order.invoice_ids.filtered(lambda m: m.state == 'posted'), 'the partial last period is invoiced')
 
     def test_invalid_subscription_fields_are_422(self):
         self.assertApiError(self.post('/subscriptions', {'subscription': {'name': 'x'}}), 422, 'validation_errors', {
             'external_customer_id': ['value_is_mandatory'], 'plan_code': ['value_is_mandatory'],
             'external_id': ['value_is_mandatory']})
         self.assertApiError(
-            self.subscribe('bad id', 'sub_x', subscription_at='next week', billing_time='anniversary'),
+            self.subscribe('bad id', 'sub_x', subscription_at='next week', billing_time='monthly'),
             422, 'validation_errors', {'external_customer_id': ['invalid_format'], 'subscription_at': ['invalid_date'],
                                        'billing_time': ['value_is_invalid']})
+        self.assertApiError(self.subscribe('tnt_anniv001', 'sub_x', billing_time='anniversary'), 422, 'validation_errors',
+                            {'billing_time': ['anniversary_not_supported']})
         self.assertFalse(self.env['sale.order'].search([('fusion_external_id', '=', 'sub_x')]))
 
     def test_terminate(self):
@@ -107,7 +194,7 @@ class TestApiSubscriptions(FusionApiCase):
         for key in ('from_datetime', 'to_datetime', 'amount_cents', 'taxes_amount_cents', 'total_amount_cents', 'charges_usage'):
             self.assertIn(key, usage)
         charge = next(c for c in usage['charges_usage'] if c['billable_metric']['code'] == 'api_requests')
-        self.assertEqual(charge['units'], '3')
+        self.assertEqual(charge['units'], '3.0', "Lago writes decimal units as Ruby's BigDecimal#to_s")
         self.assertEqual(charge['amount_cents'], 3)
         untaxed = self.assertOk(self.get('/customers/tnt_usage001/current_usage',
                                          params={'external_subscription_id': 'sub_usage', 'apply_taxes': 'false'}))
@@ -139,7 +226,7 @@ class TestApiSubscriptions(FusionApiCase):
         self.assertEqual(body['meta']['total_count'], len(moves))
         by_id = {invoice['lago_id']: invoice for invoice in body['invoices']}
         for move in moves:
-            invoice = by_id[f'account.move-{move.id}']
+            invoice = by_id[lago_id(move)]
             self.assertEqual(invoice['number'], move.name)
             self.assertEqual(invoice['status'], 'finalized')
             self.assertEqual(invoice['payment_status'], 'pending')
@@ -163,4 +250,4 @@ class TestApiSubscriptions(FusionApiCase):
         move.button_draft()
         move.button_cancel()
         body = self.assertOk(self.get('/invoices', params={'external_customer_id': 'tnt_invoice1'}))
-        self.assertEqual({i['lago_id']: i['status'] for i in body['invoices']}[f'account.move-{move.id}'], 'voided')
+        self.assertEqual({i['lago_id']: i['status'] for i in body['invoices']}[lago_id(move)], 'voided')

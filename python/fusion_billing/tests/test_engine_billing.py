@@ -54,7 +54,7 @@ class TestBillingLifecycle(EngineCase):
         self.assertEqual(usage['currency'], 'CAD')
         charges = {c['billable_metric']['code']: c for c in usage['charges_usage']}
         # egress: 250 GB, 100 free, packages of 100 at 5.00 → 2 packages = 10.00
-        self.assertEqual((charges['nc_egress_gb']['units'], charges['nc_egress_gb']['amount_cents']), ('250', 1000))
+        self.assertEqual((charges['nc_egress_gb']['units'], charges['nc_egress_gb']['amount_cents']), ('250.0', 1000))
         # peak vCPU: max 12 → volume tier 9–32 at 5.00 → 60.00
         self.assertEqual(charges['nc_peak_vcpu']['amount_cents'], 6000)
         self.assertEqual(charges['nc_peak_vcpu']['billable_metric']['aggregation_type'], 'max_agg')
@@ -62,7 +62,7 @@ class TestBillingLifecycle(EngineCase):
         self.assertEqual(charges['nc_storage_gb']['amount_cents'], 642)
         self.assertTrue(charges['nc_storage_gb']['units'].startswith('53.494623655913978'))
         # API requests: 3, inside the free first tier
-        self.assertEqual((charges['nc_api_requests']['units'], charges['nc_api_requests']['events_count'], charges['nc_api_requests']['amount_cents']), ('3', 3, 0))
+        self.assertEqual((charges['nc_api_requests']['units'], charges['nc_api_requests']['events_count'], charges['nc_api_requests']['amount_cents']), ('3.0', 3, 0))
         self.assertEqual(usage['amount_cents'], 1000 + 6000 + 642)
         # 13% of 76.42 = 9.9346 → 9.93
         self.assertEqual(usage['taxes_amount_cents'], 993)
@@ -132,7 +132,7 @@ class TestBillingLifecycle(EngineCase):
         })
         order = self.subscribe('sub-early', dt(2026, 3, 1))
         usage = order._fusion_customer_usage(at=dt(2026, 3, 5))
-        self.assertEqual({c['billable_metric']['code']: c['units'] for c in usage['charges_usage']}['nc_api_requests'], '1')
+        self.assertEqual({c['billable_metric']['code']: c['units'] for c in usage['charges_usage']}['nc_api_requests'], '1.0')
 
     def test_cron_closes_every_finished_period(self):
         other = self.subscribe('sub-cron', dt(2026, 1, 1))

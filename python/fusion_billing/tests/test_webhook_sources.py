@@ -6,6 +6,7 @@ from decimal import Decimal
 from odoo.tests import tagged
 
 from ..lago.events import UsageEvent
+from ..lago.ids import lago_id
 from .engine_common import EngineCase, dt
 
 
@@ -57,7 +58,7 @@ class TestWebhookSources(EngineCase):
         failure = webhooks[1].payload
         self.assertEqual(failure['object_type'], 'payment_provider_invoice_payment_error')
         self.assertEqual(failure['payment_provider_invoice_payment_error']['provider_error']['message'], 'Your card was declined.')
-        self.assertEqual(failure['payment_provider_invoice_payment_error']['lago_invoice_id'], f'account.move-{invoice.id}')
+        self.assertEqual(failure['payment_provider_invoice_payment_error']['lago_invoice_id'], lago_id(invoice))
         self.assertEqual(webhooks[2].payload['invoice']['payment_status'], 'failed')
 
     def test_payment_overdue_once_when_the_due_date_passes(self):
@@ -90,13 +91,17 @@ class TestWebhookSources(EngineCase):
         ]
         Usage = self.env['fusion.billing.usage']
         self.assertFalse(Usage._fusion_ingest(self.service, events).conflicts)
-        [webhook] = self.webhooks_about(self.service)
+        webhooks = self.webhooks_about(self.service)
+        self.assertEqual(len(webhooks), 1, [(w.webhook_type, w.endpoint_id.code, w.payload) for w in webhooks])
+        webhook = webhooks
         self.assertEqual((webhook.webhook_type, webhook.object_type), ('events.errors', 'events_errors'))
         self.assertEqual(webhook.payload['events_errors'], {
             'invalid_code': [],
             'missing_aggregation_property': ['gb-none', 'gb-lots', 'gb-true'],
             'invalid_filter_values': ['region-unlisted'],
+            'missing_group_key': [],
             'late_events': ['late'],
+            'unattached_events': [],
         })
         # Stored with the event, for the "Will not bill as sent" filter.
         flagged = Usage.search([('external_subscription_id', '=', 'src-events'), '|', ('missing_property', '=', True), ('invalid_filter', '=', True)])

@@ -8,10 +8,14 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
+import jwt
+
 from .. import settings
-from ..engine.webhook_signing import verify
+from ..engine.webhook_signing import lago_hmac, verify_fusion, verify_lago_hmac
+from ..lago.ids import lago_id
 from .engine_common import EngineCase, dt
 from .webhook_receiver import WebhookReceiver
 
@@ -67,6 +71,9 @@ class TestWebhookOutbox(EngineCase):
         self.assertEqual(self.pending_for(order).mapped('webhook_type'), ['subscription.terminated'])
 
     def test_delivery_is_signed_and_logged(self):
+        """A jwt endpoint (Lago's default): X-Lago-Signature is an RS256 JWT of {data: <raw body>, iss}
+        that verifies with the published public key, as a Lago receiver checks it."""
+        self.assertEqual(self.endpoint.signature_algorithm, 'jwt')
         order = self.subscribe('wh-deliver', dt(2026, 1, 1))
         webhook = self.pending_for(order)
         with WebhookReceiver() as receiver:
@@ -75,11 +82,57 @@ class TestWebhookOutbox(EngineCase):
         self.assertEqual(webhook.state, 'succeeded')
         self.assertTrue(webhook.delivered_at)
         [request] = receiver.requests
-        self.assertIsNone(verify(self.endpoint.secret, request['headers'], request['body'], now=int(time.time())))
-        self.assertEqual(request['headers']['X-Lago-Unique-Key'], webhook.unique_key)
+        headers = request['headers']
+        self.assertEqual(headers['X-Lago-Signature-Algorithm'], 'jwt')
+        key = self.env['fusion.billing.signing.key']._fusion_key_of(self.service.company_id)
+        issuer = self.env['ir.config_parameter'].sudo().get_param('web.base.url')
+        claims = jwt.decode(headers['X-Lago-Signature'], key.public_key, algorithms=['RS256'], issuer=issuer)
+        self.assertEqual(claims, {'data': request['body'].decode(), 'iss': issuer})
+        self.assertIsNone(verify_fusion(self.endpoint.secret, headers, request['body'], now=int(time.time())))
+        self.assertEqual(headers['X-Lago-Unique-Key'], webhook.unique_key)
         self.assertEqual(json.loads(request['body']), webhook.payload)
         self.assertEqual(webhook.attempt_ids.mapped('status_code'), [200])
         self.assertGreaterEqual(webhook.attempt_ids.latency_ms, 0)
+
+    def test_hmac_endpoint_signs_the_raw_body_with_a_key_the_administrator_may_set(self):
+        """An hmac endpoint signs as Lago does, base64(HMAC-SHA256(key, raw body)); setting the key to
+        the one the application holds from Lago leaves its receiver unchanged."""
+        self.endpoint.write({'signature_algorithm': 'hmac', 'secret': 'the-hmac-key-lago-gave-the-app'})
+        order = self.subscribe('wh-hmac', dt(2026, 1, 1))
+        webhook = self.pending_for(order)
+        with WebhookReceiver() as receiver:
+            self.endpoint.url = receiver.url
+            webhook._fusion_deliver()
+        [request] = receiver.requests
+        self.assertEqual(request['headers']['X-Lago-Signature-Algorithm'], 'hmac')
+        self.assertEqual(request['headers']['X-Lago-Signature'], lago_hmac('the-hmac-key-lago-gave-the-app', request['body']))
+        self.assertIsNone(verify_lago_hmac('the-hmac-key-lago-gave-the-app', request['headers'], request['body']))
+        self.assertIsNone(verify_fusion('the-hmac-key-lago-gave-the-app', request['headers'], request['body'], now=int(time.time())))
+
+    def test_envelope_has_lagos_keys_and_the_organization(self):
+        order = self.subscribe('wh-envelope', dt(2026, 1, 1))
+        payload = self.pending_for(order).payload
+        self.assertEqual(list(payload), ['webhook_type', 'object_type', 'organization_id', 'subscription'])
+        self.assertEqual(payload['organization_id'], lago_id(self.service.company_id))
+        # Lago's subscription webhooks carry the plan and the customer.
+        self.assertEqual(payload['subscription']['plan']['code'], self.plan.fusion_plan_code)
+        self.assertEqual(payload['subscription']['customer']['external_id'], self.account_link(self.service, self.partner).external_id)
+
+    def test_signing_key_rotation_and_an_imported_key(self):
+        Key = self.env['fusion.billing.signing.key']
+        key = Key._fusion_key_of(self.service.company_id)
+        old_public = key.public_key
+        key.action_rotate()
+        self.assertNotEqual(key.public_key, old_public)
+        self.assertEqual(Key._fusion_key_of(self.service.company_id), key)
+        other = Key.create({'company_id': self.service.company_id.id})
+        self.assertEqual(Key._fusion_key_of(self.service.company_id), other, 'the newest key is the active one')
+        self.assertFalse(key.active)
+        # A key pasted from a self-hosted Lago keeps its public key.
+        other.private_key = key.sudo().private_key
+        self.assertEqual(other.public_key, key.public_key)
+        with self.assertRaises(ValidationError):
+            other.private_key = 'not a key'
 
     def test_failures_back_off_then_dead_letter_then_replay_delivers(self):
         order = self.subscribe('wh-retry', dt(2026, 1, 1))
@@ -161,7 +214,7 @@ class TestInvoiceWebhooks(EngineCase):
         webhook = self.env['fusion.billing.webhook'].search([('object_key', '=', f'account.move,{invoice.id}')])
         self.assertEqual(webhook.mapped('webhook_type'), ['invoice.created'])
         body = webhook.payload['invoice']
-        self.assertEqual((body['lago_id'], body['status'], body['currency']), (f'account.move-{invoice.id}', 'finalized', 'CAD'))
+        self.assertEqual((body['lago_id'], body['status'], body['currency']), (lago_id(invoice), 'finalized', 'CAD'))
         # 99.00 base + 10.00 egress (300 GB: 100 free, 2 packages of 100 at 5.00)
         self.assertEqual(body['fees_amount_cents'], 10900)
         self.assertEqual(body['total_amount_cents'], round(invoice.amount_total * 100))

@@ -1,0 +1,142 @@
+"""The invoices of a service as Lago's API finds them (GET /invoices, GET /invoices/{id}): the
+searches live here, where an Enterprise bridge can extend them, and the controllers stay thin."""
+
+from datetime import date
+
+from odoo import api, models
+
+from ..lago.ids import record_of
+
+LAGO_INVOICE_STATUSES = ('draft', 'finalized', 'voided', 'failed', 'pending')
+LAGO_PAYMENT_STATUSES = ('pending', 'succeeded', 'failed')
+LAGO_INVOICE_TYPES = ('subscription', 'add_on', 'credit', 'one_off', 'advance_charges', 'progressive_billing')
+
+
+class InvoiceFilterError(Exception):
+    """A filter of GET /invoices with a value Lago refuses: `field` and Lago's error code."""
+
+    def __init__(self, field, code):
+        super().__init__(f'{field}: {code}')
+        self.field = field
+        self.code = code
+
+
+class AccountMove(models.Model):
+    _inherit = 'account.move'
+
+    @api.model
+    def _fusion_service_domain(self, service):
+        """Invoices and refunds of `service`'s subscriptions that Lago would show: posted, or
+        cancelled after posting (Lago's voided). Extension point."""
+        return [
+            ('move_type', 'in', ('out_invoice', 'out_refund')),
+            ('invoice_line_ids.sale_line_ids.order_id', 'any', [('fusion_service_id', '=', service.id)]),
+            '|', ('state', '=', 'posted'), '&', ('state', '=', 'cancel'), ('name', 'not in', ('/', False)),
+        ]
+
+    @api.model
+    def _fusion_service_invoice(self, service, invoice_lago_id):
+        """The invoice of `service` a lago_id names, or an empty recordset."""
+        invoice = record_of(self.env, 'account.move', invoice_lago_id)
+        if not invoice:
+            return invoice
+        return self.search([('id', '=', invoice.id), *self._fusion_service_domain(service)], limit=1)
+
+    @api.model
+    def _fusion_api_domain(self, service, filters, partner=None):
+        """GET /invoices' domain for Lago's filters (app/queries/invoices_query.rb). `filters`:
+        {name: value or [values]} as the query string gives them; `partner` is the customer's when
+        the request names one. Every filter Lago documents narrows the result or is refused
+        (InvoiceFilterError): none is ignored. Extension point."""
+        domain = list(self._fusion_service_domain(service))
+        if partner is not None:
+            domain.append(('partner_id', '=', partner.id))
+        statuses = filters.get('statuses')
+        if statuses:
+            if set(statuses) - set(LAGO_INVOICE_STATUSES):
+                raise InvoiceFilterError('statuses', 'value_is_invalid')
+            # Invoices here are finalized (posted) or voided (cancelled after posting).
+            states = {'finalized': 'posted', 'voided': 'cancel'}
+            domain.append(('state', 'in', [states[s] for s in statuses if s in states]))
+        payment_statuses = filters.get('payment_statuses')
+        if payment_statuses:
+            if set(payment_statuses) - set(LAGO_PAYMENT_STATUSES):
+                raise InvoiceFilterError('payment_statuses', 'value_is_invalid')
+            domain.append(('id', 'in', self._fusion_ids_with_payment_status(domain, payment_statuses)))
+        if filters.get('payment_overdue') is not None:
+            overdue = [('state', '=', 'posted'), ('payment_state', 'not in', ('paid', 'in_payment')),
+                       ('invoice_date_due', '<', date.today())]
+            domain += overdue if filters['payment_overdue'] else ['!', '&', '&', *overdue]
+        invoice_types = filters.get('invoice_type')
+        if invoice_types:
+            if set(invoice_types) - set(LAGO_INVOICE_TYPES):
+                raise InvoiceFilterError('invoice_type', 'value_is_invalid')
+            # Lago's types of the invoices billed here: subscription (invoices) and credit (refunds).
+            move_types = {'subscription': 'out_invoice', 'credit': 'out_refund'}
+            domain.append(('move_type', 'in', [move_types[t] for t in invoice_types if t in move_types]))
+        if filters.get('currency'):
+            domain.append(('currency_id.name', '=', filters['currency'].upper()))
+        if filters.get('issuing_date_from'):
+            domain.append(('invoice_date', '>=', filters['issuing_date_from']))
+        if filters.get('issuing_date_to'):
+            domain.append(('invoice_date', '<=', filters['issuing_date_to']))
+        if filters.get('amount_from') is not None:
+            domain.append(('amount_total', '>=', filters['amount_from']))
+        if filters.get('amount_to') is not None:
+            domain.append(('amount_total', '<=', filters['amount_to']))
+        if filters.get('partially_paid') is not None:
+            partial = ('payment_state', '=', 'partial')
+            domain.append(partial if filters['partially_paid'] else ('payment_state', '!=', 'partial'))
+        if filters.get('search_term'):
+            term = filters['search_term']
+            searched = ['|', ('name', 'ilike', term), '|', ('partner_id.name', 'ilike', term), ('partner_id.email', 'ilike', term)]
+            if partner is None:
+                searched = ['|', ('partner_id', 'in', self.env['fusion.billing.account.link'].sudo().search(
+                    [('service_id', '=', service.id), ('external_id', 'ilike', term)]).partner_id.ids), *searched]
+            domain += searched
+        # Lago features this module has no invoices for: the filter is honoured, and matches none.
+        if filters.get('self_billed') or filters.get('payment_dispute_lost') is not None \
+                or filters.get('purchase_order_number') or filters.get('metadata') or filters.get('settlements'):
+            domain.append(('id', '=', False))
+        return domain
+
+    @api.model
+    def _fusion_ids_with_payment_status(self, domain, payment_statuses):
+        """Ids among `domain` whose Lago payment_status (lago.serializers.invoice_payment_status:
+        succeeded when paid, failed when the last payment transaction failed) is in `payment_statuses`."""
+        candidates = self.search(domain)
+        if not candidates:
+            return []
+        self.env.cr.execute(
+            """SELECT DISTINCT ON (rel.invoice_id) rel.invoice_id, tx.state
+                 FROM account_invoice_transaction_rel rel JOIN payment_transaction tx ON tx.id = rel.transaction_id
+                WHERE rel.invoice_id = ANY(%s) ORDER BY rel.invoice_id, tx.id DESC""",
+            [candidates.ids],
+        )
+        last_state = dict(self.env.cr.fetchall())
+        wanted = set(payment_statuses)
+        chosen = []
+        for move in candidates:
+            if move.payment_state in ('paid', 'in_payment'):
+                status = 'succeeded'
+            elif last_state.get(move.id) == 'error':
+                status = 'failed'
+            else:
+                status = 'pending'
+            if status in wanted:
+                chosen.append(move.id)
+        return chosen
+
+    def _fusion_portal_url(self, report_type=None, download=False):
+        """Absolute URL of the invoice in Odoo's customer portal, with its access token: the page
+        where it is paid online, or its PDF (report_type='pdf')."""
+        self.ensure_one()
+        return f'{self.get_base_url()}{self.sudo().get_portal_url(report_type=report_type, download=download)}'
+
+    def _fusion_online_payment_provider(self):
+        """Code of the provider the portal charges with (Stripe when the company has it enabled)."""
+        self.ensure_one()
+        providers = self.env['payment.provider'].sudo().search(
+            [('company_id', '=', self.company_id.id), ('state', 'in', ('enabled', 'test'))], order='sequence, id')
+        stripe = providers.filtered(lambda p: p.code == 'stripe')[:1]
+        return (stripe or providers[:1]).code or None
