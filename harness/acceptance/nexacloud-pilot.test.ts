@@ -15,8 +15,11 @@ import { chunk, EVENTS_BATCH_LIMIT, sendInBatches, spreadSeconds } from '../supp
 import { add, centsOfOdooAmount, dec, divRoundHalfUp, formatCents, ratioToFixed } from '../support/money.ts';
 import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
 import { createPhaseTimer } from '../support/phases.ts';
+import { recordIdOf, UUID_PATTERN } from '../support/lago-ids.ts';
 
-const TZ = 'America/Toronto';
+// Lago keeps customer time zones as Rails' zone names: a Toronto customer is Eastern Time,
+// America/New_York (Lago refuses America/Toronto); the clocks are the same.
+const TZ = 'America/New_York';
 const CUSTOMER = 'tnt_acme01';
 const SUBSCRIPTION = 'sub_acme_pro';
 /** Enough to reach the second tier of api_requests (100,001+ at 0.0004), in batches of 100. */
@@ -149,7 +152,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
   it('publishes the catalog: billable metrics and the nexacloud_pro plan', async () => {
     await phase('catalog (GET /billable_metrics, /plans)', async () => {
       const metrics = okBody(await cloud.listBillableMetrics(), 'GET /billable_metrics');
-      expect(metrics.billable_metrics.map((metric) => [metric.code, metric.aggregation_type, metric.recurring])).toEqual([
+      expect(metrics.billable_metrics.map((metric) => [metric.code, metric.aggregation_type, metric.recurring]).sort()).toEqual([
         ['nc_api_requests', 'count_agg', false],
         ['nc_egress_gb', 'sum_agg', false],
         ['nc_peak_vcpu', 'max_agg', false],
@@ -161,7 +164,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
       expect(plans.plans).toHaveLength(1);
       const [plan] = plans.plans;
       expect(plan).toMatchObject({ code: 'nexacloud_pro', interval: 'monthly', amount_cents: 9900, amount_currency: 'CAD' });
-      expect(plan!.charges.map((charge) => [charge.code, charge.billable_metric_code, charge.charge_model])).toEqual([
+      expect(plan!.charges!.map((charge) => [charge.code, charge.billable_metric_code, charge.charge_model])).toEqual([
         ['api_requests', 'nc_api_requests', 'graduated'],
         ['egress', 'nc_egress_gb', 'package'],
         ['peak_vcpu', 'nc_peak_vcpu', 'volume'],
@@ -199,7 +202,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
         status: 'active',
         subscription_at: isoSeconds(previous.startMs),
       });
-      orderId = Number(/^sale\.order-(\d+)$/.exec(subscription.lago_id)?.[1]);
+      orderId = recordIdOf(subscription.lago_id, 'sale.order');
 
       // The subscription is a confirmed order in CAD, and Odoo gave it Ontario's fiscal position.
       const [order] = await odoo.searchRead('sale.order', [['fusion_external_id', '=', SUBSCRIPTION]], ['state', 'currency_id', 'fiscal_position_id', 'fusion_status']);
@@ -354,11 +357,11 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
     const storageCents = divRoundHalfUp(12n * storageGbSeconds, Q);
     const expected = {
       // 251 requests (250 + the concurrent one): inside the free first tier (0–100,000).
-      nc_api_requests: { units: '251', events_count: 251, amount_cents: 0 },
+      nc_api_requests: { units: '251.0', events_count: 251, amount_cents: 0 },
       // 205.5 GB, 100 free, packages of 100 at 5.00: ceil(105.5 / 100) = 2 → 10.00.
       nc_egress_gb: { units: '205.5', events_count: 3, amount_cents: 1000 },
       // Peak 40 vCPUs: volume tier 33+ at 4.00 plus 10.00 flat → 170.00.
-      nc_peak_vcpu: { units: '40', events_count: 3, amount_cents: 17000 },
+      nc_peak_vcpu: { units: '40.0', events_count: 3, amount_cents: 17000 },
       nc_storage_gb: { events_count: 1, amount_cents: Number(storageCents) },
     };
     const charges = Object.fromEntries(usage.charges_usage.map((charge) => [charge.billable_metric.code, charge]));
@@ -434,7 +437,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
     const untaxed = Object.values(lastMonthLines()).reduce((sum, cents) => sum + cents, 0n);
     expect(meta.total_count).toBe(1);
     expect(invoices[0]).toMatchObject({
-      lago_id: `account.move-${firstInvoiceId}`,
+      lago_id: expect.stringMatching(UUID_PATTERN),
       status: 'finalized',
       payment_status: 'pending',
       currency: 'CAD',
@@ -442,6 +445,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
       taxes_amount_cents: Number(taxCents(untaxed, HST)),
       total_amount_cents: Number(untaxed + taxCents(untaxed, HST)),
     });
+    expect(recordIdOf(invoices[0]!.lago_id, 'account.move')).toBe(firstInvoiceId);
   });
 
   it('closing again changes nothing', async () => {
@@ -505,8 +509,9 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
   it('rates the other aggregations: unique_count (nexadesk_team, Alberta: 5% GST) and latest (fieldapp_business)', async () => {
     await phase('unique_count and latest plans', async () => {
       // NexaDesk, a workspace in Calgary: its months start at Edmonton midnight.
-      const deskMonth = monthPeriod('America/Edmonton', nowSeconds * 1000);
-      okBody(await desk.upsertCustomer({ external_id: 'ws-20240', name: 'Prairie Support Ltd.', city: 'Calgary', state: 'AB', country: 'CA', timezone: 'America/Edmonton' }), 'desk customer');
+      // (Mountain Time is America/Denver in Lago's zone names; Edmonton's clocks are the same.)
+      const deskMonth = monthPeriod('America/Denver', nowSeconds * 1000);
+      okBody(await desk.upsertCustomer({ external_id: 'ws-20240', name: 'Prairie Support Ltd.', city: 'Calgary', state: 'AB', country: 'CA', timezone: 'America/Denver' }), 'desk customer');
       okBody(await desk.createSubscription({ external_customer_id: 'ws-20240', plan_code: 'nexadesk_team', external_id: 'desk_team_1', subscription_at: isoSeconds(deskMonth.startMs) }), 'desk subscription');
       const agents = ['a1', 'a2', 'a3', 'a1', 'a4', 'a5', 'a6', 'a2', 'a7'];
       const deskAt = spreadSeconds(deskMonth.startMs, nowSeconds * 1000, agents.length + 38 + 1).slice(1);
@@ -520,9 +525,9 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
       const deskUsage = okBody(await desk.currentUsage('ws-20240', 'desk_team_1'), 'desk current_usage').customer_usage;
       const deskCharges = Object.fromEntries(deskUsage.charges_usage.map((charge) => [charge.billable_metric.code, charge]));
       // Agents a1, a2, a4, a5, a6, a7 = 6 (a3 removed): tier 0–5 flat 49.00, tier 6+ 1 × 12.00 → 61.00.
-      expect(deskCharges.nd_agents).toMatchObject({ units: '6', amount_cents: 6100, billable_metric: { aggregation_type: 'unique_count_agg' } });
+      expect(deskCharges.nd_agents).toMatchObject({ units: '6.0', amount_cents: 6100, billable_metric: { aggregation_type: 'unique_count_agg' } });
       // 37 tickets × 0.02 = 0.74.
-      expect(deskCharges.nd_tickets).toMatchObject({ units: '37', amount_cents: 74 });
+      expect(deskCharges.nd_tickets).toMatchObject({ units: '37.0', amount_cents: 74 });
       // Alberta: the fiscal position maps HST 13% to GST 5%: 61.74 × 5% = 3.087 → 3.09.
       expect(deskUsage).toMatchObject({ amount_cents: 6174, taxes_amount_cents: Number(taxCents(6174n, GST)), total_amount_cents: 6174 + 309 });
 
@@ -539,9 +544,9 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
       const fieldUsage = okBody(await field.currentUsage('C10001', 'field_biz_1'), 'fieldapp current_usage').customer_usage;
       const fieldCharges = Object.fromEntries(fieldUsage.charges_usage.map((charge) => [charge.billable_metric.code, charge]));
       // Latest device count 12 (not the max 14) × 3.50 = 42.00.
-      expect(fieldCharges.fa_devices).toMatchObject({ units: '12', amount_cents: 4200, billable_metric: { aggregation_type: 'latest_agg' } });
+      expect(fieldCharges.fa_devices).toMatchObject({ units: '12.0', amount_cents: 4200, billable_metric: { aggregation_type: 'latest_agg' } });
       // 350 processed: the first 3 payments are free, the 4th (50) costs 1.2% + 0.10 = 0.70.
-      expect(fieldCharges.fa_payments).toMatchObject({ units: '350', amount_cents: 70 });
+      expect(fieldCharges.fa_payments).toMatchObject({ units: '350.0', amount_cents: 70 });
       // Ontario: 42.70 × 13% = 5.551 → 5.55.
       expect(fieldUsage).toMatchObject({ amount_cents: 4270, taxes_amount_cents: Number(taxCents(4270n, HST)), total_amount_cents: 4270 + 555 });
     });

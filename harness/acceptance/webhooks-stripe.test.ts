@@ -6,13 +6,13 @@
 //      → invoice.payment_overdue; retry_payment → paid → invoice.payment_status_updated succeeded;
 //   3. the receiver down, then failing, then too slow, then up: retries, attempt log, dead letter
 //      after 6 attempts, replay; the DedupLayer admits every unique key exactly once;
-//   4. a captured request, tampered (body, secret, timestamp), is rejected by verifyWebhook.
+//   4. a captured request, tampered (body, key, timestamp), is rejected by verifyWebhook.
 //
-// The receiver is a Node http server on 127.0.0.1 that verifies every request with the endpoint's
-// secret (read over JSON-2), like an application would. Crons are off in the harness server: the
+// The receiver is a Node http server on 127.0.0.1 that verifies every request as a receiver written
+// for Lago does (the JWT in X-Lago-Signature with the public key fetched by the official client's
+// webhooks.fetchPublicKey), plus the timestamped X-Fusion-Signature with the endpoint's secret
+// (read over JSON-2). Crons are off in the harness server: the
 // delivery cron is triggered over JSON-2 (ir.cron.method_direct_trigger).
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OdooClient } from '../clients/json2.ts';
@@ -23,17 +23,16 @@ import { LocalRuntime, REPO_ROOT } from '../runtime/local.ts';
 import type { OdooServer } from '../runtime/types.ts';
 import { startStripeMock, type StripeMock } from '../stripe/mock.ts';
 import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
-import { DedupLayer, signature, verifyWebhook, type Verdict } from '../webhooks/verifier.ts';
+import { Receiver, SLOW_ANSWER_MS, type Received } from '../webhooks/receiver.ts';
+import { fusionSignature, verifyAsLagoReceiver, verifyWebhook } from '../webhooks/verifier.ts';
 import { createPhaseTimer } from '../support/phases.ts';
 
 const DB = 'webhooks_stripe';
-const TZ = 'America/Toronto';
+const TZ = 'America/New_York'; // Lago's zone name for Eastern Time (Toronto's clocks)
 const STRIPE_SECRET_KEY = 'sk_test_fusion_webhooks';
 /** A datetime long past: writing it into next_attempt_at simulates the retry delay having elapsed. */
 const LONG_AGO = '2000-01-01 00:00:00';
 const MAX_ATTEMPTS = 6;
-/** The module's delivery timeout is 10 s: the slow answer comes after that. */
-const SLOW_ANSWER_MS = 11_500;
 
 interface Row {
   id: number;
@@ -55,95 +54,6 @@ interface AttemptRow extends Row {
   status_code: number | false;
   error: string | false;
   latency_ms: number;
-}
-
-interface Received {
-  at: number;
-  headers: IncomingHttpHeaders;
-  rawBody: Buffer;
-  verdict: Verdict;
-  payload: { webhook_type: string; object_type: string; [object: string]: unknown };
-  /** True when the DedupLayer saw this unique key for the first time. */
-  admitted: boolean;
-  answered: number;
-}
-
-type ReceiverMode = 'ok' | 'error500' | 'slow';
-
-/** The application's webhook endpoint: verifies, deduplicates, answers as `mode` says. */
-class Receiver {
-  readonly received: Received[] = [];
-  readonly dedup = new DedupLayer();
-  mode: ReceiverMode = 'ok';
-  secret = '';
-  port = 0;
-  private server: Server | undefined;
-  /** Slow answers not sent yet. */
-  private readonly late = new Set<Promise<void>>();
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/billing/webhooks`;
-  }
-
-  async start(): Promise<void> {
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const rawBody = Buffer.concat(chunks);
-        const verdict = verifyWebhook(this.secret, request.headers, rawBody);
-        let payload: Received['payload'];
-        try {
-          payload = JSON.parse(rawBody.toString('utf8')) as Received['payload'];
-        } catch {
-          payload = { webhook_type: '?', object_type: '?' };
-        }
-        const entry: Received = { at: Date.now(), headers: request.headers, rawBody, verdict, payload, admitted: false, answered: 0 };
-        this.received.push(entry);
-        const answer = (status: number, text: string) => {
-          entry.answered = status;
-          response.writeHead(status, { 'Content-Type': 'text/plain' }).end(text);
-        };
-        if (!verdict.ok) return answer(401, verdict.reason);
-        if (this.mode === 'error500') return answer(500, 'receiver failing on purpose');
-        // Processing happens here: a key already processed is acknowledged, not acted on twice.
-        entry.admitted = this.dedup.admit(verdict.uniqueKey);
-        if (this.mode === 'slow') {
-          this.mode = 'error500'; // one slow answer only
-          this.late.add(new Promise<void>((done) => setTimeout(() => {
-            answer(200, 'ok (too late)');
-            done();
-          }, SLOW_ANSWER_MS)));
-          return;
-        }
-        answer(200, entry.admitted ? 'ok' : 'duplicate ignored');
-      });
-    });
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(this.port, '127.0.0.1', () => done());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Resolves once every slow answer has been sent. */
-  async settled(): Promise<void> {
-    await Promise.all(this.late);
-  }
-
-  /** Down: the port refuses connections until start() again (same port). */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
-  }
-
-  about(objectKeyValue: (entry: Received) => boolean): Received[] {
-    return this.received.filter(objectKeyValue);
-  }
 }
 
 const { phase, record, summary } = createPhaseTimer();
@@ -271,13 +181,16 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
       const { fusion_api_key: key } = await odoo.call<{ fusion_api_key: string }>('fusion.billing.service', 'action_generate_api_key', { ids: [service!.id] });
       cloud = new LagoClient({ baseUrl: server.baseUrl, apiKey: key });
 
-      // NexaCloud's endpoint now points at the receiver, which knows the endpoint's secret.
+      // NexaCloud's endpoint (JWT signatures, Lago's default) now points at the receiver, which
+      // persisted the public key as Lago's docs tell receivers to, and knows the endpoint's secret.
       const [endpointRef] = await odoo.searchRead<Row & { res_id: number }>('ir.model.data', [['module', '=', 'fusion_billing'], ['name', '=', 'webhook_endpoint_nexacloud_billing_events']], ['res_id']);
       endpointId = endpointRef!.res_id;
       await odoo.call('fusion.billing.webhook.endpoint', 'write', { ids: [endpointId], vals: { url: receiver.url } });
-      const [endpoint] = await odoo.searchRead<Row & { secret: string; url: string }>('fusion.billing.webhook.endpoint', [['id', '=', endpointId]], ['url', 'secret']);
-      expect(endpoint).toMatchObject({ url: receiver.url, secret: expect.stringMatching(/^whsec_/) });
-      receiver.secret = endpoint!.secret;
+      const [endpoint] = await odoo.searchRead<Row & { secret: string; url: string; signature_algorithm: string }>('fusion.billing.webhook.endpoint', [['id', '=', endpointId]], ['url', 'secret', 'signature_algorithm']);
+      expect(endpoint).toMatchObject({ url: receiver.url, secret: expect.stringMatching(/^whsec_/), signature_algorithm: 'jwt' });
+      const publicKey = (await cloud.official.webhooks.fetchPublicKey()).data;
+      const issuer = await odoo.call<string>('ir.config_parameter', 'get_param', { key: 'web.base.url' });
+      receiver.keys = { secret: endpoint!.secret, publicKey, issuer };
       deliverCronId = await cronId('cron_deliver_webhooks');
       overdueCronId = await cronId('cron_notify_overdue');
     });
@@ -465,32 +378,38 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     expect(receiver.dedup.size).toBe(rows.length);
   });
 
-  it('rejects a captured request with a tampered body, a wrong secret or a stale timestamp', async () => {
+  it('rejects a captured request with a tampered body, another key or issuer, or a stale timestamp', async () => {
     await phase('verifier: tampered variants', async () => {
       const captured = receiver.received.find((entry) => entry.verdict.ok && entry.payload.webhook_type === 'invoice.payment_status_updated')!;
       expect(captured).toBeDefined();
       const { headers, rawBody } = captured;
-      const timestamp = Number(headers['x-lago-timestamp']);
-      const secret = receiver.secret;
+      const timestamp = Number(headers['x-fusion-timestamp']);
+      const keys = receiver.keys;
       // As captured, at the time it came: valid.
-      expect(verifyWebhook(secret, headers, rawBody, timestamp)).toMatchObject({ ok: true, uniqueKey: headers['x-lago-unique-key'] });
+      expect(await verifyWebhook(keys, headers, rawBody, timestamp)).toMatchObject({ ok: true, uniqueKey: headers['x-lago-unique-key'], algorithm: 'jwt' });
 
-      // The body changed (amount lowered by one cent).
+      // The body changed (amount lowered by one cent): the JWT's data is no longer the body.
       const body = JSON.parse(rawBody.toString()) as { invoice: { total_amount_cents: number } };
       body.invoice.total_amount_cents -= 1;
       const tampered = Buffer.from(JSON.stringify(body));
-      expect(verifyWebhook(secret, headers, tampered, timestamp)).toEqual({ ok: false, reason: 'bad signature' });
+      expect(await verifyWebhook(keys, headers, tampered, timestamp)).toEqual({ ok: false, reason: 'bad signature: the JWT data is not the body' });
       // One byte appended.
-      expect(verifyWebhook(secret, headers, Buffer.concat([rawBody, Buffer.from(' ')]), timestamp)).toEqual({ ok: false, reason: 'bad signature' });
+      expect((await verifyWebhook(keys, headers, Buffer.concat([rawBody, Buffer.from(' ')]), timestamp)).ok).toBe(false);
 
-      // Another endpoint's (or a rotated-out) secret.
-      expect(verifyWebhook('whsec_not_the_right_one', headers, rawBody, timestamp)).toEqual({ ok: false, reason: 'bad signature' });
+      // Another company's (or a rotated-out) public key, and a receiver expecting another issuer.
+      const otherKey = Buffer.from((await import('node:crypto')).generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' })).toString('base64');
+      expect((await verifyWebhook({ ...keys, publicKey: otherKey }, headers, rawBody, timestamp)).ok).toBe(false);
+      expect((await verifyWebhook({ ...keys, issuer: 'https://api.getlago.com' }, headers, rawBody, timestamp)).ok).toBe(false);
 
-      // Replayed after the tolerance (300 s): stale; with a fresh timestamp header instead, the signature no longer matches.
-      expect(verifyWebhook(secret, headers, rawBody, timestamp + 301)).toEqual({ ok: false, reason: 'stale timestamp' });
-      expect(verifyWebhook(secret, { ...headers, 'x-lago-timestamp': String(timestamp + 301) }, rawBody, timestamp + 301)).toEqual({ ok: false, reason: 'bad signature' });
+      // Replayed after the tolerance (300 s): a Lago receiver accepts it (Lago's signature has no time);
+      // the hardened check refuses it, and a re-stamped timestamp no longer matches its signature.
+      expect((await verifyAsLagoReceiver(keys, headers, rawBody)).ok).toBe(true);
+      expect(await verifyWebhook(keys, headers, rawBody, timestamp + 301)).toEqual({ ok: false, reason: 'stale timestamp' });
+      expect(await verifyWebhook(keys, { ...headers, 'x-fusion-timestamp': String(timestamp + 301) }, rawBody, timestamp + 301)).toEqual({ ok: false, reason: 'bad timestamped signature' });
       // Only the secret's holder can re-sign: with it, the fresh request is valid again.
-      expect(verifyWebhook(secret, { ...headers, 'x-lago-timestamp': String(timestamp + 301), 'x-lago-signature': signature(secret, timestamp + 301, rawBody) }, rawBody, timestamp + 301).ok).toBe(true);
+      const restamped = { ...headers, 'x-fusion-timestamp': String(timestamp + 301), 'x-fusion-signature': fusionSignature(keys.secret, timestamp + 301, rawBody) };
+      expect((await verifyWebhook(keys, restamped, rawBody, timestamp + 301)).ok).toBe(true);
+      expect((await verifyWebhook({ ...keys, secret: 'whsec_not_the_right_one' }, restamped, rawBody, timestamp + 301)).ok).toBe(false);
     });
   });
 

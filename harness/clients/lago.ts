@@ -1,6 +1,13 @@
-// A typed client for fusion_billing's Lago-shaped REST API (/api/v1, bearer service key).
-// Every call answers {status, body} and never throws on an HTTP error: the scenarios assert on
-// refusals as much as on successes. Shapes follow lago-anchors.md §1 (Lago's serializers).
+// The harness's view of fusion_billing's Lago-shaped API (/api/v1, bearer service key).
+//
+// Every typed call goes through Lago's official `lago-javascript-client`, exactly as an
+// application that moved from Lago would make it; this wrapper only turns the official client's
+// thrown error responses into `{status, body}` values (read with its `getLagoError`), because
+// the scenarios assert on refusals as much as on successes. `request()` sends raw HTTP: the
+// official client can only send well-formed requests of its own types, and the scenarios also
+// need malformed JSON, oversized bodies and missing or wrong keys.
+import { Client, getLagoError, type Api } from 'lago-javascript-client';
+import type * as Lago from 'lago-javascript-client';
 
 export interface LagoErrorBody {
   status: number;
@@ -8,6 +15,7 @@ export interface LagoErrorBody {
   code?: string;
   /** Field → error codes; for a batch, index → field → error codes. */
   error_details?: Record<string, string[] | Record<string, string[]>>;
+  request_id?: string;
 }
 
 export interface LagoResponse<T> {
@@ -16,155 +24,17 @@ export interface LagoResponse<T> {
   body: T | LagoErrorBody;
 }
 
-export interface LagoEventInput {
-  transaction_id: string;
-  external_subscription_id: string;
-  code: string;
-  /** Unix seconds (decimals for milliseconds); the time of receipt when absent. */
-  timestamp?: number | string;
-  properties?: Record<string, string | number | boolean | null>;
-}
-
-export interface LagoEvent {
-  lago_id: string;
-  transaction_id: string;
-  lago_customer_id: string | null;
-  code: string;
-  timestamp: string;
-  properties: Record<string, unknown>;
-  lago_subscription_id: string | null;
-  external_subscription_id: string;
-  created_at: string;
-}
-
-export interface LagoCustomerInput {
-  external_id: string;
-  name?: string;
-  email?: string;
-  phone?: string;
-  address_line1?: string;
-  address_line2?: string;
-  city?: string;
-  zipcode?: string;
-  state?: string;
-  country?: string;
-  timezone?: string;
-  currency?: string;
-  legal_name?: string;
-  tax_identification_number?: string;
-}
-
-export interface LagoCustomer {
-  lago_id: string;
-  external_id: string;
-  name: string;
-  country: string | null;
-  state: string | null;
-  city: string | null;
-  zipcode: string | null;
-  email: string | null;
-  currency: string;
-  timezone: string | null;
-  applicable_timezone: string;
-  created_at: string;
-  [field: string]: unknown;
-}
-
-export interface LagoSubscriptionInput {
-  external_customer_id: string;
-  plan_code: string;
-  external_id: string;
-  name?: string;
-  billing_time?: 'calendar' | 'anniversary';
-  /** ISO 8601. */
-  subscription_at?: string;
-}
-
-export interface LagoSubscription {
-  lago_id: string;
-  external_id: string;
-  lago_customer_id: string;
-  external_customer_id: string | null;
-  name: string | null;
-  plan_code: string;
-  status: 'active' | 'terminated' | 'pending' | 'canceled';
-  billing_time: 'calendar' | 'anniversary';
-  subscription_at: string | null;
-  started_at: string | null;
-  terminated_at: string | null;
-  created_at: string;
-}
-
-export interface LagoChargeUsage {
-  /** Decimal text. */
-  units: string;
-  events_count: number;
-  amount_cents: number;
-  amount_currency: string;
-  charge: { lago_id: string; charge_model: string; invoice_display_name: string };
-  billable_metric: { lago_id: string; name: string; code: string; aggregation_type: string };
-  filters: unknown[];
-  grouped_usage: unknown[];
-}
-
-export interface LagoCustomerUsage {
-  from_datetime: string;
-  to_datetime: string;
-  issuing_date: string;
-  lago_invoice_id: string | null;
-  currency: string;
-  amount_cents: number;
-  taxes_amount_cents: number;
-  total_amount_cents: number;
-  charges_usage: LagoChargeUsage[];
-}
-
-export interface LagoInvoice {
-  lago_id: string;
-  number: string;
-  issuing_date: string | null;
-  payment_due_date: string | null;
-  invoice_type: string;
-  status: 'draft' | 'finalized' | 'voided';
-  payment_status: 'pending' | 'succeeded' | 'failed';
-  currency: string;
-  fees_amount_cents: number;
-  taxes_amount_cents: number;
-  sub_total_excluding_taxes_amount_cents: number;
-  sub_total_including_taxes_amount_cents: number;
-  total_amount_cents: number;
-  created_at: string;
-}
-
-export interface LagoPageMeta {
-  current_page: number;
-  next_page: number | null;
-  prev_page: number | null;
-  total_pages: number;
-  total_count: number;
-}
-
-export interface LagoBillableMetric {
-  lago_id: string;
-  name: string;
-  code: string;
-  aggregation_type: string;
-  recurring: boolean;
-  field_name: string | null;
-  filters: { key: string; values: string[] }[];
-  [field: string]: unknown;
-}
-
-export interface LagoPlan {
-  lago_id: string;
-  name: string;
-  code: string;
-  interval: string;
-  amount_cents: number;
-  amount_currency: string;
-  charges: { code: string; billable_metric_code: string; charge_model: string; properties: Record<string, unknown>; [field: string]: unknown }[];
-  [field: string]: unknown;
-}
+export type LagoEventInput = Lago.EventInputObject;
+export type LagoEvent = Lago.EventObject;
+export type LagoCustomerInput = Lago.CustomerCreateInput['customer'];
+export type LagoCustomer = Lago.CustomerObjectExtended;
+export type LagoSubscriptionInput = Lago.SubscriptionCreateInput['subscription'];
+export type LagoSubscription = Lago.SubscriptionObjectExtended;
+export type LagoCustomerUsage = Lago.CustomerUsageObject;
+export type LagoInvoice = Lago.InvoiceObjectExtended;
+export type LagoPageMeta = Lago.PaginationMeta;
+export type LagoBillableMetric = Lago.BillableMetricObject;
+export type LagoPlan = Lago.PlanObject;
 
 export interface PageQuery {
   page?: number;
@@ -193,11 +63,41 @@ export interface LagoClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
+/** An official client for the API at `options` (what an application configures: base URL and key). */
+export function officialClient(options: LagoClientOptions): Api<unknown> {
+  const fetchImpl = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return Client(options.apiKey, {
+    baseUrl: `${options.baseUrl.replace(/\/+$/, '')}${options.basePath ?? '/api/v1'}`,
+    baseApiParams: { headers: { ...options.headers } },
+    customFetch: (input, init) => fetchImpl(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) }),
+  });
+}
+
+/** The official client's result as `{status, body}`: its thrown error responses become values. */
+export async function settle<T>(call: Promise<Lago.HttpResponse<T, unknown>>): Promise<LagoResponse<T>> {
+  try {
+    const response = await call;
+    return { status: response.status, body: response.data };
+  } catch (error) {
+    if (error instanceof Response) {
+      // getLagoError gives the parsed error body; a body that was not JSON comes back as the
+      // parser's SyntaxError, and the raw text is not recoverable from the official client.
+      const body = await getLagoError<unknown>(error).catch((reason) => reason);
+      return { status: error.status, body: (body instanceof Error ? `non-JSON answer (${body.message})` : body) as LagoErrorBody };
+    }
+    throw error;
+  }
+}
+
+const id = encodeURIComponent;
+
 export class LagoClient {
-  private readonly fetchImpl: typeof fetch;
+  /** The official client, for calls this wrapper does not name. */
+  readonly official: Api<unknown>;
 
   constructor(private readonly options: LagoClientOptions) {
-    this.fetchImpl = options.fetch ?? fetch;
+    this.official = officialClient(options);
   }
 
   /** The same server with another service's key. */
@@ -210,57 +110,55 @@ export class LagoClient {
     return new LagoClient({ ...this.options, headers: { ...this.options.headers, ...headers } });
   }
 
-  createEvent(event: LagoEventInput): Promise<LagoResponse<{ event: LagoEvent }>> {
-    return this.request('POST', '/events', { body: { event } });
+  createEvent(event: LagoEventInput): Promise<LagoResponse<Lago.EventCreated>> {
+    return settle(this.official.events.createEvent({ event }));
   }
 
-  createEventsBatch(events: LagoEventInput[]): Promise<LagoResponse<{ events: LagoEvent[] }>> {
-    return this.request('POST', '/events/batch', { body: { events } });
+  createEventsBatch(events: LagoEventInput[]): Promise<LagoResponse<Lago.EventsCreated>> {
+    return settle(this.official.events.createBatchEvents({ events }));
   }
 
-  upsertCustomer(customer: LagoCustomerInput): Promise<LagoResponse<{ customer: LagoCustomer }>> {
-    return this.request('POST', '/customers', { body: { customer } });
+  upsertCustomer(customer: LagoCustomerInput): Promise<LagoResponse<Lago.Customer>> {
+    return settle(this.official.customers.createCustomer({ customer }));
   }
 
-  currentUsage(
-    externalCustomerId: string,
-    externalSubscriptionId: string,
-    options: { applyTaxes?: boolean } = {},
-  ): Promise<LagoResponse<{ customer_usage: LagoCustomerUsage }>> {
-    return this.request('GET', `/customers/${encodeURIComponent(externalCustomerId)}/current_usage`, {
-      query: { external_subscription_id: externalSubscriptionId, apply_taxes: options.applyTaxes },
-    });
+  currentUsage(externalCustomerId: string, externalSubscriptionId: string, options: { applyTaxes?: boolean } = {}) {
+    return settle(this.official.customers.findCustomerCurrentUsage(id(externalCustomerId), {
+      external_subscription_id: externalSubscriptionId,
+      ...(options.applyTaxes === undefined ? {} : { apply_taxes: options.applyTaxes }),
+    }));
   }
 
-  createSubscription(subscription: LagoSubscriptionInput): Promise<LagoResponse<{ subscription: LagoSubscription }>> {
-    return this.request('POST', '/subscriptions', { body: { subscription } });
+  createSubscription(subscription: LagoSubscriptionInput) {
+    return settle(this.official.subscriptions.createSubscription({ subscription }));
   }
 
-  terminateSubscription(externalId: string): Promise<LagoResponse<{ subscription: LagoSubscription }>> {
-    return this.request('DELETE', `/subscriptions/${encodeURIComponent(externalId)}`);
+  terminateSubscription(externalId: string) {
+    return settle(this.official.subscriptions.destroySubscription(id(externalId)));
   }
 
-  listInvoices(query: PageQuery & { external_customer_id?: string } = {}): Promise<LagoResponse<{ invoices: LagoInvoice[]; meta: LagoPageMeta }>> {
-    return this.request('GET', '/invoices', { query: { ...query } });
+  listInvoices(query: PageQuery & { external_customer_id?: string } = {}) {
+    return settle(this.official.invoices.findAllInvoices(query));
   }
 
-  listBillableMetrics(query: PageQuery = {}): Promise<LagoResponse<{ billable_metrics: LagoBillableMetric[]; meta: LagoPageMeta }>> {
-    return this.request('GET', '/billable_metrics', { query: { ...query } });
+  listBillableMetrics(query: PageQuery = {}) {
+    return settle(this.official.billableMetrics.findAllBillableMetrics(query));
   }
 
-  listPlans(query: PageQuery = {}): Promise<LagoResponse<{ plans: LagoPlan[]; meta: LagoPageMeta }>> {
-    return this.request('GET', '/plans', { query: { ...query } });
+  listPlans(query: PageQuery = {}) {
+    return settle(this.official.plans.findAllPlans(query));
   }
 
-  /** Any call, including deliberately bad ones. */
+  /** Any call, including deliberately bad ones the official client cannot send. */
   async request<T = unknown>(method: string, path: string, raw: RawRequest = {}): Promise<LagoResponse<T>> {
     const { url, init } = lagoRequest(this.options, method, path, raw);
-    const response = await this.fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
+    const fetchImpl = this.options.fetch ?? fetch;
+    const response = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
     return { status: response.status, body: decodeBody<T>(await response.text()) };
   }
 }
 
-/** The HTTP request of an API call (exported for the encoding tests). */
+/** The HTTP request of a raw API call (exported for the encoding tests). */
 export function lagoRequest(
   options: Pick<LagoClientOptions, 'baseUrl' | 'apiKey' | 'basePath' | 'headers'>,
   method: string,

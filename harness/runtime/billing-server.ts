@@ -62,6 +62,10 @@ export async function startBillingServer(options: BillingServerOptions = {}): Pr
     );
     const adminKey = await timed('admin API key (odoo-bin shell)', () => runtime.createApiKey(db, 'admin'));
     const odoo = new OdooClient({ baseUrl: server.baseUrl, db, apiKey: adminKey });
+    // As a deployment sets it: the URL customers and applications reach the server at (portal
+    // links, invoice PDFs and the JWT issuer of webhooks are built from it).
+    await odoo.call('ir.config_parameter', 'set_param', { key: 'web.base.url', value: server.baseUrl });
+    await odoo.call('ir.config_parameter', 'set_param', { key: 'web.base.url.freeze', value: 'True' });
     const { serviceKeys, serviceIds } = await timed('service API keys (JSON-2)', () => generateServiceKeys(odoo, options.services ?? CATALOG_SERVICES));
     return {
       runtime,
