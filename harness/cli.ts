@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatDoctorReport, ODOO_PYTHON_DEPENDENCIES, runDoctor } from './doctor.ts';
+import { formatDoctorReport, odooAptPackages, runDoctor } from './doctor.ts';
 import { LocalRuntime, REPO_ROOT } from './runtime/local.ts';
 import { formatTestReport } from './test-report.ts';
 
@@ -42,8 +42,8 @@ export async function runHarnessCommand(args: string[], io: HarnessIo = defaultI
   switch (command) {
     case 'doctor':
       if (rest[0] === '--apt-packages') {
-        // For scripts (.ci/run): the Debian packages Odoo's Python imports come from.
-        io.out([...new Set(ODOO_PYTHON_DEPENDENCIES.map(([, pkg]) => pkg))].join(' '));
+        // For scripts (.ci/run): the Debian packages of Odoo's Python imports and programs.
+        io.out(odooAptPackages().join(' '));
         return EXIT_OK;
       }
       return doctorCommand(io);

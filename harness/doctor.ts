@@ -98,6 +98,14 @@ export function readOdooSeries(odooSrc: string): string | undefined {
   return `${match[1] ?? match[2]}.${match[3]}`;
 }
 
+/** Programs Odoo runs beside Python: command -> Debian package. Invoice PDFs (Lago's download). */
+export const ODOO_PROGRAMS: ReadonlyArray<readonly [command: string, debianPackage: string]> = [['wkhtmltopdf', 'wkhtmltopdf']];
+
+/** Every Debian package the harness's Odoo needs (doctor --apt-packages, for .ci/run). */
+export function odooAptPackages(): string[] {
+  return [...new Set([...ODOO_PYTHON_DEPENDENCIES.map(([, pkg]) => pkg), ...ODOO_PROGRAMS.map(([, pkg]) => pkg)])];
+}
+
 const POSTGRES_TOOLS = ['initdb', 'pg_ctl', 'postgres'] as const;
 
 function hasPostgresTools(dir: string): boolean {
@@ -214,6 +222,18 @@ function checkPython(python: string, found: string[], problems: DoctorProblem[])
   found.push(`Python ${probe.version} at ${python} imports all ${ODOO_PYTHON_DEPENDENCIES.length} Odoo dependencies`);
 }
 
+function checkPrograms(env: NodeJS.ProcessEnv, found: string[], problems: DoctorProblem[]): void {
+  const missing = ODOO_PROGRAMS.filter(([command]) => !onPath(command, env));
+  if (missing.length) {
+    problems.push({
+      what: `${missing.map(([command]) => command).join(', ')} not on PATH (Odoo renders invoice PDFs with it)`,
+      fix: `${APT_INSTALL} ${missing.map(([, pkg]) => pkg).join(' ')}`,
+    });
+    return;
+  }
+  found.push(`${ODOO_PROGRAMS.map(([command]) => command).join(', ')} on PATH`);
+}
+
 function checkPostgres(
   env: NodeJS.ProcessEnv,
   postgresRoot: string,
@@ -265,6 +285,7 @@ export function runDoctor(options: DoctorOptions = {}): DoctorResult {
 
   checkOdooTree(odooSrc, found, problems);
   checkPython(python, found, problems);
+  checkPrograms(env, found, problems);
   const postgres = checkPostgres(env, options.postgresRoot ?? '/usr/lib/postgresql', found, problems);
 
   return { ok: problems.length === 0, odooSrc, python, ...postgres, found, problems };

@@ -20,6 +20,7 @@ export const LAGO_EXTENSIONS: Record<string, string> = {
   'events_errors.unattached_events': 'events.errors: events accepted for a subscription that does not exist yet (this project)',
   request_id: 'a 500 body: the id under which the server logged the failure (this project)',
   'charges_usage[].charge.code': "Lago's V1::Customers::ChargeUsageSerializer writes it; its OpenAPI omits it",
+  progressive_billing_disabled: "Lago's V1::SubscriptionSerializer writes it on every subscription; its OpenAPI omits it",
 };
 
 /**
@@ -29,6 +30,12 @@ export const LAGO_EXTENSIONS: Record<string, string> = {
 export const LAGO_NULLABLE: Record<string, string> = {
   on_termination_credit_note: 'null for plans billed in arrears (lago-api app/models/subscription.rb validates its absence)',
   regroup_paid_fees: 'null unless a charge is paid in advance and not invoiceable (lago-api app/models/charge.rb)',
+  payment_method_id: "null when the subscription has no payment method of its own (V1::SubscriptionSerializer#payment_method)",
+  rounding_function: 'null for a metric that does not round its units (V1::BillableMetricSerializer)',
+  weighted_interval: 'null for every aggregation but weighted_sum (V1::BillableMetricSerializer)',
+  // The client's two generators disagree here: its webhook types require these as nullable.
+  subscription_invoice_issuing_date_anchor: "null unless the customer overrides its billing entity's (V1::CustomerSerializer)",
+  subscription_invoice_issuing_date_adjustment: "null unless the customer overrides its billing entity's (V1::CustomerSerializer)",
 };
 
 /** Whether a problem's path is one of the documented additions. */

@@ -26,7 +26,7 @@ function fakeOdooTree(root: string, versionInfo: string): void {
 }
 
 describe('runDoctor', () => {
-  it('names the empty ODOO_SRC, a missing interpreter and missing PostgreSQL, each with its fix', () => {
+  it('names the empty ODOO_SRC, a missing interpreter, wkhtmltopdf and PostgreSQL, each with its fix', () => {
     const emptyOdoo = join(scratch, 'odoo');
     mkdirSync(emptyOdoo);
     const result = runDoctor({
@@ -42,16 +42,18 @@ describe('runDoctor', () => {
     expect(result.problems.map((p) => p.what)).toEqual([
       `no Odoo 19 tree at ${emptyOdoo} (odoo-bin missing)`,
       `no usable Python at ${join(scratch, 'no-python')}`,
+      'wkhtmltopdf not on PATH (Odoo renders invoice PDFs with it)',
       expect.stringMatching(/^PostgreSQL server binaries \(initdb, pg_ctl, postgres\) not found/),
     ]);
     expect(result.problems[0]?.fix).toMatch(/set ODOO_SRC to an Odoo 19\.0 Community checkout/);
-    expect(result.problems[2]?.fix).toMatch(/apt-get install -y --no-install-recommends postgresql/);
+    expect(result.problems[2]?.fix).toBe('apt-get install -y --no-install-recommends wkhtmltopdf');
+    expect(result.problems[3]?.fix).toMatch(/apt-get install -y --no-install-recommends postgresql/);
 
     const printed = formatDoctorReport(result);
     expect(printed).toContain(`MISSING  no Odoo 19 tree at ${emptyOdoo} (odoo-bin missing)`);
     expect(printed).toContain('fix: set ODOO_SRC');
-    expect(printed).toMatch(/3 problem\(s\)/);
-    expect(summarizeProblems(result)).toBe(`no Odoo 19 tree at ${emptyOdoo} (odoo-bin missing) (+2 more)`);
+    expect(printed).toMatch(/4 problem\(s\)/);
+    expect(summarizeProblems(result)).toBe(`no Odoo 19 tree at ${emptyOdoo} (odoo-bin missing) (+3 more)`);
   });
 
   it('rejects an Odoo tree of another series', () => {

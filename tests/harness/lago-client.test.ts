@@ -51,11 +51,13 @@ describe('Lago API requests', () => {
     expect(() => okBody(response, 'batch')).toThrow(/^batch: HTTP 422 .*metric_not_found/);
   });
 
-  it('keeps a non-JSON answer as text', async () => {
+  it('says when an answer was not JSON (the official client cannot parse it as an error)', async () => {
     const { fetch } = recordingFetch(502, '<html>Bad Gateway</html>');
     const response = await new LagoClient({ ...OPTIONS, fetch }).listPlans();
-    expect(response).toEqual({ status: 502, body: '<html>Bad Gateway</html>' });
+    expect(response).toEqual({ status: 502, body: expect.stringMatching(/^non-JSON answer \(/) });
     expect(isLagoError(response.body)).toBe(false);
+    // A raw request keeps the text.
+    expect(await new LagoClient({ ...OPTIONS, fetch }).request('GET', '/plans')).toEqual({ status: 502, body: '<html>Bad Gateway</html>' });
   });
 
   it('sends default headers with every request, under the per-call ones', () => {

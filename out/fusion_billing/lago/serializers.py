@@ -124,10 +124,15 @@ def customer_object(link, includes=()):
         'state': partner.state_id.code or None,
         'country': partner.country_id.code or None,
     }
-    billing_configuration = {'document_locale': (partner.lang or 'en_US').split('_')[0]}
+    # No per-customer invoicing overrides here: Lago's null, "as the billing entity says".
+    billing_configuration = {
+        'document_locale': (partner.lang or 'en_US').split('_')[0],
+        'subscription_invoice_issuing_date_anchor': None,
+        'subscription_invoice_issuing_date_adjustment': None,
+    }
     stripe_customer = _stripe_customer_id(partner, service.company_id)
     if stripe_customer:
-        billing_configuration.update(payment_provider='stripe', provider_customer_id=stripe_customer)
+        billing_configuration.update(payment_provider='stripe', provider_customer_id=stripe_customer, provider_payment_methods=['card'])
     updated = max(filter(None, (link.write_date, partner.write_date)), default=link.create_date)
     return {
         'lago_id': lago_id(link),
