@@ -55,6 +55,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
   let nowSeconds: number;
   let currentStorageDeltaAt: number; // seconds
   let firstInvoiceId: number;
+  let subscriptionLagoId: string;
   let usageBeforeClose: LagoCustomerUsage;
 
   const previousEvents: LagoEventInput[] = [];
@@ -203,6 +204,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
         subscription_at: isoSeconds(previous.startMs),
       });
       orderId = recordIdOf(subscription.lago_id, 'sale.order');
+      subscriptionLagoId = subscription.lago_id;
 
       // The subscription is a confirmed order in CAD, and Odoo gave it Ontario's fiscal position.
       const [order] = await odoo.searchRead('sale.order', [['fusion_external_id', '=', SUBSCRIPTION]], ['state', 'currency_id', 'fiscal_position_id', 'fusion_status']);
@@ -231,7 +233,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
       sendInBatches(cloud, previousEvents, { concurrency: 4 }));
     expect(responses.filter((response) => response.status !== 200).map((response) => JSON.stringify(response.body).slice(0, 300))).toEqual([]);
     const first = okBody(responses[0]!);
-    expect(first.events[0]).toMatchObject({ transaction_id: 'api-prev-0', code: 'nc_api_requests', external_subscription_id: SUBSCRIPTION, lago_subscription_id: `sale.order-${orderId}`, timestamp: new Date(previous.startMs).toISOString() });
+    expect(first.events[0]).toMatchObject({ transaction_id: 'api-prev-0', code: 'nc_api_requests', external_subscription_id: SUBSCRIPTION, lago_subscription_id: subscriptionLagoId, timestamp: new Date(previous.startMs).toISOString() });
 
     await phase('count stored rows per metric (JSON-2)', async () => {
       expect(await orderUsageCount('nc_api_requests')).toBe(API_REQUESTS_LAST_MONTH);

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OdooClient } from '../clients/json2.ts';
 import { applyLogGate, describeViolation, parseOdooLog } from '../odoo-log.ts';
-import { LagoClient, okBody, type LagoEventInput, type LagoInvoice } from '../clients/lago.ts';
+import { LagoClient, okBody, settle, type LagoEventInput, type LagoInvoice } from '../clients/lago.ts';
 import { prepareBillingDatabase } from '../runtime/billing-database.ts';
 import { LocalRuntime, REPO_ROOT } from '../runtime/local.ts';
 import type { OdooServer } from '../runtime/types.ts';
@@ -26,6 +26,7 @@ import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time
 import { Receiver, SLOW_ANSWER_MS, type Received } from '../webhooks/receiver.ts';
 import { fusionSignature, verifyAsLagoReceiver, verifyWebhook } from '../webhooks/verifier.ts';
 import { createPhaseTimer } from '../support/phases.ts';
+import { recordIdOf } from '../support/lago-ids.ts';
 
 const DB = 'webhooks_stripe';
 const TZ = 'America/New_York'; // Lago's zone name for Eastern Time (Toronto's clocks)
@@ -112,11 +113,11 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     return order!.invoice_ids[0]!;
   }
 
-  async function lagoInvoice(customer: string, lagoId: string): Promise<LagoInvoice> {
+  async function lagoInvoice(customer: string, invoiceId: number): Promise<LagoInvoice> {
     const { invoices } = okBody(await cloud.listInvoices({ external_customer_id: customer }), 'GET /invoices');
-    const invoice = invoices.find((i) => i.lago_id === lagoId);
-    if (!invoice) throw new Error(`${lagoId} not listed for ${customer}`);
-    return invoice;
+    const invoice = invoices.find((i) => recordIdOf(i.lago_id, 'account.move') === invoiceId);
+    if (!invoice) throw new Error(`invoice ${invoiceId} not listed for ${customer}`);
+    return invoice as LagoInvoice;
   }
 
   /** A Toronto customer linked to a Stripe customer, subscribed to nexacloud_pro since last month, with some usage. */
@@ -217,12 +218,12 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
       await odoo.call('sale.order', 'action_fusion_close_periods', { ids: [order!.id] });
     });
     const invoiceId = await invoiceIdOf('sub_pays01');
-    const lagoId = `account.move-${invoiceId}`;
 
     // Stripe was asked once, off-session, for the invoice total in cents, on the linked card.
     const charges = mock.requestsTo('POST', '/v1/payment_intents').slice(paymentIntentsBefore);
     expect(charges).toHaveLength(1);
-    const invoice = await lagoInvoice('tnt_pays01', lagoId);
+    const invoice = await lagoInvoice('tnt_pays01', invoiceId);
+    const lagoId = invoice.lago_id;
     expect(charges[0]).toMatchObject({ status: 200, params: expect.objectContaining({ customer: 'cus_LAGO123', payment_method: 'pm_card_visa', currency: 'cad' }) });
     expect(Number(charges[0]!.params.amount)).toBe(invoice.total_amount_cents);
     expect(invoice).toMatchObject({ status: 'finalized', payment_status: 'succeeded' });
@@ -254,9 +255,10 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
       await odoo.call('sale.order', 'action_fusion_close_periods', { ids: [order!.id] });
     });
     failedInvoiceId = await invoiceIdOf('sub_late01');
-    const lagoId = `account.move-${failedInvoiceId}`;
     expect(mock.requestsTo('POST', '/v1/payment_intents').filter((r) => r.params.customer === 'cus_DECLINES1').map((r) => r.status)).toEqual([402]);
-    expect(await lagoInvoice('tnt_late01', lagoId)).toMatchObject({ status: 'finalized', payment_status: 'failed' });
+    const failed = await lagoInvoice('tnt_late01', failedInvoiceId);
+    expect(failed).toMatchObject({ status: 'finalized', payment_status: 'failed' });
+    const lagoId = failed.lago_id;
 
     await phase('fail flow: delivery after the decline', deliverAll);
     const failure = receiver.about((entry) => invoiceOfPayload(entry) === lagoId);
@@ -282,13 +284,13 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     expect(overdue).toHaveLength(1);
     expect(overdue[0]!.payload.invoice).toMatchObject({ lago_id: lagoId, payment_due_date: '2020-01-01', payment_status: 'failed' });
 
-    const retried = await phase('fail flow: POST /invoices/{id}/retry_payment', async () =>
-      // Without a body, as Lago documents the call.
-      okBody(await cloud.request<{ invoice: LagoInvoice }>('POST', `/invoices/${lagoId}/retry_payment`), 'retry_payment'));
-    expect(retried.invoice).toMatchObject({ lago_id: lagoId, payment_status: 'succeeded' });
+    // The official client's retryPayment, without a body, as Lago documents the call (its answer is not read).
+    const retried = await phase('fail flow: POST /invoices/{id}/retry_payment', () => settle(cloud.official.invoices.retryPayment(lagoId)));
+    expect(retried.status).toBe(200);
+    expect(await lagoInvoice('tnt_late01', failedInvoiceId)).toMatchObject({ lago_id: lagoId, payment_status: 'succeeded' });
     expect(mock.paymentIntentsOf('cus_DECLINES1').map((pi) => pi.status).sort()).toEqual(['requires_payment_method', 'succeeded'].sort());
     // Paid now: a second retry is refused.
-    expect((await cloud.request('POST', `/invoices/${lagoId}/retry_payment`)).status).toBe(405);
+    expect(await settle(cloud.official.invoices.retryPayment(lagoId))).toMatchObject({ status: 405, body: { code: 'invoice_payment_already_succeeded' } });
 
     await phase('fail flow: delivery after the retry', deliverAll);
     const all = receiver.about((entry) => invoiceOfPayload(entry) === lagoId);
