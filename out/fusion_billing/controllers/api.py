@@ -71,6 +71,11 @@ class ApiError(Exception):
         return cls(422, 'validation_errors', error_details)
 
     @classmethod
+    def refused(cls, refusal):
+        """A business rule's refusal (lago.refusal.LagoRefusal) as Lago's 422."""
+        return cls.validation({refusal.field: [refusal.code]})
+
+    @classmethod
     def bad_request(cls, message):
         return cls(400, message=message)
 

@@ -24,9 +24,8 @@ from ..lago.serializers import (
     stored_numbers,
     subscription_object,
 )
-from ..models.account_move_api import InvoiceFilterError
+from ..lago.refusal import LagoRefusal
 from ..models.account_move_webhooks import API_INCLUDES
-from ..models.sale_order_subscription import SubscriptionRefused
 from ..settings import EVENTS_BATCH_LIMIT
 from .api import ApiError, PlainText, missing_root_key
 from .customers import external_id_error, partner_values
@@ -209,14 +208,14 @@ def create_subscription(service, body, params, query_args):
     try:
         order, _created = service.env['sale.order']._fusion_subscribe(
             service, link, plan, external_id, started_at=started_at, name=name or None, ending_at=ending_at)
-    except SubscriptionRefused as refused:
-        raise ApiError.validation({refused.field: [refused.code]}) from refused
+    except LagoRefusal as refused:
+        raise ApiError.refused(refused) from refused
     return {'subscription': order._fusion_lago_subscription(include_plan=True)}
 
 
 def list_subscriptions(service, body, params, query_args):
     Order = service.env['sale.order']
-    statuses = query_args.getlist('status[]') or query_args.getlist('status') or ['active']
+    statuses = _many(query_args, 'status') or ['active']
     if set(statuses) - set(_SUBSCRIPTION_STATUSES):
         statuses = list(_SUBSCRIPTION_STATUSES)  # Lago drops a status filter with an invalid value
     domain = [('fusion_service_id', '=', service.id), ('fusion_external_id', '!=', False), ('fusion_status', 'in', statuses)]
@@ -290,8 +289,8 @@ def list_invoices(service, body, params, query_args):
     partner = _customer_link(service, external_customer_id).partner_id if external_customer_id else None
     try:
         domain = Move._fusion_api_domain(service, _invoice_filters(query_args), partner=partner)
-    except InvoiceFilterError as refused:
-        raise ApiError.validation({refused.field: [refused.code]}) from refused
+    except LagoRefusal as refused:
+        raise ApiError.refused(refused) from refused
     page, per_page = page_request(query_args)
     total = Move.search_count(domain)
     moves = Move.search(domain, order='invoice_date desc, create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
@@ -356,7 +355,7 @@ def _service_invoice(service, invoice_lago_id):
 def _invoice_filters(query_args):
     """GET /invoices' query string as {filter: value}, each Lago filter under one name."""
     def many(name):
-        return query_args.getlist(f'{name}[]') or query_args.getlist(name)
+        return _many(query_args, name)
 
     filters = {
         'statuses': many('statuses') or many('status'),
@@ -482,9 +481,14 @@ def _customer_link(service, external_customer_id):
     return link
 
 
+def _many(query_args, name):
+    """The values of an array filter, sent as `name[]=…` (Lago's clients) or `name=…`."""
+    return query_args.getlist(f'{name}[]') or query_args.getlist(name)
+
+
 def _customer_filters(query_args):
     def many(name):
-        return query_args.getlist(f'{name}[]') or query_args.getlist(name)
+        return _many(query_args, name)
 
     if query_args.get('billing_entity_codes[]') or query_args.get('billing_entity_codes'):
         raise ApiError.not_found('billing_entity')  # there are no billing entities here

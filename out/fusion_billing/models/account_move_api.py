@@ -7,19 +7,11 @@ from datetime import date
 from odoo import api, models
 
 from ..lago.ids import record_of
+from ..lago.refusal import LagoRefusal
 
 LAGO_INVOICE_STATUSES = ('draft', 'finalized', 'voided', 'failed', 'pending')
 LAGO_PAYMENT_STATUSES = ('pending', 'succeeded', 'failed')
 LAGO_INVOICE_TYPES = ('subscription', 'add_on', 'credit', 'one_off', 'advance_charges', 'progressive_billing')
-
-
-class InvoiceFilterError(Exception):
-    """A filter of GET /invoices with a value Lago refuses: `field` and Lago's error code."""
-
-    def __init__(self, field, code):
-        super().__init__(f'{field}: {code}')
-        self.field = field
-        self.code = code
 
 
 class AccountMove(models.Model):
@@ -48,21 +40,21 @@ class AccountMove(models.Model):
         """GET /invoices' domain for Lago's filters (app/queries/invoices_query.rb). `filters`:
         {name: value or [values]} as the query string gives them; `partner` is the customer's when
         the request names one. Every filter Lago documents narrows the result or is refused
-        (InvoiceFilterError): none is ignored. Extension point."""
+        (LagoRefusal): none is ignored. Extension point."""
         domain = list(self._fusion_service_domain(service))
         if partner is not None:
             domain.append(('partner_id', '=', partner.id))
         statuses = filters.get('statuses')
         if statuses:
             if set(statuses) - set(LAGO_INVOICE_STATUSES):
-                raise InvoiceFilterError('statuses', 'value_is_invalid')
+                raise LagoRefusal('statuses', 'value_is_invalid')
             # Invoices here are finalized (posted) or voided (cancelled after posting).
             states = {'finalized': 'posted', 'voided': 'cancel'}
             domain.append(('state', 'in', [states[s] for s in statuses if s in states]))
         payment_statuses = filters.get('payment_statuses')
         if payment_statuses:
             if set(payment_statuses) - set(LAGO_PAYMENT_STATUSES):
-                raise InvoiceFilterError('payment_statuses', 'value_is_invalid')
+                raise LagoRefusal('payment_statuses', 'value_is_invalid')
             domain.append(('id', 'in', self._fusion_ids_with_payment_status(domain, payment_statuses)))
         if filters.get('payment_overdue') is not None:
             overdue = [('state', '=', 'posted'), ('payment_state', 'not in', ('paid', 'in_payment')),
@@ -71,7 +63,7 @@ class AccountMove(models.Model):
         invoice_types = filters.get('invoice_type')
         if invoice_types:
             if set(invoice_types) - set(LAGO_INVOICE_TYPES):
-                raise InvoiceFilterError('invoice_type', 'value_is_invalid')
+                raise LagoRefusal('invoice_type', 'value_is_invalid')
             # Lago's types of the invoices billed here: subscription (invoices) and credit (refunds).
             move_types = {'subscription': 'out_invoice', 'credit': 'out_refund'}
             domain.append(('move_type', 'in', [move_types[t] for t in invoice_types if t in move_types]))

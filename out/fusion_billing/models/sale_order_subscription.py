@@ -8,21 +8,13 @@ from typing import NamedTuple
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..lago.refusal import LagoRefusal
 from ..lago.serializers import subscription_object
 
 
 class Subscribed(NamedTuple):
     order: models.Model
     created: bool
-
-
-class SubscriptionRefused(Exception):
-    """POST /subscriptions cannot be honoured: `field` and Lago's error `code` say why."""
-
-    def __init__(self, field, code):
-        super().__init__(f'{field}: {code}')
-        self.field = field
-        self.code = code
 
 
 class SaleOrder(models.Model):
@@ -38,20 +30,20 @@ class SaleOrder(models.Model):
         - no subscription has `external_id`: a new one is created and confirmed;
         - the customer's own subscription with that id and plan: it is returned unchanged, so that an
           application retrying a create after a timeout gets 200 and the same subscription;
-        - the id is another customer's active subscription: SubscriptionRefused(external_id, value_already_exist);
+        - the id is another customer's active subscription: LagoRefusal(external_id, value_already_exist);
         - the customer's subscription with another plan is Lago's plan change (upgrade now, downgrade
-          at the end of the period), not supported yet: SubscriptionRefused(plan_code, plan_change_not_supported).
+          at the end of the period), not supported yet: LagoRefusal(plan_code, plan_change_not_supported).
         """
         existing = self.search(
             [('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id)], order='id desc', limit=1)
         if existing:
             if existing.partner_id != link.partner_id:
-                raise SubscriptionRefused('external_id', 'value_already_exist')
+                raise LagoRefusal('external_id', 'value_already_exist')
             if existing.fusion_status != 'active':
                 # A terminated subscription keeps its id (its periods and invoices refer to it).
-                raise SubscriptionRefused('external_id', 'value_already_exist')
+                raise LagoRefusal('external_id', 'value_already_exist')
             if existing.sale_order_template_id != plan:
-                raise SubscriptionRefused('plan_code', 'plan_change_not_supported')
+                raise LagoRefusal('plan_code', 'plan_change_not_supported')
             return Subscribed(existing, False)
         order = self._fusion_create_subscription(
             service, link.partner_id, plan, external_id, started_at=started_at, name=name, ending_at=ending_at)
