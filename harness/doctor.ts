@@ -77,8 +77,6 @@ export const ODOO_PYTHON_DEPENDENCIES: ReadonlyArray<readonly [importName: strin
   ['xlsxwriter', 'python3-xlsxwriter'],
   ['xlrd', 'python3-xlrd'],
   ['zeep', 'python3-zeep'],
-  // fusion_billing's own (its manifest's external_dependencies): Lago's JWT webhook signatures.
-  ['jwt', 'python3-jwt'],
 ];
 
 export function resolveOdooSrc(env: NodeJS.ProcessEnv = process.env): string {

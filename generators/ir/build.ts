@@ -95,8 +95,8 @@ function buildModule(spec: Spec): ModuleIR {
     license: mod.license,
     category: mod.category,
     depends: mod.depends,
-    // python/fusion_billing signs Lago's JWT webhook signatures with PyJWT.
-    pythonDependencies: ['PyJWT'],
+    // The hand-written Python needs nothing beyond Odoo's own dependencies (listed when it does).
+    pythonDependencies: [],
     privilege: { xmlid: `res_groups_privilege_${tech}`, name: mod.security.privilege.name, categoryRef: mod.security.privilege.category },
     groups,
     models,

@@ -14,11 +14,6 @@
         'account_payment',
         'payment_stripe',
     ],
-    'external_dependencies': {
-        'python': [
-            'PyJWT',
-        ],
-    },
     'data': [
         'security/fusion_billing_security.xml',
         'security/ir.model.access.csv',

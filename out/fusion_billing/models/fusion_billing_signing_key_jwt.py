@@ -7,10 +7,10 @@ base64-encoded PEM, at GET /webhooks/public_key. One active key per company is c
 the private key of a self-hosted Lago instead, so that receivers keep the public key they hold."""
 
 import base64
+import json
 
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -33,6 +33,24 @@ def _public_key_pem(private_key_pem):
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValidationError('The webhook signing key must be an RSA key (JWTs are signed with RS256).')
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b'=')
+
+
+def rs256_jwt(claims, private_key_pem):
+    """A JWS compact serialization (RFC 7515) of `claims`, signed with RS256 (RFC 7518 §3.3).
+
+    Signed with `cryptography`, which Odoo itself depends on: a JWT library (PyJWT) is not among
+    Odoo's dependencies, nor in its official image, and the module must install wherever Odoo runs.
+    Receivers verify with any JWT library (the harness uses `jose`)."""
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    header = _b64url(json.dumps({'alg': 'RS256', 'typ': 'JWT'}, separators=(',', ':')).encode())
+    payload = _b64url(json.dumps(claims, separators=(',', ':')).encode())
+    signing_input = header + b'.' + payload
+    signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    return (signing_input + b'.' + _b64url(signature)).decode()
 
 
 def lago_base64(text):
@@ -92,7 +110,7 @@ class FusionBillingSigningKey(models.Model):
     def _fusion_sign(self, body):
         """X-Lago-Signature of a jwt endpoint: RS256 JWT of {"data": <raw body>, "iss": <issuer>}."""
         self.ensure_one()
-        return jwt.encode({'data': body.decode(), 'iss': self._fusion_issuer()}, self.sudo().private_key, algorithm='RS256')
+        return rs256_jwt({'data': body.decode(), 'iss': self._fusion_issuer()}, self.sudo().private_key)
 
     def _fusion_public_key_base64(self):
         """What GET /webhooks/public_key answers: the PEM public key in base64, as Lago serves it."""
