@@ -1,6 +1,7 @@
 // `fusion-billing doctor`: says what the local Odoo runtime needs and how to get each missing piece.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 
 export interface DoctorProblem {
@@ -85,6 +86,22 @@ export function resolveOdooSrc(env: NodeJS.ProcessEnv = process.env): string {
 
 export function resolveOdooPython(env: NodeJS.ProcessEnv = process.env): string {
   return env.ODOO_PYTHON || DEFAULT_ODOO_PYTHON;
+}
+
+/**
+ * What identifies an Odoo tree for caches built from it (template databases, container images):
+ * its release.py and the modification times of its addons directories (a checkout or update of
+ * the tree touches them).
+ */
+export function odooTreeIdentity(odooSrc: string): string {
+  const hash = createHash('sha256');
+  const release = join(odooSrc, 'odoo', 'release.py');
+  if (existsSync(release)) hash.update(readFileSync(release));
+  for (const dir of ['addons', join('odoo', 'addons')]) {
+    const path = join(odooSrc, dir);
+    if (existsSync(path)) hash.update(`${dir}:${statSync(path).mtimeMs}`);
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** Reads version_info = (19, 0, ...) from odoo/release.py; undefined when absent or unreadable. */

@@ -5,9 +5,10 @@
 // filestore under .harness/cache/, keyed by everything that shapes it, so that later runs only
 // restore it (seconds) and install fusion_billing, whose code changes from run to run.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, type LocalRuntime } from './local.ts';
+import { REPO_ROOT } from './local.ts';
+import type { OdooRuntime } from './types.ts';
 
 /** l10n_ca gives the Canadian chart, GST/HST/PST taxes and the provincial fiscal positions. */
 export const BILLING_DEPENDENCIES = ['sale_management', 'account', 'payment', 'l10n_ca'];
@@ -53,7 +54,7 @@ export interface BillingDatabase {
 }
 
 /** Creates `db`: the cached (or freshly built) dependencies, then fusion_billing installed. */
-export async function prepareBillingDatabase(runtime: LocalRuntime, db: string, options: BillingDatabaseOptions = {}): Promise<BillingDatabase> {
+export async function prepareBillingDatabase(runtime: OdooRuntime, db: string, options: BillingDatabaseOptions = {}): Promise<BillingDatabase> {
   const onStep = options.onStep ?? (() => {});
   const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -81,15 +82,8 @@ export async function prepareBillingDatabase(runtime: LocalRuntime, db: string, 
 }
 
 /** Everything the cached database depends on: the recipe and the Odoo tree it was built with. */
-function templateKey(runtime: LocalRuntime): string {
+function templateKey(runtime: OdooRuntime): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ RECIPE_VERSION, BILLING_DEPENDENCIES, COMPANY_SETUP, python: runtime.python }));
-  const release = join(runtime.odooSrc, 'odoo', 'release.py');
-  if (existsSync(release)) hash.update(readFileSync(release));
-  // A checkout or update of the tree touches these directories.
-  for (const dir of ['addons', join('odoo', 'addons')]) {
-    const path = join(runtime.odooSrc, dir);
-    if (existsSync(path)) hash.update(`${dir}:${statSync(path).mtimeMs}`);
-  }
+  hash.update(JSON.stringify({ RECIPE_VERSION, BILLING_DEPENDENCIES, COMPANY_SETUP, odoo: runtime.identity }));
   return hash.digest('hex').slice(0, 16);
 }

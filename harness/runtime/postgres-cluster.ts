@@ -4,6 +4,8 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { PostgresServer } from './harness-runtime.ts';
+import type { ClientInput } from './types.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -26,7 +28,7 @@ export const CLUSTER_SUPERUSER = 'odoo';
 // makes a million-row usage table's inserts read index pages back from the OS).
 const SERVER_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'shared_buffers=512MB'];
 
-export class PostgresCluster {
+export class PostgresCluster implements PostgresServer {
   readonly dataDir: string;
   readonly socketDir: string;
   readonly logFile: string;
@@ -84,7 +86,7 @@ export class PostgresCluster {
    * cluster as its superuser; `stdin` is piped in (a string, or a producer writing to the stream).
    * Resolves with stdout; rejects with stderr on a non-zero exit.
    */
-  client(tool: 'psql' | 'pg_dump' | 'pg_restore' | 'createdb' | 'dropdb', args: string[], stdin?: string | ((input: NodeJS.WritableStream) => Promise<void>)): Promise<string> {
+  client(tool: 'psql' | 'pg_dump' | 'pg_restore' | 'createdb' | 'dropdb', args: string[], stdin?: ClientInput): Promise<string> {
     const connection = ['-h', this.socketDir, '-p', String(this.port), '-U', CLUSTER_SUPERUSER];
     // Clients may run as root: trust authentication over the socket needs no OS user switch.
     const child = spawn(join(this.options.pgBin, tool), [...connection, ...args], {
@@ -115,6 +117,15 @@ export class PostgresCluster {
     this.running = false;
     const [command, args] = this.command('pg_ctl', ['--pgdata', this.dataDir, '--mode', 'immediate', '--wait', 'stop']);
     spawnSync(command, args, { stdio: 'ignore', timeout: 30_000 });
+  }
+
+  /** Odoo's db_host: the unix socket directory. */
+  get host(): string {
+    return this.socketDir;
+  }
+
+  keptLines(): string[] {
+    return [`psql:              psql -h ${this.socketDir} -p ${this.port} -U ${this.superuser} <db>`, `stop PostgreSQL:   ${this.stopCommandLine()}`];
   }
 
   /** A copy-pasteable shell command stopping this cluster (for runs kept for inspection). */

@@ -1,5 +1,5 @@
-// The contract between the harness and whatever runs Odoo. Nothing above this interface may assume
-// local processes: a testcontainers runtime will implement it later.
+// The contract between the harness and whatever runs Odoo: local processes (local.ts) or
+// containers (containers.ts). Nothing above this interface may assume either.
 import type { LogGateResult, OdooTestFailure } from '../odoo-log.ts';
 
 export type ProgressCallback = (message: string) => void;
@@ -66,12 +66,37 @@ export interface OdooServer {
   logs(): string;
 }
 
+/** A PostgreSQL client tool's input: a string, or a producer writing to the tool's stdin. */
+export type ClientInput = string | ((input: NodeJS.WritableStream) => Promise<void>);
+
+/** The runtime's PostgreSQL, for the tools scripts and benchmarks run against it. */
+export interface PostgresAccess {
+  readonly port: number;
+  readonly superuser: string;
+  /** Runs psql, pg_dump, pg_restore, createdb or dropdb against the server; resolves with stdout. */
+  client(tool: 'psql' | 'pg_dump' | 'pg_restore' | 'createdb' | 'dropdb', args: string[], stdin?: ClientInput): Promise<string>;
+}
+
 export interface OdooRuntime {
   readonly kind: 'local' | 'containers';
-  /** Brings PostgreSQL up. */
+  /** One line: the runtime and what it runs (the Odoo tree and interpreter, or the images). Known after start(). */
+  readonly description: string;
+  /** What caches built with this runtime depend on (Odoo tree, interpreter, images). Known after start(). */
+  readonly identity: string;
+  /** Brings PostgreSQL up (and, for containers, resolves or builds the images). */
   start(progress?: ProgressCallback): Promise<void>;
+  /** The running PostgreSQL. */
+  readonly postgres: PostgresAccess;
   /** Creates a database with base (and the given modules) installed, no demo data. */
   createDatabase(db: string, options?: CreateDatabaseOptions): Promise<void>;
+  /** -i modules on an existing database, without tests. */
+  installModules(db: string, modules: string[]): Promise<void>;
+  /** Runs a Python script in `odoo-bin shell` on `db`; resolves with what it printed on stdout. */
+  shell(db: string, script: string, name?: string): Promise<string>;
+  /** Saves `db` and its filestore into `dir`, which outlives the session. */
+  saveDatabase(db: string, dir: string): Promise<void>;
+  /** Creates `db` from a directory written by saveDatabase. */
+  restoreDatabase(dir: string, db: string): Promise<void>;
   /** -i modules --test-enable --test-tags ... --stop-after-init on a fresh database; parsed report. */
   installAndTest(db: string, modules: string[], options?: InstallAndTestOptions): Promise<OdooTestReport>;
   /** HTTP server on a free port of 127.0.0.1; resolves once /web/login answers 200. */

@@ -1,0 +1,184 @@
+// The images of the containers runtime. Image names are configuration, with the official images
+// as defaults (what users' CI pulls); where no registry answers (as on these machines), the harness
+// builds local equivalents itself and keeps them, tagged by a hash of everything they are made of:
+// a Debian base from debootstrap, PostgreSQL from Debian's package, and an Odoo runtime with the
+// Debian packages the doctor lists and the Odoo tree of ODOO_SRC copied in (never committed).
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { odooAptPackages, odooTreeIdentity } from '../doctor.ts';
+import type { ProgressCallback } from '../runtime/types.ts';
+
+const DOCKERFILES = fileURLToPath(new URL('./dockerfiles/', import.meta.url));
+
+export const DEFAULT_IMAGES = { postgres: 'postgres:16', odoo: 'odoo:19.0' } as const;
+export type ImageRole = keyof typeof DEFAULT_IMAGES;
+
+/** Where things are in an Odoo image: the official one or the harness's own build. */
+export interface OdooLayout {
+  /** The command that runs odoo-bin (replaces the image's entrypoint). */
+  command: string[];
+  /** Odoo's own addons directories inside the image. */
+  addonsPaths: string[];
+}
+
+const OFFICIAL_ODOO_LAYOUT: OdooLayout = { command: ['odoo'], addonsPaths: ['/usr/lib/python3/dist-packages/odoo/addons'] };
+const BUILT_ODOO_LAYOUT: OdooLayout = {
+  command: ['/usr/bin/python3', '/opt/odoo/odoo-bin'],
+  addonsPaths: ['/opt/odoo/addons', '/opt/odoo/odoo/addons'],
+};
+
+export interface ResolvedImage {
+  role: ImageRole;
+  name: string;
+  /** present: already in the engine; pulled: from a registry; built: made here. */
+  origin: 'present' | 'pulled' | 'built';
+}
+
+export interface ImageOptions {
+  env?: NodeJS.ProcessEnv;
+  odooSrc: string;
+  progress?: ProgressCallback;
+}
+
+/** The configured image of each role: FUSION_POSTGRES_IMAGE, FUSION_ODOO_IMAGE, else the official ones. */
+export function configuredImages(env: NodeJS.ProcessEnv = process.env): Record<ImageRole, string> {
+  return { postgres: env.FUSION_POSTGRES_IMAGE || DEFAULT_IMAGES.postgres, odoo: env.FUSION_ODOO_IMAGE || DEFAULT_IMAGES.odoo };
+}
+
+export function odooLayoutOf(image: string): OdooLayout {
+  return image.startsWith('fusion-billing/odoo:') ? BUILT_ODOO_LAYOUT : OFFICIAL_ODOO_LAYOUT;
+}
+
+/** The image to run for `role`: the configured one if the engine has it or can pull it, else (for the official defaults) a local build. */
+export async function resolveImage(role: ImageRole, options: ImageOptions): Promise<ResolvedImage> {
+  const progress = options.progress ?? (() => {});
+  const name = configuredImages(options.env)[role];
+  if (imageExists(name)) return { role, name, origin: 'present' };
+  progress(`images: pulling ${name}`);
+  const pulled = await run('docker', ['pull', name], progress, 180_000);
+  if (pulled.ok) return { role, name, origin: 'pulled' };
+  if (name !== DEFAULT_IMAGES[role]) {
+    throw new Error(`image ${name} (${role}) is not in the Docker engine and cannot be pulled: ${pulled.lastLine}`);
+  }
+  progress(`images: no registry answers (${pulled.lastLine}); building a local ${role} image`);
+  const built = role === 'postgres' ? await buildPostgres(options) : await buildOdoo(options);
+  return { role, name: built, origin: 'built' };
+}
+
+// ------------------------------------------------------------------------------- local builds
+
+const DEBIAN_SUITE = 'bookworm';
+const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+
+function key(...parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex').slice(0, 12);
+}
+
+async function buildBase(progress: ProgressCallback): Promise<string> {
+  const tag = `fusion-billing/debian:${DEBIAN_SUITE}-${key('debootstrap --variant=minbase', DEBIAN_SUITE, DEBIAN_MIRROR, '1')}`;
+  if (imageExists(tag)) return tag;
+  const dir = mkdtempSync(join(tmpdir(), 'fusion-debootstrap-'));
+  try {
+    progress(`images: debootstrap ${DEBIAN_SUITE} (minbase) into ${dir}`);
+    const strapped = await run('debootstrap', ['--variant=minbase', DEBIAN_SUITE, dir, DEBIAN_MIRROR], progress, 15 * 60_000);
+    if (!strapped.ok) throw new Error(`debootstrap failed: ${strapped.lastLine} (install it: apt-get install -y debootstrap)`);
+    progress(`images: importing ${tag}`);
+    const imported = await run('sh', ['-c', `tar -C '${dir}' -c . | docker import - '${tag}'`], progress, 10 * 60_000);
+    if (!imported.ok) throw new Error(`docker import failed: ${imported.lastLine}`);
+    return tag;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function buildPostgres(options: ImageOptions): Promise<string> {
+  const progress = options.progress ?? (() => {});
+  const base = await buildBase(progress);
+  const dockerfile = readFileSync(join(DOCKERFILES, 'postgres.Dockerfile'), 'utf8').replace('{{BASE}}', base);
+  const entrypoint = readFileSync(join(DOCKERFILES, 'postgres-entrypoint.sh'), 'utf8');
+  const tag = `fusion-billing/postgres:15-${key(dockerfile, entrypoint)}`;
+  if (imageExists(tag)) return tag;
+  const context = mkdtempSync(join(tmpdir(), 'fusion-postgres-image-'));
+  try {
+    writeFileSync(join(context, 'Dockerfile'), dockerfile);
+    writeFileSync(join(context, 'postgres-entrypoint.sh'), entrypoint);
+    await build(tag, context, join(context, 'Dockerfile'), progress);
+    return tag;
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+}
+
+async function buildOdoo(options: ImageOptions): Promise<string> {
+  const progress = options.progress ?? (() => {});
+  const base = await buildBase(progress);
+  const dockerfile = readFileSync(join(DOCKERFILES, 'odoo.Dockerfile'), 'utf8')
+    .replace('{{BASE}}', base)
+    .replace('{{PACKAGES}}', odooAptPackages().join(' '));
+  const tag = `fusion-billing/odoo:19.0-${key(dockerfile, odooTreeIdentity(options.odooSrc))}`;
+  if (imageExists(tag)) return tag;
+  // The Odoo tree is the build context; the Dockerfile comes from outside it.
+  const dir = mkdtempSync(join(tmpdir(), 'fusion-odoo-image-'));
+  try {
+    writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+    progress(`images: building ${tag} from ${options.odooSrc} (the tree is copied in once)`);
+    await build(tag, options.odooSrc, join(dir, 'Dockerfile'), progress);
+    return tag;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function build(tag: string, context: string, dockerfile: string, progress: ProgressCallback): Promise<void> {
+  progress(`images: building ${tag}`);
+  // The engine's legacy builder: BuildKit is not part of Debian's docker.io here.
+  const built = await run('docker', ['build', '--force-rm', '-t', tag, '-f', dockerfile, context], progress, 30 * 60_000, { DOCKER_BUILDKIT: '0' });
+  if (!built.ok) throw new Error(`building ${tag} failed: ${built.lastLine}`);
+}
+
+export function imageExists(name: string): boolean {
+  return spawnSync('docker', ['image', 'inspect', name], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+}
+
+/** Runs a command, relaying its output as progress (throttled), with a timeout. */
+function run(
+  command: string,
+  args: string[],
+  progress: ProgressCallback,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ ok: boolean; lastLine: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let lastLine = '';
+    let lastShown = 0;
+    const take = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean)) {
+        lastLine = line;
+        // Build steps at once; other lines (package downloads) at most every 5 seconds.
+        const step = /^Step \d+\/\d+ :/.test(line);
+        if (step || Date.now() - lastShown > 5_000) {
+          lastShown = Date.now();
+          progress(`images: ${line.slice(0, 160)}`);
+        }
+      }
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      resolve({ ok: false, lastLine: error.message });
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ ok: code === 0, lastLine });
+    });
+  });
+}
