@@ -1,11 +1,13 @@
 // Harness subcommands, dispatched from the main CLI (generators/cli.ts):
 //   fusion-billing doctor [--apt-packages]
-//   fusion-billing odoo-test [--module fusion_billing] [--addons DIR]... [--tags SPEC] [--keep]
+//   fusion-billing odoo-test [--module fusion_billing] [--addons DIR]... [--tags SPEC] [--runtime local|containers] [--keep]
 // Exit codes: 0 ok, 1 failures (tests, log gate, 0 tests), 2 environment missing or usage error.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDoctorReport, odooAptPackages, runDoctor } from './doctor.ts';
+import { dockerProblem } from './containers/engine.ts';
+import { createRuntime, runtimeKind, type RuntimeKind } from './runtime/index.ts';
 import { LocalRuntime, REPO_ROOT } from './runtime/local.ts';
 import { formatTestReport } from './test-report.ts';
 
@@ -13,7 +15,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_ENVIRONMENT = 2;
 
-const ODOO_TEST_USAGE = `usage: fusion-billing odoo-test [--module NAME] [--addons DIR]... [--tags SPEC] [--keep]
+const ODOO_TEST_USAGE = `usage: fusion-billing odoo-test [--module NAME] [--addons DIR]... [--tags SPEC] [--runtime local|containers] [--keep]
 
   Starts a throwaway PostgreSQL, creates a fresh database, installs the module with its tests
   (--test-tags /NAME) on a real Odoo 19 and fails on test failures, on 0 tests, and on WARNING+
@@ -22,6 +24,7 @@ const ODOO_TEST_USAGE = `usage: fusion-billing odoo-test [--module NAME] [--addo
   --module NAME   module to install and test (default fusion_billing)
   --addons DIR    directory holding the module (repeatable; default out/)
   --tags SPEC     Odoo --test-tags, e.g. /fusion_billing:TestWebhookSources (default /NAME)
+  --runtime KIND  local (default, or $FUSION_RUNTIME) or containers (Docker: PostgreSQL and Odoo images)
   --keep          leave PostgreSQL running and the temporary directory in place, print how to reach them
 `;
 
@@ -71,6 +74,7 @@ async function odooTestCommand(args: string[], io: HarnessIo): Promise<number> {
         addons: { type: 'string', multiple: true },
         keep: { type: 'boolean', default: false },
         tags: { type: 'string' },
+        runtime: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -86,9 +90,17 @@ async function odooTestCommand(args: string[], io: HarnessIo): Promise<number> {
   const module = options.module!;
   const addonsDirs = (options.addons ?? [join(REPO_ROOT, 'out')]).map((dir) => resolve(dir));
 
+  let kind: RuntimeKind;
+  try {
+    kind = runtimeKind(process.env, options.runtime);
+  } catch (error) {
+    io.err(`odoo-test: ${(error as Error).message}`);
+    return EXIT_ENVIRONMENT;
+  }
   const doctor = runDoctor();
-  if (!doctor.ok) {
-    io.err(formatDoctorReport(doctor));
+  const problem = kind === 'containers' ? dockerProblem() : doctor.ok ? undefined : formatDoctorReport(doctor);
+  if (problem) {
+    io.err(kind === 'containers' ? `odoo-test: containers runtime: ${problem}` : problem);
     return EXIT_ENVIRONMENT;
   }
   if (!addonsDirs.some((dir) => existsSync(join(dir, module, '__manifest__.py')))) {
@@ -96,7 +108,10 @@ async function odooTestCommand(args: string[], io: HarnessIo): Promise<number> {
     return EXIT_ENVIRONMENT;
   }
 
-  const runtime = new LocalRuntime({ odooSrc: doctor.odooSrc, python: doctor.python, pgBin: doctor.pgBin, addonsDirs, keep: options.keep });
+  const runtime =
+    kind === 'containers'
+      ? createRuntime({ runtime: 'containers', addonsDirs, keep: options.keep })
+      : new LocalRuntime({ odooSrc: doctor.odooSrc, python: doctor.python, pgBin: doctor.pgBin, addonsDirs, keep: options.keep });
   const interrupted = (): void => {
     io.err('odoo-test: interrupted, stopping Odoo and PostgreSQL');
     void runtime.stop().finally(() => process.exit(130));

@@ -2,7 +2,7 @@
 // `npm test`: everything that runs without Odoo, then the acceptance suite against a real Odoo 19
 // (which says plainly that it was skipped, and why, when no Odoo tree is on the machine).
 // Ends with one plain line "N passed, N failed" summing every suite.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,30 @@ function run(title, command, args, options = {}) {
   const ok = result.status === 0;
   steps.push({ title, ok, seconds: ((Date.now() - started) / 1000).toFixed(1) });
   return { ok, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
+
+/** Like run, but the output is shown as it comes (long steps must not be minutes of silence) and kept. */
+function runStreaming(title, command, args, options = {}) {
+  process.stdout.write(`\n=== ${title}\n`);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd ?? root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      process.stdout.write(chunk);
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      process.stderr.write(chunk);
+    });
+    child.once('close', (code) => {
+      const ok = code === 0;
+      steps.push({ title, ok, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+      resolve({ ok, stdout, stderr });
+    });
+  });
 }
 
 function count(passed, failed) {
@@ -56,7 +80,7 @@ const python = run('pure-Python rating core and webhook signing (unittest, no Od
   count(ran - (failures ? failed : 0), failed);
 }
 
-const acceptance = run('acceptance suite on a real Odoo 19 (npm run acceptance)', process.execPath, ['harness/run-acceptance.mjs'], { capture: true });
+const acceptance = await runStreaming(`acceptance suite on a real Odoo 19 (npm run acceptance, ${process.env.FUSION_RUNTIME || 'local'} runtime)`, process.execPath, ['harness/run-acceptance.mjs']);
 {
   const skipped = /acceptance: SKIPPED/.test(acceptance.stdout);
   const summary = /Tests\s+(?:(\d+) failed \| )?(\d+) passed/.exec(acceptance.stdout.replace(/\x1b\[[0-9;]*m/g, ''));

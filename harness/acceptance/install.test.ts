@@ -3,14 +3,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeViolation } from '../odoo-log.ts';
-import { LocalRuntime, REPO_ROOT } from '../runtime/local.ts';
+import { createRuntime } from '../runtime/index.ts';
+import { REPO_ROOT } from '../runtime/local.ts';
 import { formatTestReport } from '../test-report.ts';
 
 const MODULE = 'fusion_billing';
 const OUT_DIR = join(REPO_ROOT, 'out');
 
 describe(`${MODULE} on a real Odoo 19`, () => {
-  const runtime = new LocalRuntime({ addonsDirs: [OUT_DIR] });
+  const runtime = createRuntime({ addonsDirs: [OUT_DIR] });
   let postgresMs = 0;
 
   beforeAll(async () => {

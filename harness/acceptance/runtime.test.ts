@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyAddon, type TinyAddonVariant } from '../fixtures/tiny-addon.ts';
-import { LocalRuntime } from '../runtime/local.ts';
+import { createRuntime } from '../runtime/index.ts';
 import { summaryLine } from '../test-report.ts';
 
 const addonsDir = mkdtempSync(join(tmpdir(), 'fusion-tiny-addons-'));
@@ -19,8 +19,8 @@ for (const [name, variant] of Object.entries(VARIANTS)) writeTinyAddon(addonsDir
 
 const TEMPLATE = 'tiny_template';
 
-describe('LocalRuntime against tiny addons', () => {
-  const runtime = new LocalRuntime({ addonsDirs: [addonsDir] });
+describe('the runtime against tiny addons', () => {
+  const runtime = createRuntime({ addonsDirs: [addonsDir] });
 
   beforeAll(async () => {
     await runtime.start((message) => console.log(`  ${message}`));

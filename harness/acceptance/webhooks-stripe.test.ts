@@ -19,7 +19,9 @@ import { OdooClient } from '../clients/json2.ts';
 import { applyLogGate, describeViolation, parseOdooLog } from '../odoo-log.ts';
 import { LagoClient, okBody, settle, type LagoEventInput, type LagoInvoice } from '../clients/lago.ts';
 import { prepareBillingDatabase } from '../runtime/billing-database.ts';
-import { LocalRuntime, REPO_ROOT } from '../runtime/local.ts';
+import { createRuntime } from '../runtime/index.ts';
+import type { HarnessRuntime } from '../runtime/harness-runtime.ts';
+import { REPO_ROOT } from '../runtime/local.ts';
 import type { OdooServer } from '../runtime/types.ts';
 import { startStripeMock, type StripeMock } from '../stripe/mock.ts';
 import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
@@ -67,7 +69,7 @@ function invoiceOfPayload(entry: Received): string | undefined {
 }
 
 describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mock)', () => {
-  let runtime: LocalRuntime;
+  let runtime: HarnessRuntime;
   let server: OdooServer;
   let odoo: OdooClient;
   let cloud: LagoClient;
@@ -163,7 +165,7 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     await receiver.start();
 
     // The billing database plus the test-only addon that points payment_stripe at the mock.
-    runtime = new LocalRuntime({ addonsDirs: [join(REPO_ROOT, 'out'), join(REPO_ROOT, 'harness', 'addons')] });
+    runtime = createRuntime({ addonsDirs: [join(REPO_ROOT, 'out'), join(REPO_ROOT, 'harness', 'addons')] });
     await step('postgres start', () => runtime.start((message) => console.log(`  ${message}`)));
     await prepareBillingDatabase(runtime, DB, { onStep: (name, ms) => console.log(`  TIMING setup: ${name}: ${(ms / 1000).toFixed(1)} s`) });
     await step('install fusion_billing_stripe_mock', () => runtime.installModules(DB, ['fusion_billing_stripe_mock']));

@@ -4,7 +4,8 @@
 import { OdooClient } from '../clients/json2.ts';
 import { LagoClient } from '../clients/lago.ts';
 import { prepareBillingDatabase, type BillingDatabaseOptions } from './billing-database.ts';
-import { LocalRuntime, type LocalRuntimeOptions } from './local.ts';
+import type { HarnessRuntime } from './harness-runtime.ts';
+import { createRuntime, type CreateRuntimeOptions } from './index.ts';
 import type { OdooServer, ProgressCallback } from './types.ts';
 
 export interface BillingServerOptions {
@@ -17,7 +18,7 @@ export interface BillingServerOptions {
   dbFilter?: boolean;
   /** Services whose API keys are generated; default the catalog's. */
   services?: string[];
-  runtime?: LocalRuntimeOptions;
+  runtime?: CreateRuntimeOptions;
   database?: Omit<BillingDatabaseOptions, 'onStep'>;
   progress?: ProgressCallback;
   /** Each setup step's name and wall time. */
@@ -25,7 +26,7 @@ export interface BillingServerOptions {
 }
 
 export interface BillingServer {
-  runtime: LocalRuntime;
+  runtime: HarnessRuntime;
   server: OdooServer;
   db: string;
   /** Server mode as odoo-bin runs it: "threaded" or "--workers N", and the database selection. */
@@ -53,7 +54,7 @@ export async function startBillingServer(options: BillingServerOptions = {}): Pr
   };
   const db = options.db ?? 'fusion_api';
   const workers = options.workers ?? 0;
-  const runtime = new LocalRuntime(options.runtime);
+  const runtime = createRuntime(options.runtime);
   try {
     await timed('postgres start', () => runtime.start(options.progress));
     await prepareBillingDatabase(runtime, db, { ...options.database, onStep });

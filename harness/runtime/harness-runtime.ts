@@ -226,7 +226,7 @@ export class HarnessRuntime implements OdooRuntime {
       const filestore = join(dir, 'filestore');
       if (existsSync(filestore)) {
         cpSync(filestore, join(dataDir, 'filestore', db), { recursive: true });
-        chmodSync(join(dataDir, 'filestore'), 0o777);
+        openUp(join(dataDir, 'filestore'));
       }
     });
   }
@@ -470,4 +470,14 @@ function pruneOldLogs(logDir: string): void {
     .map((name) => ({ path: join(logDir, name), mtime: statSync(join(logDir, name)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime);
   for (const file of files.slice(KEPT_LOG_FILES)) rmSync(file.path, { force: true });
+}
+
+/** Opens a directory tree to every user: what the host writes is used by Odoo, which may run as another user (a container's). */
+export function openUp(dir: string): void {
+  chmodSync(dir, 0o777);
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) openUp(path);
+    else chmodSync(path, 0o666);
+  }
 }

@@ -26,7 +26,7 @@ export const CLUSTER_SUPERUSER = 'odoo';
 // Durability is worthless for a cluster deleted after the run; these make installs faster.
 // shared_buffers: a billing database server keeps its hot indexes in memory (the default 128 MB
 // makes a million-row usage table's inserts read index pages back from the OS).
-const SERVER_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'shared_buffers=512MB'];
+export const SERVER_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'shared_buffers=512MB'];
 
 export class PostgresCluster implements PostgresServer {
   readonly dataDir: string;
@@ -89,26 +89,7 @@ export class PostgresCluster implements PostgresServer {
   client(tool: 'psql' | 'pg_dump' | 'pg_restore' | 'createdb' | 'dropdb', args: string[], stdin?: ClientInput): Promise<string> {
     const connection = ['-h', this.socketDir, '-p', String(this.port), '-U', CLUSTER_SUPERUSER];
     // Clients may run as root: trust authentication over the socket needs no OS user switch.
-    const child = spawn(join(this.options.pgBin, tool), [...connection, ...args], {
-      cwd: this.options.dir,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PGOPTIONS: '', PGPASSWORD: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const exited = new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code) => resolve(code ?? 1));
-    });
-    // A client that exits early closes its stdin: the producer must not crash the process.
-    child.stdin.on('error', () => {});
-    const fed = typeof stdin === 'function' ? stdin(child.stdin).then(() => void child.stdin.end()) : Promise.resolve(void child.stdin.end(stdin ?? ''));
-    return Promise.all([exited, fed]).then(([code]) => {
-      if (code !== 0) throw new Error(`${tool} ${args.join(' ')} failed (exit ${code}):\n${stderr.trim()}`);
-      return stdout;
-    });
+    return runClientTool(join(this.options.pgBin, tool), [...connection, ...args], tool, args, stdin, this.options.dir);
   }
 
   /** For process 'exit' hooks, where nothing asynchronous runs. */
@@ -153,4 +134,27 @@ export class PostgresCluster implements PostgresServer {
       );
     }
   }
+}
+
+/**
+ * Runs a PostgreSQL client (`command fullArgs`: the tool itself, or `docker exec` of it) with
+ * `stdin` piped in; resolves with stdout, rejects with stderr on a non-zero exit.
+ */
+export function runClientTool(command: string, fullArgs: string[], tool: string, args: string[], stdin: ClientInput | undefined, cwd: string): Promise<string> {
+  const child = spawn(command, fullArgs, { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PGOPTIONS: '', PGPASSWORD: '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code ?? 1));
+  });
+  // A client that exits early closes its stdin: the producer must not crash the process.
+  child.stdin.on('error', () => {});
+  const fed = typeof stdin === 'function' ? stdin(child.stdin).then(() => void child.stdin.end()) : Promise.resolve(void child.stdin.end(stdin ?? ''));
+  return Promise.all([exited, fed]).then(([code]) => {
+    if (code !== 0) throw new Error(`${tool} ${args.join(' ')} failed (exit ${code}):\n${stderr.trim()}`);
+    return stdout;
+  });
 }
