@@ -34,8 +34,8 @@ const BUILT_ODOO_LAYOUT: OdooLayout = {
 export interface ResolvedImage {
   role: ImageRole;
   name: string;
-  /** present: already in the engine; pulled: from a registry; built: made here. */
-  origin: 'present' | 'pulled' | 'built';
+  /** present: already in the engine; pulled: from a registry; local build: made here, now or before. */
+  origin: 'present' | 'pulled' | 'local build';
 }
 
 export interface ImageOptions {
@@ -58,15 +58,23 @@ export async function resolveImage(role: ImageRole, options: ImageOptions): Prom
   const progress = options.progress ?? (() => {});
   const name = configuredImages(options.env)[role];
   if (imageExists(name)) return { role, name, origin: 'present' };
+  const isDefault = name === DEFAULT_IMAGES[role];
+  // A machine that built the local equivalent before has no registry: do not ask it again.
+  if (isDefault && imageExists(localTag(role, options))) return { role, name: localTag(role, options), origin: 'local build' };
   progress(`images: pulling ${name}`);
   const pulled = await run('docker', ['pull', name], progress, 180_000);
   if (pulled.ok) return { role, name, origin: 'pulled' };
-  if (name !== DEFAULT_IMAGES[role]) {
+  if (!isDefault) {
     throw new Error(`image ${name} (${role}) is not in the Docker engine and cannot be pulled: ${pulled.lastLine}`);
   }
   progress(`images: no registry answers (${pulled.lastLine}); building a local ${role} image`);
   const built = role === 'postgres' ? await buildPostgres(options) : await buildOdoo(options);
-  return { role, name: built, origin: 'built' };
+  return { role, name: built, origin: 'local build' };
+}
+
+/** The tag of the local build of `role` (made of the Dockerfiles and, for Odoo, the tree). */
+function localTag(role: ImageRole, options: ImageOptions): string {
+  return role === 'postgres' ? postgresRecipe().tag : odooRecipe(options).tag;
 }
 
 // ------------------------------------------------------------------------------- local builds
@@ -80,8 +88,23 @@ function key(...parts: string[]): string {
   return hash.digest('hex').slice(0, 12);
 }
 
+const BASE_TAG = `fusion-billing/debian:${DEBIAN_SUITE}-${key('debootstrap --variant=minbase', DEBIAN_SUITE, DEBIAN_MIRROR, '1')}`;
+
+function postgresRecipe() {
+  const dockerfile = readFileSync(join(DOCKERFILES, 'postgres.Dockerfile'), 'utf8').replace('{{BASE}}', BASE_TAG);
+  const entrypoint = readFileSync(join(DOCKERFILES, 'postgres-entrypoint.sh'), 'utf8');
+  return { dockerfile, entrypoint, tag: `fusion-billing/postgres:15-${key(dockerfile, entrypoint)}` };
+}
+
+function odooRecipe(options: ImageOptions) {
+  const dockerfile = readFileSync(join(DOCKERFILES, 'odoo.Dockerfile'), 'utf8')
+    .replace('{{BASE}}', BASE_TAG)
+    .replace('{{PACKAGES}}', odooAptPackages().join(' '));
+  return { dockerfile, tag: `fusion-billing/odoo:19.0-${key(dockerfile, odooTreeIdentity(options.odooSrc))}` };
+}
+
 async function buildBase(progress: ProgressCallback): Promise<string> {
-  const tag = `fusion-billing/debian:${DEBIAN_SUITE}-${key('debootstrap --variant=minbase', DEBIAN_SUITE, DEBIAN_MIRROR, '1')}`;
+  const tag = BASE_TAG;
   if (imageExists(tag)) return tag;
   const dir = mkdtempSync(join(tmpdir(), 'fusion-debootstrap-'));
   try {
@@ -99,11 +122,9 @@ async function buildBase(progress: ProgressCallback): Promise<string> {
 
 async function buildPostgres(options: ImageOptions): Promise<string> {
   const progress = options.progress ?? (() => {});
-  const base = await buildBase(progress);
-  const dockerfile = readFileSync(join(DOCKERFILES, 'postgres.Dockerfile'), 'utf8').replace('{{BASE}}', base);
-  const entrypoint = readFileSync(join(DOCKERFILES, 'postgres-entrypoint.sh'), 'utf8');
-  const tag = `fusion-billing/postgres:15-${key(dockerfile, entrypoint)}`;
+  const { dockerfile, entrypoint, tag } = postgresRecipe();
   if (imageExists(tag)) return tag;
+  await buildBase(progress);
   const context = mkdtempSync(join(tmpdir(), 'fusion-postgres-image-'));
   try {
     writeFileSync(join(context, 'Dockerfile'), dockerfile);
@@ -117,12 +138,9 @@ async function buildPostgres(options: ImageOptions): Promise<string> {
 
 async function buildOdoo(options: ImageOptions): Promise<string> {
   const progress = options.progress ?? (() => {});
-  const base = await buildBase(progress);
-  const dockerfile = readFileSync(join(DOCKERFILES, 'odoo.Dockerfile'), 'utf8')
-    .replace('{{BASE}}', base)
-    .replace('{{PACKAGES}}', odooAptPackages().join(' '));
-  const tag = `fusion-billing/odoo:19.0-${key(dockerfile, odooTreeIdentity(options.odooSrc))}`;
+  const { dockerfile, tag } = odooRecipe(options);
   if (imageExists(tag)) return tag;
+  await buildBase(progress);
   // The Odoo tree is the build context; the Dockerfile comes from outside it.
   const dir = mkdtempSync(join(tmpdir(), 'fusion-odoo-image-'));
   try {

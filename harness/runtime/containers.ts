@@ -33,7 +33,6 @@ class ContainersPlatform implements Platform {
   readonly session = newSessionId();
   private images: { postgres: ResolvedImage; odoo: ResolvedImage; identity: string } | undefined;
   private layout: OdooLayout | undefined;
-  private readonly signalHooks = new Map<NodeJS.Signals, () => void>();
 
   constructor(
     private readonly odooSrc: string,
@@ -65,15 +64,6 @@ class ContainersPlatform implements Platform {
     this.layout = odooLayoutOf(odoo.name);
     mkdirSync(HARNESS_DIR, { recursive: true });
     progress(`runtime: ${this.description}`);
-    // An interrupted run (Ctrl-C, a killed test worker) must not leave containers behind.
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      const hook = () => {
-        removeSessionSync(this.session);
-        process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[signal]);
-      };
-      this.signalHooks.set(signal, hook);
-      process.once(signal, hook);
-    }
     void session;
   }
 
@@ -113,8 +103,6 @@ class ContainersPlatform implements Platform {
 
   stopSync(): void {
     removeSessionSync(this.session);
-    for (const [signal, hook] of this.signalHooks) process.off(signal, hook);
-    this.signalHooks.clear();
   }
 
   private requireImages() {

@@ -3,7 +3,8 @@
 // (installs are CPU-bound and the machine has 2 cores), servers, logs kept in .harness/logs. A
 // Platform says where PostgreSQL and odoo-bin run: local processes (local.ts) or containers
 // (containers.ts); the session directory and the addons are at the same paths for both.
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +95,9 @@ export interface HarnessRuntimeOptions {
   serverStartTimeoutMs?: number;
 }
 
+const SESSION_PREFIX = 'fusion-odoo-';
+/** The pid of the process a session directory belongs to: a later session sweeps it once that process is gone. */
+const OWNER_FILE = 'owner.pid';
 const DEFAULT_INSTALL_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_SERVER_START_TIMEOUT_MS = 180_000;
 const KEPT_LOG_FILES = 40;
@@ -113,6 +117,15 @@ export class HarnessRuntime implements OdooRuntime {
   private readonly databases = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly exitHook = (): void => this.stopSync();
+  // An interrupted run (Ctrl-C, a test worker told to stop) must leave no server, cluster or
+  // container behind: stop everything at once, then exit as the signal would have.
+  private readonly signalHooks = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => ({
+    signal,
+    hook: (): void => {
+      this.stopSync();
+      process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[signal]);
+    },
+  }));
 
   constructor(
     protected readonly platform: Platform,
@@ -143,7 +156,10 @@ export class HarnessRuntime implements OdooRuntime {
   async start(progress?: ProgressCallback): Promise<void> {
     if (this.session) return;
     if (progress) this.progress = progress;
-    const dir = mkdtempSync(join(tmpdir(), 'fusion-odoo-'));
+    const swept = sweepOrphanSessions();
+    if (swept) this.progress(`runtime: cleaned up ${swept} session(s) left by killed runs`);
+    const dir = mkdtempSync(join(tmpdir(), SESSION_PREFIX));
+    writeFileSync(join(dir, OWNER_FILE), String(process.pid));
     // mkdtemp makes it 0700: PostgreSQL (another OS user) and Odoo in containers must reach it.
     chmodSync(dir, 0o755);
     const paths: SessionPaths = { dir, runDir: join(dir, 'run'), dataDir: join(dir, 'filestore'), configPath: join(dir, 'odoo.conf') };
@@ -154,6 +170,7 @@ export class HarnessRuntime implements OdooRuntime {
     chmodSync(paths.dataDir, 0o777);
     mkdirSync(this.logDir, { recursive: true });
     process.on('exit', this.exitHook);
+    for (const { signal, hook } of this.signalHooks) process.once(signal, hook);
     try {
       await this.platform.prepare(paths, this.progress);
       const cluster = this.platform.postgres(paths, await findFreePort());
@@ -329,14 +346,19 @@ export class HarnessRuntime implements OdooRuntime {
     this.processes.clear();
     if (session && this.options.keep) {
       this.progress(this.keptInstructions());
-      process.off('exit', this.exitHook);
+      this.unhook();
       return;
     }
     this.session = undefined;
     await session?.cluster.stop();
     await this.platform.stop();
     if (session) rmSync(session.dir, { recursive: true, force: true });
+    this.unhook();
+  }
+
+  private unhook(): void {
     process.off('exit', this.exitHook);
+    for (const { signal, hook } of this.signalHooks) process.off(signal, hook);
   }
 
   /** How to reach what `keep` left behind. */
@@ -479,5 +501,38 @@ export function openUp(dir: string): void {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) openUp(path);
     else chmodSync(path, 0o666);
+  }
+}
+
+/**
+ * Removes the sessions of runs that were killed outright (SIGKILL: no hook runs): the processes
+ * still holding a session directory (its PostgreSQL, its Odoo), then the directory. Sessions
+ * whose owner is alive, or that name no owner, are left alone. Containers are swept by label.
+ */
+export function sweepOrphanSessions(root = tmpdir()): number {
+  let swept = 0;
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(SESSION_PREFIX)) continue;
+    const dir = join(root, name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
+    spawnSync('pkill', ['-KILL', '-f', dir], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+    swept += 1;
+  }
+  return swept;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
