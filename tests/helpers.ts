@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import Deserializer from 'xmlrpc/lib/deserializer.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -14,3 +16,12 @@ export function mutate(text: string, find: string, replace: string): { text: str
   const column = at - before.lastIndexOf('\n');
   return { text: text.slice(0, at) + replace + text.slice(at + find.length), line, column };
 }
+
+/** What a server reads from a methodCall (the package's own parser of calls). */
+export function readCall(xml: string): Promise<{ method: string; params: unknown[] }> {
+  return new Promise((resolve, reject) => {
+    (new Deserializer() as unknown as { deserializeMethodCall(s: NodeJS.ReadableStream, cb: (e: Error | null, m: string, p: unknown[]) => void): void })
+      .deserializeMethodCall(Readable.from([xml]), (error, method, params) => (error ? reject(error) : resolve({ method, params })));
+  });
+}
+

@@ -105,7 +105,7 @@ export class OdooClient {
     });
     const text = await response.text();
     if (!response.headers.get('content-type')?.includes('xml')) throw odooErrorFromJson2(response.status, parseJson(text), text);
-    const decoded = decodeMethodResponse(text);
+    const decoded = await decodeMethodResponse(text);
     if (decoded.kind === 'fault') throw odooErrorFromFault(decoded.faultCode, decoded.faultString);
     return decoded.value;
   }

@@ -14,7 +14,8 @@ import {
   OdooUserError,
   OdooValidationError,
 } from '../../harness/clients/json2.ts';
-import { decodeMethodResponse, parseXml } from '../../harness/clients/xmlrpc.ts';
+import { decodeMethodResponse } from '../../harness/clients/xmlrpc.ts';
+import { readCall } from '../helpers.ts';
 
 const OPTIONS = { baseUrl: 'http://127.0.0.1:8069/', db: 'pilot', apiKey: 'k3y' };
 
@@ -112,8 +113,8 @@ describe('XML-RPC fallback', () => {
       'http://127.0.0.1:8069/xmlrpc/2/object',
     ]);
     expect(String(calls[0]!.init.body)).toContain('<methodName>authenticate</methodName>');
-    const call = parseXml(String(calls[1]!.init.body));
-    expect(call.name).toBe('methodCall');
+    const call = await readCall(String(calls[1]!.init.body));
+    expect(call.method).toBe('execute_kw');
     expect(executeKwParams(OPTIONS, 2, 'sale.order', 'action_confirm', { ids: [42], context: { tz: 'America/Toronto' } })).toEqual([
       'pilot', 2, 'k3y', 'sale.order', 'action_confirm', [[42]], { context: { tz: 'America/Toronto' } },
     ]);
@@ -153,7 +154,7 @@ describe('XML-RPC fallback', () => {
     await expect(new OdooClient({ ...OPTIONS, transport: 'xmlrpc', fetch }).call('res.partner', 'search_count', { domain: [] })).rejects.toMatchObject({ status: 502, message: 'Bad Gateway' });
   });
 
-  it('decodes the fault helper used above like a real one', () => {
-    expect(decodeMethodResponse(xmlFault(4, 'no'))).toEqual({ kind: 'fault', faultCode: 4, faultString: 'no' });
+  it('decodes the fault helper used above like a real one', async () => {
+    expect(await decodeMethodResponse(xmlFault(4, 'no'))).toEqual({ kind: 'fault', faultCode: 4, faultString: 'no' });
   });
 });
