@@ -19,6 +19,7 @@ commands:
   price --examples                check every pricing example of the spec through the rating core
   doctor                          name what the Odoo harness needs and is missing
   odoo-test [--module NAME]       install the module on a fresh database of a real Odoo 19 and run its tests
+  dev [spec] [--runtime KIND]     serve Odoo with the module installed; regenerate and upgrade it on each spec change
 `;
 
 const DEFAULT_SPEC = 'spec/nexa.yaml';
@@ -33,6 +34,10 @@ export async function main(argv: string[]): Promise<number> {
         return generate(rest);
       case 'price':
         return price(rest);
+      case 'dev': {
+        const { devCommand } = await import('../harness/dev-command.ts');
+        return devCommand(rest, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
+      }
       case 'doctor':
       case 'odoo-test': {
         const { runHarnessCommand } = await import('../harness/cli.ts');

@@ -287,7 +287,7 @@ export class HarnessRuntime implements OdooRuntime {
 
   startServer(db: string, options: StartServerOptions = {}): Promise<OdooServer> {
     return this.exclusive(async () => {
-      const port = await findFreePort();
+      const port = options.port ?? (await findFreePort());
       const baseUrl = `http://127.0.0.1:${port}`;
       const args = [
         '-d', db,

@@ -45,6 +45,8 @@ export interface OdooTestReport {
 }
 
 export interface StartServerOptions {
+  /** The HTTP port on 127.0.0.1; default a free one. */
+  port?: number;
   /** 0 (default) runs the threaded server; more runs prefork workers. */
   workers?: number;
   /** Extra odoo-bin arguments, e.g. ["--max-cron-threads=1"] (crons are off by default). */
