@@ -29,7 +29,7 @@ describe('runHarnessCommand', () => {
   });
 
   it('odoo-test exits 2 (environment) without starting anything when the doctor fails', async () => {
-    expect(await runHarnessCommand(['odoo-test', '--module', 'fusion_billing'], io)).toBe(2);
+    expect(await runHarnessCommand(['odoo-test', '--module', 'fusion_billing', '--runtime', 'local'], io)).toBe(2);
     expect(io.stderr.join('\n')).toContain('no Odoo 19 tree at');
     expect(io.stdout).toEqual([]);
   });
