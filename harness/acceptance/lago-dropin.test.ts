@@ -14,7 +14,7 @@ import { startBillingServer, type BillingServer } from '../runtime/billing-serve
 import { recordIdOf, UUID_PATTERN } from '../support/lago-ids.ts';
 import { createPhaseTimer } from '../support/phases.ts';
 import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
-import { Receiver } from '../webhooks/receiver.ts';
+import type { ReceiverHandle } from '../services/handles.ts';
 import { verifyAsLagoReceiver } from '../webhooks/verifier.ts';
 
 const TZ = 'America/New_York'; // Lago's zone name for Eastern Time (Toronto's clocks)
@@ -45,8 +45,9 @@ describe('Lago drop-in: the official lago-javascript-client against fusion_billi
   let desk: Api<unknown>;
   let previous: MonthPeriod;
   const shapes = new LagoShapeCheck();
-  const cloudReceiver = new Receiver();
-  const deskReceiver = new Receiver();
+  // The applications' receivers, each in a process (or container) of its own.
+  let cloudReceiver: ReceiverHandle;
+  let deskReceiver: ReceiverHandle;
   let deliverCronId: number;
   let closeCronId: number;
 
@@ -84,8 +85,8 @@ describe('Lago drop-in: the official lago-javascript-client against fusion_billi
     deliverCronId = await cronId('cron_deliver_webhooks');
     closeCronId = await cronId('cron_close_periods');
 
-    await cloudReceiver.start();
-    await deskReceiver.start();
+    cloudReceiver = await billing.runtime.startWebhookReceiver();
+    deskReceiver = await billing.runtime.startWebhookReceiver();
     const cloudEndpoint = await endpointOf('nexacloud');
     const deskEndpoint = await endpointOf('nexadesk');
     // NexaCloud keeps Lago's default (JWT); NexaDesk's endpoint is hmac, with the key NexaDesk holds.
@@ -96,8 +97,8 @@ describe('Lago drop-in: the official lago-javascript-client against fusion_billi
     const issuer = await odoo.call<string>('ir.config_parameter', 'get_param', { key: 'web.base.url' });
     // A Lago receiver persists the public key once, as Lago's docs say.
     const publicKey = shaped('GET /webhooks/public_key', "ResponseOf<'webhooks', 'fetchPublicKey'>", (await cloud.webhooks.fetchPublicKey()).data);
-    cloudReceiver.keys = { secret: cloudRow!.secret, publicKey, issuer };
-    deskReceiver.keys = { secret: DESK_HMAC_KEY, hmacKey: DESK_HMAC_KEY };
+    await cloudReceiver.setKeys({ secret: cloudRow!.secret, publicKey, issuer });
+    await deskReceiver.setKeys({ secret: DESK_HMAC_KEY, hmacKey: DESK_HMAC_KEY });
 
     const left = monthPeriod(TZ, Date.now()).endMs - Date.now();
     if (left < 300_000) await new Promise((done) => setTimeout(done, left + 1000));
@@ -105,8 +106,6 @@ describe('Lago drop-in: the official lago-javascript-client against fusion_billi
   });
 
   afterAll(async () => {
-    await cloudReceiver.stop();
-    await deskReceiver.stop();
     await billing?.stop();
     console.log(summary());
   });
@@ -287,7 +286,8 @@ describe('Lago drop-in: the official lago-javascript-client against fusion_billi
 
   it('delivers webhooks that receivers written for Lago accept unchanged (JWT and HMAC), in Lago’s shapes', async () => {
     await phase('webhook delivery', deliverWebhooks);
-    const received = [...cloudReceiver.received, ...deskReceiver.received];
+    const [cloudReceived, deskReceived] = [await cloudReceiver.received(), await deskReceiver.received()];
+    const received = [...cloudReceived, ...deskReceived];
     expect(received.filter((entry) => !entry.verdict.ok).map((entry) => entry.verdict)).toEqual([]);
     for (const entry of received) {
       // A receiver written for Lago, without this project's timestamp check, accepts it too.
@@ -295,13 +295,13 @@ describe('Lago drop-in: the official lago-javascript-client against fusion_billi
       expect(await verifyAsLagoReceiver(keys, entry.headers, entry.rawBody)).toMatchObject({ ok: true });
       shapes.expect(`webhook ${entry.payload.webhook_type}`, `Webhook<'${entry.payload.webhook_type}'>`, entry.payload);
     }
-    const types = (receiver: Receiver) => receiver.received.map((entry) => entry.payload.webhook_type);
-    expect(types(cloudReceiver)).toEqual(expect.arrayContaining(['customer.created', 'customer.updated', 'subscription.started', 'subscription.updated', 'invoice.created', 'subscription.terminated']));
-    expect(types(deskReceiver)).toEqual(expect.arrayContaining(['customer.created', 'subscription.started']));
-    expect(new Set(deskReceiver.received.map((entry) => entry.headers['x-lago-signature-algorithm']))).toEqual(new Set(['hmac']));
-    expect(new Set(cloudReceiver.received.map((entry) => entry.headers['x-lago-signature-algorithm']))).toEqual(new Set(['jwt']));
+    const types = (entries: typeof received) => entries.map((entry) => entry.payload.webhook_type);
+    expect(types(cloudReceived)).toEqual(expect.arrayContaining(['customer.created', 'customer.updated', 'subscription.started', 'subscription.updated', 'invoice.created', 'subscription.terminated']));
+    expect(types(deskReceived)).toEqual(expect.arrayContaining(['customer.created', 'subscription.started']));
+    expect(new Set(deskReceived.map((entry) => entry.headers['x-lago-signature-algorithm']))).toEqual(new Set(['hmac']));
+    expect(new Set(cloudReceived.map((entry) => entry.headers['x-lago-signature-algorithm']))).toEqual(new Set(['jwt']));
     // The invoice webhook tells whose invoice it is, with its fees and taxes, as Lago's does.
-    const created = cloudReceiver.received.find((entry) => entry.payload.webhook_type === 'invoice.created')!.payload as unknown as { organization_id: string; invoice: { customer: { external_id: string }; fees: unknown[]; applied_taxes: unknown[]; subscriptions: { external_id: string }[] } };
+    const created = cloudReceived.find((entry) => entry.payload.webhook_type === 'invoice.created')!.payload as unknown as { organization_id: string; invoice: { customer: { external_id: string }; fees: unknown[]; applied_taxes: unknown[]; subscriptions: { external_id: string }[] } };
     expect(created.organization_id).toMatch(UUID_PATTERN);
     expect(created.invoice.customer.external_id).toBe(CUSTOMER);
     expect(created.invoice.fees).toHaveLength(3);

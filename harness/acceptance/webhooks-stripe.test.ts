@@ -23,9 +23,9 @@ import { createRuntime } from '../runtime/index.ts';
 import type { HarnessRuntime } from '../runtime/harness-runtime.ts';
 import { REPO_ROOT } from '../runtime/local.ts';
 import type { OdooServer } from '../runtime/types.ts';
-import { startStripeMock, type StripeMock } from '../stripe/mock.ts';
 import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
-import { Receiver, SLOW_ANSWER_MS, type Received } from '../webhooks/receiver.ts';
+import type { ReceiverHandle, StripeMockHandle } from '../services/handles.ts';
+import { SLOW_ANSWER_MS, type Received } from '../webhooks/receiver.ts';
 import { fusionSignature, verifyAsLagoReceiver, verifyWebhook } from '../webhooks/verifier.ts';
 import { createPhaseTimer } from '../support/phases.ts';
 import { recordIdOf } from '../support/lago-ids.ts';
@@ -73,8 +73,9 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
   let server: OdooServer;
   let odoo: OdooClient;
   let cloud: LagoClient;
-  let mock: StripeMock;
-  const receiver = new Receiver();
+  // The Stripe mock and the application's receiver run in processes (or containers) of their own.
+  let mock: StripeMockHandle;
+  let receiver: ReceiverHandle;
   let endpointId: number;
   let deliverCronId: number;
   let overdueCronId: number;
@@ -159,14 +160,13 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
       console.log(`  TIMING setup: ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
       return result;
     };
-    mock = await startStripeMock({ secretKey: STRIPE_SECRET_KEY });
-    mock.seedCustomer({ id: 'cus_LAGO123', email: 'pay@example.test', name: 'Pays Fine Inc.', defaultPaymentMethod: { id: 'pm_card_visa', brand: 'visa', last4: '4242' } });
-    mock.seedCustomer({ id: 'cus_DECLINES1', email: 'late@example.test', name: 'Pays Late Inc.', defaultPaymentMethod: { id: 'pm_card_visa', brand: 'visa', last4: '4242' } });
-    await receiver.start();
-
     // The billing database plus the test-only addon that points payment_stripe at the mock.
     runtime = createRuntime({ addonsDirs: [join(REPO_ROOT, 'out'), join(REPO_ROOT, 'harness', 'addons')] });
     await step('postgres start', () => runtime.start((message) => console.log(`  ${message}`)));
+    mock = await step('Stripe mock', () => runtime.startStripeMock({ secretKey: STRIPE_SECRET_KEY }));
+    await mock.seedCustomer({ id: 'cus_LAGO123', email: 'pay@example.test', name: 'Pays Fine Inc.', defaultPaymentMethod: { id: 'pm_card_visa', brand: 'visa', last4: '4242' } });
+    await mock.seedCustomer({ id: 'cus_DECLINES1', email: 'late@example.test', name: 'Pays Late Inc.', defaultPaymentMethod: { id: 'pm_card_visa', brand: 'visa', last4: '4242' } });
+    receiver = await step('webhook receiver', () => runtime.startWebhookReceiver());
     await prepareBillingDatabase(runtime, DB, { onStep: (name, ms) => console.log(`  TIMING setup: ${name}: ${(ms / 1000).toFixed(1)} s`) });
     await step('install fusion_billing_stripe_mock', () => runtime.installModules(DB, ['fusion_billing_stripe_mock']));
     server = await step('odoo server start', () => runtime.startServer(DB));
@@ -193,7 +193,7 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
       expect(endpoint).toMatchObject({ url: receiver.url, secret: expect.stringMatching(/^whsec_/), signature_algorithm: 'jwt' });
       const publicKey = (await cloud.official.webhooks.fetchPublicKey()).data;
       const issuer = await odoo.call<string>('ir.config_parameter', 'get_param', { key: 'web.base.url' });
-      receiver.keys = { secret: endpoint!.secret, publicKey, issuer };
+      await receiver.setKeys({ secret: endpoint!.secret, publicKey, issuer });
       deliverCronId = await cronId('cron_deliver_webhooks');
       overdueCronId = await cronId('cron_notify_overdue');
     });
@@ -206,15 +206,14 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
   });
 
   afterAll(async () => {
+    // Stops the mock and the receiver too.
     await runtime?.stop();
-    await mock?.stop();
-    await receiver.stop();
     console.log(summary());
   });
 
   it('pay flow: the closed period is charged on the linked card, paid, and reported as invoice.created then invoice.payment_status_updated', async () => {
     await phase('pay flow: customer, subscription, usage (API)', () => customerWithUsage('tnt_pays01', 'cus_LAGO123', 'sub_pays01'));
-    const paymentIntentsBefore = mock.requestsTo('POST', '/v1/payment_intents').length;
+    const paymentIntentsBefore = (await mock.requestsTo('POST', '/v1/payment_intents')).length;
     await phase('pay flow: period close + charge (JSON-2)', async () => {
       const [order] = await odoo.searchRead<Row>('sale.order', [['fusion_external_id', '=', 'sub_pays01']], ['id']);
       await odoo.call('sale.order', 'action_fusion_close_periods', { ids: [order!.id] });
@@ -222,23 +221,23 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     const invoiceId = await invoiceIdOf('sub_pays01');
 
     // Stripe was asked once, off-session, for the invoice total in cents, on the linked card.
-    const charges = mock.requestsTo('POST', '/v1/payment_intents').slice(paymentIntentsBefore);
+    const charges = (await mock.requestsTo('POST', '/v1/payment_intents')).slice(paymentIntentsBefore);
     expect(charges).toHaveLength(1);
     const invoice = await lagoInvoice('tnt_pays01', invoiceId);
     const lagoId = invoice.lago_id;
     expect(charges[0]).toMatchObject({ status: 200, params: expect.objectContaining({ customer: 'cus_LAGO123', payment_method: 'pm_card_visa', currency: 'cad' }) });
     expect(Number(charges[0]!.params.amount)).toBe(invoice.total_amount_cents);
     expect(invoice).toMatchObject({ status: 'finalized', payment_status: 'succeeded' });
-    expect(mock.paymentIntentsOf('cus_LAGO123').map((pi) => pi.status)).toEqual(['succeeded']);
+    expect((await mock.paymentIntentsOf('cus_LAGO123')).map((pi) => pi.status)).toEqual(['succeeded']);
 
     await phase('pay flow: delivery (cron over JSON-2)', deliverAll);
-    const about = receiver.about((entry) => invoiceOfPayload(entry) === lagoId);
+    const about = (await receiver.received()).filter((entry) => invoiceOfPayload(entry) === lagoId);
     expect(about.map((entry) => entry.payload.webhook_type)).toEqual(['invoice.created', 'invoice.payment_status_updated']);
     expect(about.map((entry) => (entry.payload.invoice as LagoInvoice).payment_status)).toEqual(['pending', 'succeeded']);
     expect(about.every((entry) => entry.verdict.ok && entry.admitted && entry.answered === 200)).toBe(true);
-    expect(receiver.received.filter((entry) => !entry.verdict.ok)).toEqual([]);
+    expect((await receiver.received()).filter((entry) => !entry.verdict.ok)).toEqual([]);
     // The customer and the subscription were announced too, before the invoice.
-    const types = receiver.received.map((entry) => entry.payload.webhook_type);
+    const types = (await receiver.received()).map((entry) => entry.payload.webhook_type);
     expect(types).toEqual(expect.arrayContaining(['customer.created', 'subscription.started']));
     const rows = await endpointWebhooks([['object_key', '=', `account.move,${invoiceId}`]]);
     expect(rows.map((w) => [w.webhook_type, w.state, w.attempt_count])).toEqual([
@@ -251,19 +250,19 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
   it('fail flow: a declined card → invoice.payment_failure (failed); overdue → invoice.payment_overdue; retry_payment → paid', async () => {
     await phase('fail flow: customer, subscription, usage (API)', () => customerWithUsage('tnt_late01', 'cus_DECLINES1', 'sub_late01'));
     // The card declines once (the close's charge); later charges succeed: the customer fixed it.
-    mock.queueOutcome({ status: 'declined', declineCode: 'insufficient_funds' }, { customer: 'cus_DECLINES1' });
+    await mock.queueOutcome({ status: 'declined', declineCode: 'insufficient_funds' }, { customer: 'cus_DECLINES1' });
     await phase('fail flow: period close + declined charge (JSON-2)', async () => {
       const [order] = await odoo.searchRead<Row>('sale.order', [['fusion_external_id', '=', 'sub_late01']], ['id']);
       await odoo.call('sale.order', 'action_fusion_close_periods', { ids: [order!.id] });
     });
     failedInvoiceId = await invoiceIdOf('sub_late01');
-    expect(mock.requestsTo('POST', '/v1/payment_intents').filter((r) => r.params.customer === 'cus_DECLINES1').map((r) => r.status)).toEqual([402]);
+    expect((await mock.requestsTo('POST', '/v1/payment_intents')).filter((r) => r.params.customer === 'cus_DECLINES1').map((r) => r.status)).toEqual([402]);
     const failed = await lagoInvoice('tnt_late01', failedInvoiceId);
     expect(failed).toMatchObject({ status: 'finalized', payment_status: 'failed' });
     const lagoId = failed.lago_id;
 
     await phase('fail flow: delivery after the decline', deliverAll);
-    const failure = receiver.about((entry) => invoiceOfPayload(entry) === lagoId);
+    const failure = (await receiver.received()).filter((entry) => invoiceOfPayload(entry) === lagoId);
     expect(failure.map((entry) => entry.payload.webhook_type)).toEqual(['invoice.created', 'invoice.payment_failure', 'invoice.payment_status_updated']);
     expect(failure[1]!.payload).toMatchObject({
       object_type: 'payment_provider_invoice_payment_error',
@@ -282,7 +281,7 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
       await trigger(overdueCronId); // once per invoice: a second run reports nothing new
       await deliverAll();
     });
-    const overdue = receiver.about((entry) => invoiceOfPayload(entry) === lagoId && entry.payload.webhook_type === 'invoice.payment_overdue');
+    const overdue = (await receiver.received()).filter((entry) => invoiceOfPayload(entry) === lagoId && entry.payload.webhook_type === 'invoice.payment_overdue');
     expect(overdue).toHaveLength(1);
     expect(overdue[0]!.payload.invoice).toMatchObject({ lago_id: lagoId, payment_due_date: '2020-01-01', payment_status: 'failed' });
 
@@ -290,12 +289,12 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     const retried = await phase('fail flow: POST /invoices/{id}/retry_payment', () => settle(cloud.official.invoices.retryPayment(lagoId)));
     expect(retried.status).toBe(200);
     expect(await lagoInvoice('tnt_late01', failedInvoiceId)).toMatchObject({ lago_id: lagoId, payment_status: 'succeeded' });
-    expect(mock.paymentIntentsOf('cus_DECLINES1').map((pi) => pi.status).sort()).toEqual(['requires_payment_method', 'succeeded'].sort());
+    expect((await mock.paymentIntentsOf('cus_DECLINES1')).map((pi) => pi.status).sort()).toEqual(['requires_payment_method', 'succeeded'].sort());
     // Paid now: a second retry is refused.
     expect(await settle(cloud.official.invoices.retryPayment(lagoId))).toMatchObject({ status: 405, body: { code: 'invoice_payment_already_succeeded' } });
 
     await phase('fail flow: delivery after the retry', deliverAll);
-    const all = receiver.about((entry) => invoiceOfPayload(entry) === lagoId);
+    const all = (await receiver.received()).filter((entry) => invoiceOfPayload(entry) === lagoId);
     expect(all.map((entry) => entry.payload.webhook_type)).toEqual([
       'invoice.created', 'invoice.payment_failure', 'invoice.payment_status_updated', 'invoice.payment_overdue', 'invoice.payment_status_updated',
     ]);
@@ -309,7 +308,7 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
       (await odoo.searchRead<AttemptRow>('fusion.billing.webhook.attempt', [['webhook_id', '=', webhookId]], ['webhook_id', 'status_code', 'error', 'latency_ms'], { order: 'id' }));
 
     await phase('retries: receiver down (connection refused)', async () => {
-      await receiver.stop();
+      await receiver.down();
       okBody(await cloud.upsertCustomer({ external_id: 'tnt_flaky01', name: 'Flaky Receiver Ltd.', city: 'Toronto', state: 'ON', country: 'CA', timezone: TZ }), 'POST /customers');
       const [webhook] = await endpointWebhooks([['webhook_type', '=', 'customer.created'], ['state', '=', 'pending']]);
       expect(webhook).toBeDefined();
@@ -320,17 +319,17 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     expect(flaky).toMatchObject({ state: 'retrying', attempt_count: 1 });
 
     await phase('retries: receiver answers 500 (2 rounds)', async () => {
-      await receiver.start(); // same port
-      receiver.mode = 'error500';
+      await receiver.up(); // same port
+      await receiver.setMode('error500');
       await deliveryRound();
       await deliveryRound();
     });
     await phase(`retries: one answer after ${SLOW_ANSWER_MS / 1000} s (timeout 10 s)`, async () => {
-      receiver.mode = 'slow'; // the receiver processes it, but Odoo gives up before the answer
+      await receiver.setMode('slow'); // the receiver processes it, but Odoo gives up before the answer
       await deliveryRound();
     });
     await phase('retries: 500 again → dead letter after 6 attempts', async () => {
-      receiver.mode = 'error500';
+      await receiver.setMode('error500');
       await deliveryRound();
       await deliveryRound();
     });
@@ -349,14 +348,14 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     expect(attempts[3]!.latency_ms).toBeLessThan(SLOW_ANSWER_MS);
 
     // A dead letter is not retried any more, however much time passes.
-    const sent = receiver.received.length;
+    const sent = (await receiver.received()).length;
     await odoo.call('fusion.billing.webhook', 'write', { ids: [dead!.id], vals: { next_attempt_at: LONG_AGO } });
     await trigger(deliverCronId);
-    expect(receiver.received.length).toBe(sent);
+    expect((await receiver.received()).length).toBe(sent);
     expect((await endpointWebhooks([['unique_key', '=', flakyKey]]))[0]).toMatchObject({ state: 'dead', attempt_count: MAX_ATTEMPTS });
 
     await phase('retries: receiver up, replay the dead letter', async () => {
-      receiver.mode = 'ok';
+      await receiver.setMode('ok');
       await odoo.call('fusion.billing.webhook', 'action_replay', { ids: [dead!.id] });
       await deliverAll();
     });
@@ -367,7 +366,7 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     await receiver.settled();
     // What reached the receiver for this key: 5 requests (the refused one never arrived), all
     // validly signed; processed once (during the slow answer), the replay acknowledged as a repeat.
-    const flakyRequests = receiver.received.filter((entry) => entry.verdict.ok && entry.verdict.uniqueKey === flakyKey);
+    const flakyRequests = (await receiver.received()).filter((entry) => entry.verdict.ok && entry.verdict.uniqueKey === flakyKey);
     expect(flakyRequests.map((entry) => [entry.answered, entry.admitted])).toEqual([
       [500, false], [500, false], [200, true], [500, false], [500, false], [200, false],
     ]);
@@ -375,16 +374,16 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     // Every webhook of the endpoint was delivered, and the DedupLayer admitted each unique key exactly once.
     const rows = await endpointWebhooks();
     expect(rows.filter((w) => w.state !== 'succeeded').map((w) => `${w.webhook_type} ${w.state}`)).toEqual([]);
-    expect(receiver.received.filter((entry) => !entry.verdict.ok)).toEqual([]);
-    const admittedKeys = receiver.received.filter((entry) => entry.admitted).map((entry) => (entry.verdict as { uniqueKey: string }).uniqueKey);
+    expect((await receiver.received()).filter((entry) => !entry.verdict.ok)).toEqual([]);
+    const admittedKeys = (await receiver.received()).filter((entry) => entry.admitted).map((entry) => (entry.verdict as { uniqueKey: string }).uniqueKey);
     expect(new Set(admittedKeys).size).toBe(admittedKeys.length);
     expect([...admittedKeys].sort()).toEqual(rows.map((w) => w.unique_key).sort());
-    expect(receiver.dedup.size).toBe(rows.length);
+    expect(await receiver.dedupSize()).toBe(rows.length);
   });
 
   it('rejects a captured request with a tampered body, another key or issuer, or a stale timestamp', async () => {
     await phase('verifier: tampered variants', async () => {
-      const captured = receiver.received.find((entry) => entry.verdict.ok && entry.payload.webhook_type === 'invoice.payment_status_updated')!;
+      const captured = (await receiver.received()).find((entry) => entry.verdict.ok && entry.payload.webhook_type === 'invoice.payment_status_updated')!;
       expect(captured).toBeDefined();
       const { headers, rawBody } = captured;
       const timestamp = Number(headers['x-fusion-timestamp']);

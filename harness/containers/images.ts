@@ -14,7 +14,7 @@ import type { ProgressCallback } from '../runtime/types.ts';
 
 const DOCKERFILES = fileURLToPath(new URL('./dockerfiles/', import.meta.url));
 
-export const DEFAULT_IMAGES = { postgres: 'postgres:16', odoo: 'odoo:19.0' } as const;
+export const DEFAULT_IMAGES = { postgres: 'postgres:16', odoo: 'odoo:19.0', node: 'node:20-bookworm-slim' } as const;
 export type ImageRole = keyof typeof DEFAULT_IMAGES;
 
 /** Where things are in an Odoo image: the official one or the harness's own build. */
@@ -44,9 +44,13 @@ export interface ImageOptions {
   progress?: ProgressCallback;
 }
 
-/** The configured image of each role: FUSION_POSTGRES_IMAGE, FUSION_ODOO_IMAGE, else the official ones. */
+/** The configured image of each role: FUSION_POSTGRES_IMAGE, FUSION_ODOO_IMAGE, FUSION_NODE_IMAGE, else the official ones. */
 export function configuredImages(env: NodeJS.ProcessEnv = process.env): Record<ImageRole, string> {
-  return { postgres: env.FUSION_POSTGRES_IMAGE || DEFAULT_IMAGES.postgres, odoo: env.FUSION_ODOO_IMAGE || DEFAULT_IMAGES.odoo };
+  return {
+    postgres: env.FUSION_POSTGRES_IMAGE || DEFAULT_IMAGES.postgres,
+    odoo: env.FUSION_ODOO_IMAGE || DEFAULT_IMAGES.odoo,
+    node: env.FUSION_NODE_IMAGE || DEFAULT_IMAGES.node,
+  };
 }
 
 export function odooLayoutOf(image: string): OdooLayout {
@@ -68,18 +72,20 @@ export async function resolveImage(role: ImageRole, options: ImageOptions): Prom
     throw new Error(`image ${name} (${role}) is not in the Docker engine and cannot be pulled: ${pulled.lastLine}`);
   }
   progress(`images: no registry answers (${pulled.lastLine}); building a local ${role} image`);
-  const built = role === 'postgres' ? await buildPostgres(options) : await buildOdoo(options);
+  const built = role === 'postgres' ? await buildPostgres(options) : role === 'odoo' ? await buildOdoo(options) : await buildNode(options);
   return { role, name: built, origin: 'local build' };
 }
 
 /** The tag of the local build of `role` (made of the Dockerfiles and, for Odoo, the tree). */
 function localTag(role: ImageRole, options: ImageOptions): string {
-  return role === 'postgres' ? postgresRecipe().tag : odooRecipe(options).tag;
+  return role === 'postgres' ? postgresRecipe().tag : role === 'odoo' ? odooRecipe(options).tag : nodeRecipe().tag;
 }
 
 // ------------------------------------------------------------------------------- local builds
 
 const DEBIAN_SUITE = 'bookworm';
+// The helper services need Node.js 20 (the `stripe` package), which Debian has from trixie on.
+const NODE_DEBIAN_SUITE = 'trixie';
 const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 
 function key(...parts: string[]): string {
@@ -88,7 +94,31 @@ function key(...parts: string[]): string {
   return hash.digest('hex').slice(0, 12);
 }
 
-const BASE_TAG = `fusion-billing/debian:${DEBIAN_SUITE}-${key('debootstrap --variant=minbase', DEBIAN_SUITE, DEBIAN_MIRROR, '1')}`;
+function baseTag(suite: string): string {
+  return `fusion-billing/debian:${suite}-${key('debootstrap --variant=minbase', suite, DEBIAN_MIRROR, '1')}`;
+}
+
+const BASE_TAG = baseTag(DEBIAN_SUITE);
+
+function nodeRecipe() {
+  const dockerfile = readFileSync(join(DOCKERFILES, 'node.Dockerfile'), 'utf8').replace('{{BASE}}', baseTag(NODE_DEBIAN_SUITE));
+  return { dockerfile, tag: `fusion-billing/node:20-${key(dockerfile)}` };
+}
+
+async function buildNode(options: ImageOptions): Promise<string> {
+  const progress = options.progress ?? (() => {});
+  const { dockerfile, tag } = nodeRecipe();
+  if (imageExists(tag)) return tag;
+  await buildBase(progress, NODE_DEBIAN_SUITE);
+  const context = mkdtempSync(join(tmpdir(), 'fusion-node-image-'));
+  try {
+    writeFileSync(join(context, 'Dockerfile'), dockerfile);
+    await build(tag, context, join(context, 'Dockerfile'), progress);
+    return tag;
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+}
 
 function postgresRecipe() {
   const dockerfile = readFileSync(join(DOCKERFILES, 'postgres.Dockerfile'), 'utf8').replace('{{BASE}}', BASE_TAG);
@@ -103,13 +133,13 @@ function odooRecipe(options: ImageOptions) {
   return { dockerfile, tag: `fusion-billing/odoo:19.0-${key(dockerfile, odooTreeIdentity(options.odooSrc))}` };
 }
 
-async function buildBase(progress: ProgressCallback): Promise<string> {
-  const tag = BASE_TAG;
+async function buildBase(progress: ProgressCallback, suite = DEBIAN_SUITE): Promise<string> {
+  const tag = baseTag(suite);
   if (imageExists(tag)) return tag;
   const dir = mkdtempSync(join(tmpdir(), 'fusion-debootstrap-'));
   try {
-    progress(`images: debootstrap ${DEBIAN_SUITE} (minbase) into ${dir}`);
-    const strapped = await run('debootstrap', ['--variant=minbase', DEBIAN_SUITE, dir, DEBIAN_MIRROR], progress, 15 * 60_000);
+    progress(`images: debootstrap ${suite} (minbase) into ${dir}`);
+    const strapped = await run('debootstrap', ['--variant=minbase', suite, dir, DEBIAN_MIRROR], progress, 15 * 60_000);
     if (!strapped.ok) throw new Error(`debootstrap failed: ${strapped.lastLine} (install it: apt-get install -y debootstrap)`);
     progress(`images: importing ${tag}`);
     const imported = await run('sh', ['-c', `tar -C '${dir}' -c . | docker import - '${tag}'`], progress, 10 * 60_000);

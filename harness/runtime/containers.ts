@@ -18,6 +18,7 @@ import { HarnessRuntime, REPO_ROOT, type HarnessRuntimeOptions, type OdooInvocat
 import type { OdooExit } from './odoo-process.ts';
 import { CLUSTER_SUPERUSER, runClientTool, SERVER_SETTINGS } from './postgres-cluster.ts';
 import type { ClientInput, ProgressCallback } from './types.ts';
+import { ENTRY, readyLine, type ServiceKind } from '../services/process.ts';
 
 export interface ContainersRuntimeOptions extends HarnessRuntimeOptions {
   /** The Odoo tree local images are built from; default $ODOO_SRC or /opt/odoo. */
@@ -32,6 +33,8 @@ class ContainersPlatform implements Platform {
   readonly kind = 'containers' as const;
   readonly session = newSessionId();
   private images: { postgres: ResolvedImage; odoo: ResolvedImage; identity: string } | undefined;
+  /** Resolved (or built) when the first helper service starts. */
+  private nodeImage: ResolvedImage | undefined;
   private layout: OdooLayout | undefined;
 
   constructor(
@@ -89,6 +92,47 @@ class ContainersPlatform implements Platform {
       labels: sessionLabels(this.session),
       invocation,
     });
+  }
+
+  /**
+   * A helper service in a Node container (the official `node` image, or a local build on Debian's
+   * Node.js 20): the repository, node_modules included, is mounted read-only at its own path.
+   */
+  async startService(kind: ServiceKind, options: object, logPath: string, progress: ProgressCallback) {
+    this.nodeImage ??= await resolveImage('node', { env: this.env, odooSrc: this.odooSrc, progress });
+    progress(`services: ${kind} in ${this.nodeImage.name} (${this.nodeImage.origin})`);
+    const log = createWriteStream(logPath);
+    let output = '';
+    const container = await new GenericContainer(this.nodeImage.name)
+      .withNetworkMode('host')
+      .withBindMounts([{ source: REPO_ROOT, target: REPO_ROOT, mode: 'ro' }])
+      .withWorkingDir(REPO_ROOT)
+      .withEntrypoint(['node'])
+      .withCommand(['--import', 'tsx', ENTRY, kind, JSON.stringify(options)])
+      // tsx keeps its transpile cache under the temporary directory: a writable one of its own.
+      .withTmpFs({ '/tmp': 'rw' })
+      .withLabels(sessionLabels(this.session))
+      .withLogConsumer((stream) => {
+        stream.on('data', (chunk: Buffer | string) => {
+          output += chunk.toString();
+          log.write(chunk);
+        });
+        stream.on('end', () => log.end());
+      })
+      .withWaitStrategy(Wait.forLogMessage(/SERVICE_READY/))
+      .withStartupTimeout(120_000)
+      .start();
+    const ready = await readyLine(() => output, () => undefined, `the ${kind} service`);
+    const id = container.getId();
+    return {
+      ...ready,
+      stop: async () => {
+        await container.stop({ timeout: 10, remove: true }).catch(() => {});
+      },
+      killNow: () => {
+        spawnSync('docker', ['rm', '-f', id], { stdio: 'ignore', timeout: 30_000 });
+      },
+    };
   }
 
   serveCommandLine(session: SessionPaths): string {

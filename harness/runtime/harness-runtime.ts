@@ -12,6 +12,9 @@ import { judgeTestRun, parseOdooLog, type OdooLogRecord } from '../odoo-log.ts';
 import { findFreePort } from './free-port.ts';
 import type { OdooExit } from './odoo-process.ts';
 import { progressFromRecords } from './progress.ts';
+import { ReceiverHandle, StripeMockHandle, type ServiceProcess } from '../services/handles.ts';
+import type { ServiceKind } from '../services/process.ts';
+import type { StripeMockOptions } from '../stripe/mock.ts';
 import type {
   CreateDatabaseOptions,
   InstallAndTestOptions,
@@ -80,6 +83,8 @@ export interface Platform {
   spawnOdoo(invocation: OdooInvocationSpec): OdooRun;
   /** How to serve a kept database by hand. */
   serveCommandLine(session: SessionPaths): string;
+  /** Starts a helper service (the Stripe mock, a webhook receiver) in a process or container of its own. */
+  startService(kind: ServiceKind, options: object, logPath: string, progress: ProgressCallback): Promise<ServiceProcess & { killNow(): void }>;
   stop(): Promise<void>;
   stopSync(): void;
 }
@@ -113,6 +118,7 @@ export class HarnessRuntime implements OdooRuntime {
   private session: Session | undefined;
   private progress: ProgressCallback = () => {};
   private readonly processes = new Set<OdooRun>();
+  private readonly services = new Set<ServiceProcess & { killNow(): void }>();
   /** Databases this session made, for the `keep` instructions. */
   private readonly databases = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -320,6 +326,30 @@ export class HarnessRuntime implements OdooRuntime {
     });
   }
 
+  /** The stateful Stripe mock, in a process (local) or container of its own, on the loopback Odoo shares. */
+  async startStripeMock(options: StripeMockOptions = {}): Promise<StripeMockHandle> {
+    return new StripeMockHandle(await this.startService('stripe-mock', options));
+  }
+
+  /** An application's webhook receiver (verifies, dedups, answers as told), in its own process or container. */
+  async startWebhookReceiver(): Promise<ReceiverHandle> {
+    return new ReceiverHandle(await this.startService('receiver', {}));
+  }
+
+  private async startService(kind: ServiceKind, options: object): Promise<ServiceProcess> {
+    this.requireSession();
+    this.progress(`services: starting ${kind} (${this.kind})`);
+    const service = await this.platform.startService(kind, options, this.logPath(kind), this.progress);
+    this.services.add(service);
+    return {
+      ...service,
+      stop: async () => {
+        this.services.delete(service);
+        await service.stop();
+      },
+    };
+  }
+
   createApiKey(db: string, login: string): Promise<string> {
     // odoo-bin shell runs stdin when it is not a TTY; sudo() allows a key without expiry (local-odoo.md).
     const script = [
@@ -344,6 +374,8 @@ export class HarnessRuntime implements OdooRuntime {
     const session = this.session;
     await Promise.all([...this.processes].map((child) => child.stop()));
     this.processes.clear();
+    await Promise.all([...this.services].map((service) => service.stop()));
+    this.services.clear();
     if (session && this.options.keep) {
       this.progress(this.keptInstructions());
       this.unhook();
@@ -455,6 +487,7 @@ export class HarnessRuntime implements OdooRuntime {
 
   private stopSync(): void {
     for (const child of this.processes) child.killNow();
+    for (const service of this.services) service.killNow();
     const session = this.session;
     if (this.options.keep && session) return;
     session?.cluster.stopSync();

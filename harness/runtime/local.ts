@@ -6,6 +6,7 @@ import { findPostgresBin, odooTreeIdentity, resolveOdooPython, resolveOdooSrc } 
 import { HarnessRuntime, type HarnessRuntimeOptions, type OdooInvocationSpec, type OdooRun, type Platform, type SessionPaths } from './harness-runtime.ts';
 import { OdooProcess } from './odoo-process.ts';
 import { PostgresCluster } from './postgres-cluster.ts';
+import { spawnLocalService, type ServiceKind } from '../services/process.ts';
 
 export { REPO_ROOT } from './harness-runtime.ts';
 
@@ -62,6 +63,10 @@ class LocalPlatform implements Platform {
       stdin: invocation.stdin,
       onRecord: invocation.onRecord,
     });
+  }
+
+  startService(kind: ServiceKind, options: object, logPath: string) {
+    return spawnLocalService(kind, options, logPath);
   }
 
   serveCommandLine(session: SessionPaths): string {

@@ -312,6 +312,11 @@ export class StripeMock {
   }
 
   /** Requests for `method` and a path starting with `pathPrefix` (e.g. '/v1/payment_intents'). */
+  /** Every request answered so far, in order (the control API's view of `requests`). */
+  recordedRequests(): RecordedRequest[] {
+    return this.requests;
+  }
+
   requestsTo(method: string, pathPrefix: string): RecordedRequest[] {
     return this.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix));
   }

@@ -93,6 +93,22 @@ export class Receiver {
     await new Promise<void>((done) => server.close(() => done()));
   }
 
+  setMode(mode: ReceiverMode): void {
+    this.mode = mode;
+  }
+
+  setKeys(keys: LagoKeys & { secret: string }): void {
+    this.keys = keys;
+  }
+
+  receivedSoFar(): Received[] {
+    return this.received;
+  }
+
+  dedupSize(): number {
+    return this.dedup.size;
+  }
+
   about(objectKeyValue: (entry: Received) => boolean): Received[] {
     return this.received.filter(objectKeyValue);
   }
