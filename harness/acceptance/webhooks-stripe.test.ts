@@ -28,6 +28,7 @@ import type { ReceiverHandle, StripeMockHandle } from '../services/handles.ts';
 import { SLOW_ANSWER_MS, type Received } from '../webhooks/receiver.ts';
 import { fusionSignature, verifyAsLagoReceiver, verifyWebhook } from '../webhooks/verifier.ts';
 import { createPhaseTimer } from '../support/phases.ts';
+import { checkAgainstStripeMock } from '../stripe/contract.ts';
 import { recordIdOf } from '../support/lago-ids.ts';
 
 const DB = 'webhooks_stripe';
@@ -414,6 +415,19 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
       expect((await verifyWebhook(keys, restamped, rawBody, timestamp + 301)).ok).toBe(true);
       expect((await verifyWebhook({ ...keys, secret: 'whsec_not_the_right_one' }, restamped, rawBody, timestamp + 301)).ok).toBe(false);
     });
+  });
+
+  it("sent Stripe only requests Stripe's own stripe-mock accepts (where its image can be had)", async () => {
+    const requests = await mock.requests();
+    expect(requests.length).toBeGreaterThan(0);
+    const check = await phase('stripe-mock contract check', () => checkAgainstStripeMock(requests));
+    if (!check.checked) {
+      // These machines have no registry: the image cannot be had, and the check says so.
+      console.log(`  stripe-mock contract check not run: ${check.reason}`);
+      return;
+    }
+    console.log(`  stripe-mock contract check: ${check.requests} request(s) replayed, ${check.problems.length} refused`);
+    expect(check.problems).toEqual([]);
   });
 
   it('left no ERROR record but the expected decline, and no WARNING about fusion_billing, in the server log', () => {

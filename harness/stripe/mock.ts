@@ -72,6 +72,9 @@ export interface RecordedRequest {
   path: string;
   /** Decoded params: query string merged with the form body (GET requests may carry a body, as `requests` sends it). */
   params: FormObject;
+  /** As sent: the query string (without '?') and the form body, for replaying the request elsewhere. */
+  query: string;
+  body: string;
   idempotencyKey: string | null;
   stripeVersion: string | null;
   status: number;
@@ -370,7 +373,7 @@ export class StripeMock {
     const idempotencyKey = header(request, 'idempotency-key');
     const stripeVersion = header(request, 'stripe-version');
     const params = { ...decodeStripeForm(url.search.slice(1)), ...decodeStripeForm(body) };
-    const record: RecordedRequest = { method, path: url.pathname, params, idempotencyKey, stripeVersion, status: 0, replayed: false };
+    const record: RecordedRequest = { method, path: url.pathname, params, query: url.search.slice(1), body, idempotencyKey, stripeVersion, status: 0, replayed: false };
     this.requests.push(record);
 
     let answer: Answer;
