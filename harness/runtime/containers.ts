@@ -15,7 +15,7 @@ import { OdooLogStream } from '../odoo-log.ts';
 import { dockerProblem, newSessionId, removeSessionSync, runtimeClient, sessionLabels, sweepOrphansSync } from '../containers/engine.ts';
 import { odooLayoutOf, resolveImage, type OdooLayout, type ResolvedImage } from '../containers/images.ts';
 import { HarnessRuntime, REPO_ROOT, type HarnessRuntimeOptions, type OdooInvocationSpec, type OdooRun, type Platform, type PostgresServer, type SessionPaths } from './harness-runtime.ts';
-import type { OdooExit } from './odoo-process.ts';
+import { exitOrElse, type OdooExit } from './odoo-process.ts';
 import { CLUSTER_SUPERUSER, runClientTool, SERVER_SETTINGS } from './postgres-cluster.ts';
 import type { ClientInput, ProgressCallback } from './types.ts';
 import { ENTRY, readyLine, type ServiceKind } from '../services/process.ts';
@@ -263,15 +263,10 @@ class ContainerOdooRun implements OdooRun {
   }
 
   async waitForExit(timeoutMs: number): Promise<OdooExit> {
-    const timer = setTimeout(() => {
+    return exitOrElse(this.exited, timeoutMs, () => {
       this.timedOut = true;
       void this.stop();
-    }, timeoutMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   killNow(): void {

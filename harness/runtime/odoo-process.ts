@@ -29,6 +29,16 @@ export interface OdooExit {
 
 const KILL_GRACE_MS = 15_000;
 
+/** Resolves with `exited`; runs `otherwise` once if the exit has not come within `ms`. */
+export async function exitOrElse(exited: Promise<OdooExit>, ms: number, otherwise: () => void): Promise<OdooExit> {
+  const timer = setTimeout(otherwise, ms);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class OdooProcess {
   readonly exited: Promise<OdooExit>;
   private readonly child: ChildProcess;
@@ -102,25 +112,15 @@ export class OdooProcess {
   async stop(graceMs = KILL_GRACE_MS): Promise<OdooExit> {
     if (this.hasExited) return this.exited;
     this.signalGroup('SIGTERM');
-    const timer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    return exitOrElse(this.exited, graceMs, () => this.signalGroup('SIGKILL'));
   }
 
   /** Waits for the exit; past the deadline the process is stopped and reported as timed out. */
   async waitForExit(timeoutMs: number): Promise<OdooExit> {
-    const timer = setTimeout(() => {
+    return exitOrElse(this.exited, timeoutMs, () => {
       this.timedOut = true;
       void this.stop();
-    }, timeoutMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   /** Synchronous kill for process 'exit' hooks. */

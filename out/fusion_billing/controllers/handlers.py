@@ -21,6 +21,7 @@ from ..lago.serializers import (
     page_meta,
     page_request,
     plan_object,
+    search_page,
     stored_numbers,
     subscription_object,
 )
@@ -121,12 +122,8 @@ def list_customers(service, body, params, query_args):
         domain = Links._fusion_api_domain(service, _customer_filters(query_args))
     except ValueError as exc:
         raise ApiError.validation({str(exc): ['value_is_invalid']}) from exc
-    page, per_page = page_request(query_args)
-    links = Links.search(domain, order='create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
-    return {
-        'customers': [customer_object(link, ('integration_customers', 'taxes')) for link in links],
-        'meta': page_meta(page, per_page, Links.search_count(domain)),
-    }
+    links, meta = search_page(Links, domain, 'create_date desc, id', query_args)
+    return {'customers': [customer_object(link, ('integration_customers', 'taxes')) for link in links], 'meta': meta}
 
 
 def get_customer(service, body, params, query_args):
@@ -228,12 +225,8 @@ def list_subscriptions(service, body, params, query_args):
         domain.append(('fusion_external_id', '=', query_args['external_id']))
     if query_args.get('currency'):
         domain.append(('currency_id.name', '=', query_args['currency'].upper()))
-    page, per_page = page_request(query_args)
-    orders = Order.search(domain, order='fusion_started_at desc, create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
-    return {
-        'subscriptions': [subscription_object(order) for order in orders],
-        'meta': page_meta(page, per_page, Order.search_count(domain)),
-    }
+    orders, meta = search_page(Order, domain, 'fusion_started_at desc, create_date desc, id', query_args)
+    return {'subscriptions': [subscription_object(order) for order in orders], 'meta': meta}
 
 
 def get_subscription(service, body, params, query_args):
@@ -291,13 +284,11 @@ def list_invoices(service, body, params, query_args):
         domain = Move._fusion_api_domain(service, _invoice_filters(query_args), partner=partner)
     except LagoRefusal as refused:
         raise ApiError.refused(refused) from refused
-    page, per_page = page_request(query_args)
-    total = Move.search_count(domain)
-    moves = Move.search(domain, order='invoice_date desc, create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
+    moves, meta = search_page(Move, domain, 'invoice_date desc, create_date desc, id', query_args)
     amounts = stored_numbers(moves, INVOICE_AMOUNT_COLUMNS)
     return {
         'invoices': [move._fusion_lago_invoice(('customer', 'applied_taxes'), service, amounts[move.id]) for move in moves],
-        'meta': page_meta(page, per_page, total),
+        'meta': meta,
     }
 
 
@@ -401,12 +392,8 @@ def _amount_cents_arg(query_args, name):
 def list_billable_metrics(service, body, params, query_args):
     Metric = service.env['fusion.billing.metric']
     domain = [('service_id', '=', service.id)]
-    page, per_page = page_request(query_args)
-    metrics = Metric.search(domain, order='create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
-    return {
-        'billable_metrics': [metric_object(metric) for metric in metrics],
-        'meta': page_meta(page, per_page, Metric.search_count(domain)),
-    }
+    metrics, meta = search_page(Metric, domain, 'create_date desc, id', query_args)
+    return {'billable_metrics': [metric_object(metric) for metric in metrics], 'meta': meta}
 
 
 def get_billable_metric(service, body, params, query_args):
@@ -420,12 +407,11 @@ def get_billable_metric(service, body, params, query_args):
 def list_plans(service, body, params, query_args):
     Plan = service.env['sale.order.template']
     domain = [('fusion_service_id', '=', service.id)]
-    page, per_page = page_request(query_args)
-    plans = Plan.search(domain, order='create_date desc, id', offset=(page - 1) * per_page, limit=per_page)
+    plans, meta = search_page(Plan, domain, 'create_date desc, id', query_args)
     amounts = stored_numbers(plans, ('fusion_amount',))
     return {
         'plans': [plan_object(plan, amounts[plan.id][0], plan.fusion_currency_id or service.currency_id) for plan in plans],
-        'meta': page_meta(page, per_page, Plan.search_count(domain)),
+        'meta': meta,
     }
 
 

@@ -496,6 +496,14 @@ def page_request(query_args):
     return page, per_page
 
 
+def search_page(model, domain, order, query_args):
+    """(records, meta) of the page the query string asks for: one search of that page and one
+    count, as every Lago list answers."""
+    page, per_page = page_request(query_args)
+    records = model.search(domain, order=order, offset=(page - 1) * per_page, limit=per_page)
+    return records, page_meta(page, per_page, model.search_count(domain))
+
+
 def page_meta(page, per_page, total_count):
     """Lago's meta (app/controllers/concerns/pagination.rb): all zero when nothing matches."""
     if not total_count:

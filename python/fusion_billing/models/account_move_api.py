@@ -13,6 +13,14 @@ LAGO_PAYMENT_STATUSES = ('pending', 'succeeded', 'failed')
 LAGO_INVOICE_TYPES = ('subscription', 'add_on', 'credit', 'one_off', 'advance_charges', 'progressive_billing')
 
 
+def _lago_values(filters, name, allowed):
+    """The values of the list filter `name`, refused (value_is_invalid) when one is not Lago's."""
+    values = filters.get(name)
+    if values and set(values) - set(allowed):
+        raise LagoRefusal(name, 'value_is_invalid')
+    return values
+
+
 class AccountMove(models.Model):
     _inherit = 'account.move'
 
@@ -43,26 +51,20 @@ class AccountMove(models.Model):
         domain = list(self._fusion_service_domain(service))
         if partner is not None:
             domain.append(('partner_id', '=', partner.id))
-        statuses = filters.get('statuses')
+        statuses = _lago_values(filters, 'statuses', LAGO_INVOICE_STATUSES)
         if statuses:
-            if set(statuses) - set(LAGO_INVOICE_STATUSES):
-                raise LagoRefusal('statuses', 'value_is_invalid')
             # Invoices here are finalized (posted) or voided (cancelled after posting).
             states = {'finalized': 'posted', 'voided': 'cancel'}
             domain.append(('state', 'in', [states[s] for s in statuses if s in states]))
-        payment_statuses = filters.get('payment_statuses')
+        payment_statuses = _lago_values(filters, 'payment_statuses', LAGO_PAYMENT_STATUSES)
         if payment_statuses:
-            if set(payment_statuses) - set(LAGO_PAYMENT_STATUSES):
-                raise LagoRefusal('payment_statuses', 'value_is_invalid')
             domain.append(('id', 'in', self._fusion_ids_with_payment_status(domain, payment_statuses)))
         if filters.get('payment_overdue') is not None:
             overdue = [('state', '=', 'posted'), ('payment_state', 'not in', ('paid', 'in_payment')),
                        ('invoice_date_due', '<', date.today())]
             domain += overdue if filters['payment_overdue'] else ['!', '&', '&', *overdue]
-        invoice_types = filters.get('invoice_type')
+        invoice_types = _lago_values(filters, 'invoice_type', LAGO_INVOICE_TYPES)
         if invoice_types:
-            if set(invoice_types) - set(LAGO_INVOICE_TYPES):
-                raise LagoRefusal('invoice_type', 'value_is_invalid')
             # Lago's types of the invoices billed here: subscription (invoices) and credit (refunds).
             move_types = {'subscription': 'out_invoice', 'credit': 'out_refund'}
             domain.append(('move_type', 'in', [move_types[t] for t in invoice_types if t in move_types]))
