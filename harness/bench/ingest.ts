@@ -155,6 +155,9 @@ async function benchmark(billing: BillingServer): Promise<void> {
   const percent = (values: number[]): string => `median ${(median(values) * 100).toFixed(1)}%, rounds ${values.map((value) => `${(value * 100).toFixed(0)}%`).join(' / ')}`;
   log(`target batch ingestion >= ${formatRate(BATCH_TARGET)} events/s (batch ${batchSize}, ${billing.mode}): ${median(batchRates) >= BATCH_TARGET ? 'MET' : 'MISSED'} (${spread(batchRates)})`);
   log(`target single-event rate >= ${SINGLE_TARGET_SHARE * 100}% of the JSON-2 rate: ${median(shares) >= SINGLE_TARGET_SHARE ? 'MET' : 'MISSED'} (${percent(shares)}; with X-Odoo-Database ${percent(sharesDb)})`);
+  // The machine's speed drifts within minutes: rates against references of the same round travel.
+  const perJson2 = batches.map((phase, index) => rate(phase) / rate(json2[index]!));
+  log(`batch events/s per JSON-2 call/s of the same round: median ${median(perJson2).toFixed(0)}x, rounds ${perJson2.map((value) => `${value.toFixed(0)}x`).join(' / ')}; median batch rate = ${((median(batchRates) / raw.insertRate) * 100).toFixed(0)}% of PostgreSQL's own INSERT rate`);
   if (stored !== acknowledged) throw new Error(`the API acknowledged ${acknowledged} events but stored ${stored}`);
 }
 

@@ -18,6 +18,12 @@ class LagoIds(unittest.TestCase):
         self.assertEqual(parsed.variant, uuid.RFC_4122)
         self.assertEqual(text, "5f1c2d3e-4a5b-8003-8000-00000000002a")
 
+    def test_the_text_is_the_uuid_of_the_layout_for_every_model(self):
+        for model, number in MODEL_NUMBERS.items():
+            for res_id in (1, 42, 65535, 65536, 2**31 - 1, 2**62 - 1):
+                value = (PREFIX << 80) | (0x8 << 76) | (number << 64) | (0b10 << 62) | res_id
+                self.assertEqual(encode(PREFIX, model, res_id), str(uuid.UUID(int=value)))
+
     def test_round_trip_for_every_model_and_large_ids(self):
         for model in MODEL_NUMBERS:
             for res_id in (1, 42, 2**31 - 1, 2**62 - 1):

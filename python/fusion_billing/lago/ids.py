@@ -15,6 +15,7 @@ Pure Python: the Odoo side passes the prefix of its database (database_prefix).
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 
@@ -47,8 +48,17 @@ def prefix_of(database_uuid: str) -> int:
 def encode(prefix: int, model: str, res_id: int) -> str:
     if not 0 < res_id <= _MAX_ID:
         raise ValueError(f'record id out of range: {res_id}')
-    value = (prefix << 80) | (0x8 << 76) | (MODEL_NUMBERS[model] << 64) | (0b10 << 62) | res_id
-    return str(uuid.UUID(int=value))
+    # Text of the low 64 bits after the cached high ones: a batch answer holds two ids per event,
+    # and building uuid.UUID objects for them took about a tenth of the request.
+    low = f'{(0b10 << 62) | res_id:016x}'
+    return f'{_head(prefix, model)}{low[:4]}-{low[4:]}'
+
+
+@functools.lru_cache(maxsize=64)
+def _head(prefix: int, model: str) -> str:
+    """The first three groups of the ids of `model` in a database ('xxxxxxxx-xxxx-8mmm-')."""
+    high = f'{(prefix << 16) | (0x8 << 12) | MODEL_NUMBERS[model]:016x}'
+    return f'{high[:8]}-{high[8:12]}-{high[12:]}-'
 
 
 def decode(prefix: int, model: str, text) -> int | None:

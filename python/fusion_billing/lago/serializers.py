@@ -7,6 +7,7 @@ template, its invoice an account.move and its fee an invoice line. Dates are ISO
 Lago writes them: seconds (`iso8601`), milliseconds where Lago uses `iso8601(3)` (a subscription's
 started_at, an event's timestamp), plain dates for Date columns. Decimal columns are strings."""
 
+import functools
 import math
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -78,7 +79,8 @@ def event_payload(env, row):
 def event_payloads(env, rows):
     """Lago's event objects of stored usage rows. The rows of one request share their
     created_at and often their timestamps: each distinct moment is formatted once."""
-    stamped, created = {}, {}
+    stamped, created, subscriptions = {}, {}, {}
+    subscription_id = functools.partial(row_lago_id, env, 'sale.order')
 
     def once(formatted, moment, format_moment):
         text = formatted.get(moment)
@@ -95,7 +97,7 @@ def event_payloads(env, rows):
         'timestamp': once(stamped, row['timestamp'], iso_ms),
         'precise_total_amount_cents': None,
         'properties': row['properties'],
-        'lago_subscription_id': row_lago_id(env, 'sale.order', row['order_id']),
+        'lago_subscription_id': once(subscriptions, row['order_id'], subscription_id),
         'external_subscription_id': row['external_subscription_id'],
         'created_at': once(created, row['created_at'], iso_utc),
     } for row in rows]
