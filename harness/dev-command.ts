@@ -3,7 +3,7 @@
 // company, the sale/account/payment/l10n_ca stack), prints the web URL, the admin login and one API
 // key per service, then regenerates and upgrades the module in place on every change of the spec,
 // until Ctrl-C. A spec that does not validate is reported (file:line:column) and the server keeps
-// running what it had.
+// running what it had; an upgrade that fails leaves the database as it was and Odoo is restarted on it.
 import { watch } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -82,37 +82,37 @@ export async function devCommand(args: string[], io: DevIo): Promise<number> {
   const upgrade = async () => {
     if (!regenerate()) return;
     const started = performance.now();
-    try {
-      await billing.server.stop();
-      await billing.runtime.upgradeModules(billing.db, ['fusion_billing']);
-      // Same port: the URL in the developer's browser stays valid.
-      const port = Number(new URL(billing.server.baseUrl).port);
+    // Same port: the URL in the developer's browser stays valid.
+    const port = Number(new URL(billing.server.baseUrl).port);
+    const restart = async () => {
       billing = { ...billing, server: await billing.runtime.startServer(billing.db, { port, workers: Number(values.workers), extraArgs: ['--max-cron-threads=1'] }) };
-      io.out(`dev: upgraded fusion_billing in ${((performance.now() - started) / 1000).toFixed(1)} s; Odoo at ${billing.server.baseUrl}/odoo`);
+    };
+    await billing.server.stop();
+    try {
+      await billing.runtime.upgradeModules(billing.db, ['fusion_billing']);
     } catch (error) {
+      // A failed -u is rolled back: the database keeps the module as it was.
       io.err(`dev: the upgrade failed, fix the spec and save again:\n${(error as Error).message}`);
-      if (!billing.server) return;
+      await restart().then(
+        () => io.err(`dev: Odoo restarted on the database as it was; at ${billing.server.baseUrl}/odoo`),
+        (restartError: unknown) => io.err(`dev: Odoo is down until the next save that upgrades (${(restartError as Error).message.split('\n')[0]})`),
+      );
+      return;
     }
+    await restart();
+    io.out(`dev: upgraded fusion_billing in ${((performance.now() - started) / 1000).toFixed(1)} s; Odoo at ${billing.server.baseUrl}/odoo`);
   };
   // The directory, not the file: editors (and sed -i) replace the file by a new one.
-  const watcher = watch(resolve(specFile, '..'), (_event, name) => {
+  watch(resolve(specFile, '..'), (_event, name) => {
     if (!name || !/\.ya?ml$/.test(String(name))) return;
     clearTimeout(timer);
     // Editors write a file in several steps: act once it has been quiet for a moment.
     timer = setTimeout(() => {
-      busy = busy.then(upgrade);
+      busy = busy.then(upgrade).catch((error: unknown) => io.err(`dev: ${(error as Error).message}`));
     }, 400);
   });
 
-  await new Promise<void>((done) => {
-    const stop = () => done();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  watcher.close();
-  clearTimeout(timer);
-  await busy.catch(() => {});
-  io.err('dev: stopping Odoo and PostgreSQL');
-  await billing.stop();
-  return 0;
+  // Until Ctrl-C: the runtime's own signal hooks then stop Odoo and PostgreSQL (and remove their
+  // containers) and end the process.
+  return new Promise<number>(() => {});
 }

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 export interface DoctorProblem {
   what: string;
@@ -82,6 +82,20 @@ export const ODOO_PYTHON_DEPENDENCIES: ReadonlyArray<readonly [importName: strin
 
 export function resolveOdooSrc(env: NodeJS.ProcessEnv = process.env): string {
   return env.ODOO_SRC || DEFAULT_ODOO_SRC;
+}
+
+/**
+ * The Odoo Enterprise addons tree named by ODOO_ENTERPRISE_SRC (put on the addons path and, in
+ * containers, mounted read-only), or undefined when the variable is unset. A name that is not a
+ * directory is an error: a run that silently left Enterprise out would test something else.
+ */
+export function resolveEnterpriseSrc(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = env.ODOO_ENTERPRISE_SRC;
+  if (!dir) return undefined;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new Error(`ODOO_ENTERPRISE_SRC=${dir} is not a directory: point it at an Odoo 19 Enterprise addons checkout, or unset it`);
+  }
+  return resolve(dir);
 }
 
 export function resolveOdooPython(env: NodeJS.ProcessEnv = process.env): string {

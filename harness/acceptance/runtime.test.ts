@@ -17,10 +17,15 @@ const VARIANTS: Record<string, TinyAddonVariant> = {
 };
 for (const [name, variant] of Object.entries(VARIANTS)) writeTinyAddon(addonsDir, { name, variant });
 
+// A stand-in for an Enterprise addons tree: ODOO_ENTERPRISE_SRC puts it on the addons path (and,
+// in containers, mounts it).
+const enterpriseDir = mkdtempSync(join(tmpdir(), 'fusion-tiny-enterprise-'));
+writeTinyAddon(enterpriseDir, { name: 'tiny_enterprise', variant: 'clean' });
+
 const TEMPLATE = 'tiny_template';
 
 describe('the runtime against tiny addons', () => {
-  const runtime = createRuntime({ addonsDirs: [addonsDir] });
+  const runtime = createRuntime({ addonsDirs: [addonsDir], env: { ...process.env, ODOO_ENTERPRISE_SRC: enterpriseDir } });
 
   beforeAll(async () => {
     await runtime.start((message) => console.log(`  ${message}`));
@@ -31,6 +36,14 @@ describe('the runtime against tiny addons', () => {
   afterAll(async () => {
     await runtime.stop();
     rmSync(addonsDir, { recursive: true, force: true });
+    rmSync(enterpriseDir, { recursive: true, force: true });
+  });
+
+  it('installs a module of the Enterprise tree named by ODOO_ENTERPRISE_SRC, and says it uses one', async () => {
+    expect(runtime.description).toContain(`Enterprise addons ${enterpriseDir}`);
+    const report = await runtime.installAndTest('run_enterprise', ['tiny_enterprise'], { template: TEMPLATE });
+    console.log(summaryLine('tiny_enterprise', report));
+    expect(report).toMatchObject({ ok: true, exitCode: 0, testsRun: 2, failed: 0, errors: 0 });
   });
 
   it('passes a clean addon: exit 0, its 2 tests ran, log gate clean', async () => {

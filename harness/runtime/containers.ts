@@ -14,7 +14,7 @@ import { odooTreeIdentity, resolveOdooSrc } from '../doctor.ts';
 import { OdooLogStream } from '../odoo-log.ts';
 import { dockerProblem, newSessionId, removeSessionSync, runtimeClient, sessionLabels, sweepOrphansSync } from '../containers/engine.ts';
 import { odooLayoutOf, resolveImage, type OdooLayout, type ResolvedImage } from '../containers/images.ts';
-import { HarnessRuntime, REPO_ROOT, type HarnessRuntimeOptions, type OdooInvocationSpec, type OdooRun, type Platform, type PostgresServer, type SessionPaths } from './harness-runtime.ts';
+import { addonsDirsOf, HarnessRuntime, REPO_ROOT, type HarnessRuntimeOptions, type OdooInvocationSpec, type OdooRun, type Platform, type PostgresServer, type SessionPaths } from './harness-runtime.ts';
 import { exitOrElse, type OdooExit } from './odoo-process.ts';
 import { CLUSTER_SUPERUSER, runClientTool, SERVER_SETTINGS } from './postgres-cluster.ts';
 import type { ClientInput, ProgressCallback } from './types.ts';
@@ -23,7 +23,6 @@ import { ENTRY, readyLine, type ServiceKind } from '../services/process.ts';
 export interface ContainersRuntimeOptions extends HarnessRuntimeOptions {
   /** The Odoo tree local images are built from; default $ODOO_SRC or /opt/odoo. */
   odooSrc?: string;
-  env?: NodeJS.ProcessEnv;
 }
 
 const KILL_GRACE_SECONDS = 15;
@@ -336,7 +335,6 @@ class ContainerOdooRun implements OdooRun {
 export class ContainersRuntime extends HarnessRuntime {
   constructor(options: ContainersRuntimeOptions = {}) {
     const odooSrc = resolve(options.odooSrc ?? resolveOdooSrc(options.env));
-    const addonsDirs = (options.addonsDirs ?? [join(REPO_ROOT, 'out')]).map((dir) => resolve(dir));
-    super(new ContainersPlatform(odooSrc, addonsDirs, options.env ?? process.env), { ...options, addonsDirs });
+    super(new ContainersPlatform(odooSrc, addonsDirsOf(options.addonsDirs, options.env), options.env ?? process.env), options);
   }
 }

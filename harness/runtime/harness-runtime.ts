@@ -8,6 +8,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveEnterpriseSrc } from '../doctor.ts';
 import { judgeTestRun, parseOdooLog, type OdooLogRecord } from '../odoo-log.ts';
 import { findFreePort } from './free-port.ts';
 import type { OdooExit } from './odoo-process.ts';
@@ -27,6 +28,13 @@ import type {
 } from './types.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The addons directories after Odoo's own: an Enterprise tree when ODOO_ENTERPRISE_SRC names
+ * one, then the requested ones (default: the generated module's out/). */
+export function addonsDirsOf(requested: string[] | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  const enterprise = resolveEnterpriseSrc(env);
+  return [...(enterprise ? [enterprise] : []), ...(requested ?? [join(REPO_ROOT, 'out')]).map((dir) => resolve(dir))];
+}
 
 /** A running odoo-bin, local process or container. */
 export interface OdooRun {
@@ -90,8 +98,10 @@ export interface Platform {
 }
 
 export interface HarnessRuntimeOptions {
-  /** Addons directories after Odoo's own; default [<repo>/out]. */
+  /** Addons directories after Odoo's own (and an Enterprise tree: addonsDirsOf); default [<repo>/out]. */
   addonsDirs?: string[];
+  /** Where ODOO_ENTERPRISE_SRC and the like are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Where run logs are kept (they outlive the runtime); default <repo>/.harness/logs. */
   logDir?: string;
   /** Leave PostgreSQL running and the session directory in place on stop(), for inspection. */
@@ -138,12 +148,13 @@ export class HarnessRuntime implements OdooRuntime {
     private readonly options: HarnessRuntimeOptions = {},
   ) {
     this.kind = platform.kind;
-    this.addonsDirs = (options.addonsDirs ?? [join(REPO_ROOT, 'out')]).map((dir) => resolve(dir));
+    this.addonsDirs = addonsDirsOf(options.addonsDirs, options.env);
     this.logDir = resolve(options.logDir ?? join(REPO_ROOT, '.harness', 'logs'));
   }
 
   get description(): string {
-    return this.platform.description;
+    const enterprise = resolveEnterpriseSrc(this.options.env);
+    return enterprise ? `${this.platform.description}, Enterprise addons ${enterprise}` : this.platform.description;
   }
 
   get identity(): string {

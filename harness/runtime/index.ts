@@ -8,7 +8,6 @@ export type RuntimeKind = 'local' | 'containers';
 
 export interface CreateRuntimeOptions extends HarnessRuntimeOptions {
   runtime?: RuntimeKind;
-  env?: NodeJS.ProcessEnv;
 }
 
 export function runtimeKind(env: NodeJS.ProcessEnv = process.env, requested?: string): RuntimeKind {

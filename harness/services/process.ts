@@ -44,7 +44,14 @@ export async function spawnLocalService(kind: ServiceKind, options: object, logP
       done();
     }),
   );
-  const ready = await readyLine(() => output, () => exit, `the ${kind} service`);
+  let ready: Awaited<ReturnType<typeof readyLine>>;
+  try {
+    ready = await readyLine(() => output, () => exit, `the ${kind} service`);
+  } catch (error) {
+    // No handle reaches the runtime: nothing else would ever stop this child.
+    if (!exit) child.kill('SIGKILL');
+    throw error;
+  }
   return {
     ...ready,
     stop: async () => {

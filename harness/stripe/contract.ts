@@ -4,6 +4,7 @@
 // this checks that what Odoo sends is what Stripe's API accepts.
 import { spawnSync } from 'node:child_process';
 import { GenericContainer, Wait } from 'testcontainers';
+import { newSessionId, removeSessionSync, sessionLabels } from '../containers/engine.ts';
 import { imageExists } from '../containers/images.ts';
 import { findFreePort } from '../runtime/free-port.ts';
 import type { RecordedRequest } from './mock.ts';
@@ -26,11 +27,22 @@ export async function checkAgainstStripeMock(requests: RecordedRequest[]): Promi
     if (pulled.status !== 0) return { checked: false, reason: `${STRIPE_MOCK_IMAGE} is not in the engine and cannot be pulled (${(pulled.stderr || '').trim().split('\n').pop()})` };
   }
   const port = await findFreePort();
+  // Labelled like every harness container: an interrupted run removes it (exit hook), a killed
+  // one leaves it to the next run's sweep.
+  const session = newSessionId();
+  const removeOnExit = () => removeSessionSync(session);
+  process.once('exit', removeOnExit);
   const container = await new GenericContainer(STRIPE_MOCK_IMAGE)
     .withNetworkMode('host')
     .withCommand(['-http-port', String(port)])
+    .withLabels(sessionLabels(session))
     .withWaitStrategy(Wait.forLogMessage(/Listening for HTTP/))
-    .start();
+    .start()
+    .catch((error: unknown) => {
+      removeOnExit();
+      process.off('exit', removeOnExit);
+      throw error;
+    });
   try {
     const problems: ContractProblem[] = [];
     for (const request of requests) {
@@ -50,5 +62,6 @@ export async function checkAgainstStripeMock(requests: RecordedRequest[]): Promi
     return { checked: true, requests: requests.length, problems };
   } finally {
     await container.stop().catch(() => {});
+    process.off('exit', removeOnExit);
   }
 }

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findPostgresBin, formatDoctorReport, readOdooSeries, runDoctor, summarizeProblems } from '../../harness/doctor.ts';
+import { findPostgresBin, formatDoctorReport, readOdooSeries, resolveEnterpriseSrc, runDoctor, summarizeProblems } from '../../harness/doctor.ts';
+import { addonsDirsOf, REPO_ROOT } from '../../harness/runtime/harness-runtime.ts';
 
 let scratch: string;
 
@@ -111,5 +112,22 @@ describe('findPostgresBin', () => {
     for (const tool of ['initdb', 'pg_ctl', 'postgres']) fakeExecutable(chosen, tool);
     expect(findPostgresBin({ PATH: partial, PG_BIN: chosen }, scratch)).toBe(chosen);
     expect(findPostgresBin({ PATH: partial }, join(scratch, 'nowhere'))).toBeUndefined();
+  });
+});
+
+describe('the Enterprise addons tree (ODOO_ENTERPRISE_SRC)', () => {
+  it('goes on the addons path before the requested addons when set, and is left out when unset', () => {
+    const enterprise = join(scratch, 'enterprise');
+    mkdirSync(enterprise);
+    expect(addonsDirsOf(undefined, { ODOO_ENTERPRISE_SRC: enterprise })).toEqual([enterprise, join(REPO_ROOT, 'out')]);
+    expect(addonsDirsOf([scratch], { ODOO_ENTERPRISE_SRC: enterprise })).toEqual([enterprise, scratch]);
+    expect(addonsDirsOf(undefined, {})).toEqual([join(REPO_ROOT, 'out')]);
+  });
+
+  it('refuses a name that is not a directory instead of silently testing without Enterprise', () => {
+    const file = join(scratch, 'not-a-dir');
+    writeFileSync(file, '');
+    expect(() => resolveEnterpriseSrc({ ODOO_ENTERPRISE_SRC: file })).toThrow(/ODOO_ENTERPRISE_SRC=.*not-a-dir is not a directory/);
+    expect(() => resolveEnterpriseSrc({ ODOO_ENTERPRISE_SRC: join(scratch, 'missing') })).toThrow(/is not a directory/);
   });
 });

@@ -3,6 +3,7 @@
 searches live here, where an Enterprise bridge can extend them, and the controllers stay thin."""
 
 from datetime import date
+from decimal import Decimal
 
 from odoo import api, models
 
@@ -75,10 +76,9 @@ class AccountMove(models.Model):
             domain.append(('invoice_date', '>=', filters['issuing_date_from']))
         if filters.get('issuing_date_to'):
             domain.append(('invoice_date', '<=', filters['issuing_date_to']))
-        if filters.get('amount_from') is not None:
-            domain.append(('amount_total', '>=', filters['amount_from']))
-        if filters.get('amount_to') is not None:
-            domain.append(('amount_total', '<=', filters['amount_to']))
+        for name, operator in (('amount_from', '>='), ('amount_to', '<=')):
+            if filters.get(name) is not None:
+                domain += self._fusion_amount_domain(domain, operator, filters[name])
         if filters.get('partially_paid') is not None:
             partial = ('payment_state', '=', 'partial')
             domain.append(partial if filters['partially_paid'] else ('payment_state', '!=', 'partial'))
@@ -94,6 +94,18 @@ class AccountMove(models.Model):
                 or filters.get('purchase_order_number') or filters.get('metadata') or filters.get('settlements'):
             domain.append(('id', '=', False))
         return domain
+
+    @api.model
+    def _fusion_amount_domain(self, domain, operator, subunits):
+        """amount_total compared with an amount in subunits (Lago's total_amount_cents) of each
+        invoice's own currency: cents for CAD, yen for JPY, fils for KWD."""
+        currencies = [currency for [currency] in self._read_group(domain, ['currency_id'])]
+        if not currencies:
+            return [('id', '=', False)]
+        per_currency = [
+            ['&', ('currency_id', '=', currency.id), ('amount_total', operator, Decimal(subunits).scaleb(-currency.decimal_places))]
+            for currency in currencies]
+        return ['|'] * (len(per_currency) - 1) + [term for terms in per_currency for term in terms]
 
     @api.model
     def _fusion_ids_with_payment_status(self, domain, payment_statuses):

@@ -81,7 +81,7 @@ class FusionBillingSigningKey(models.Model):
         return result
 
     def _fusion_archive_older(self):
-        """One active key per company: the newest."""
+        """One active key per company: the one just created or activated; the others are archived."""
         for key in self:
             self.sudo().search([('company_id', '=', key.company_id.id), ('id', '!=', key.id)]).active = False
 

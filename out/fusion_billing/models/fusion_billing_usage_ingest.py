@@ -6,7 +6,7 @@ thousands of events per second, so events go in with a single INSERT ... SELECT 
 that also links each event to its subscription, flags it late and checks it against its metric,
 in the same statement.
 
-Idempotency rests on the unique index (service_id, external_subscription_id, transaction_id):
+Idempotency rests on the unique index (service_id, transaction_id, external_subscription_id):
 ON CONFLICT DO NOTHING skips a key already stored. Under Odoo's REPEATABLE READ isolation a key
 committed by a concurrent request after this transaction's snapshot raises a serialization
 failure instead, and Odoo replays the request, which then finds the stored row."""

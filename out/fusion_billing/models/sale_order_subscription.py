@@ -86,7 +86,7 @@ class SaleOrder(models.Model):
     def _fusion_update(self, values):
         """PUT /subscriptions/{id}: Lago's name and ending_at (only the keys given; None clears),
         then subscription.updated. A subscription whose ending_at has passed terminates at the
-        next period close."""
+        next period close (the daily cron, or the Bill usage now button)."""
         self.ensure_one()
         write = {}
         if 'name' in values:
@@ -117,11 +117,11 @@ class SaleOrder(models.Model):
         self._fusion_close_periods(until=at)
         return self
 
-    @api.model
     def _fusion_terminate_ended(self, now=None):
-        """Subscriptions whose ending_at has passed terminate at that time (Lago's ending_at)."""
+        """Those of these subscriptions whose ending_at has passed terminate at that time (Lago's
+        ending_at); returns them."""
         now = now or fields.Datetime.now()
-        ended = self.search([('fusion_status', '=', 'active'), ('fusion_ending_at', '!=', False), ('fusion_ending_at', '<=', now)])
+        ended = self.filtered(lambda o: o.fusion_status == 'active' and o.fusion_ending_at and o.fusion_ending_at <= now)
         for order in ended:
             order._fusion_terminate(at=order.fusion_ending_at)
         return ended

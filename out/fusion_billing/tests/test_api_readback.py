@@ -78,10 +78,15 @@ class TestApiReadback(FusionApiCase):
         self.assertEqual([p['from_datetime'] for p in periods], [start.strftime('%Y-%m-%dT%H:%M:%SZ') for start in billed],
                          'one entry per billed period, newest first')
         self.assertTrue(all(p['lago_invoice_id'] in {lago_id(move) for move in invoices} for p in periods))
-        for period in periods:
-            invoice = next(move for move in invoices if lago_id(move) == period['lago_invoice_id'])
-            self.assertEqual(period['amount_cents'], round(invoice.amount_untaxed * 100))
-            self.assertEqual(period['total_amount_cents'], round(invoice.amount_total * 100))
+        # The close at termination caught up every period onto one invoice: each period reports
+        # its own lines, and together they are the invoice (nothing counted twice).
+        for invoice in invoices:
+            on_invoice = [p for p in periods if p['lago_invoice_id'] == lago_id(invoice)]
+            self.assertEqual(sum(p['amount_cents'] for p in on_invoice), round(invoice.amount_untaxed * 100))
+            self.assertEqual(sum(p['total_amount_cents'] for p in on_invoice), round(invoice.amount_total * 100))
+            self.assertTrue(all(p['total_amount_cents'] == p['amount_cents'] + p['taxes_amount_cents'] for p in on_invoice))
+        self.assertGreater(max(sum(p['lago_invoice_id'] == lago_id(move) for p in periods) for move in invoices), 1,
+                           'the case of several periods on one invoice is exercised')
         charges = [charge for period in periods for charge in period['charges_usage']]
         self.assertEqual(sum(int(float(charge['units'])) for charge in charges), 3, 'the 3 events were billed once')
         self.assertEqual(sum(charge['events_count'] for charge in charges), 3)
@@ -89,6 +94,8 @@ class TestApiReadback(FusionApiCase):
                             {'external_subscription_id': ['value_is_mandatory']})
         self.assertApiError(self.get('/customers/tnt_past0001/past_usage', params={
             'external_subscription_id': 'sub_past', 'billable_metric_code': 'nope'}), 404, 'billable_metric_not_found')
+        self.assertApiError(self.get('/customers/tnt_past0001/past_usage', params={
+            'external_subscription_id': 'sub_past', 'periods_count': '²'}), 422, 'validation_errors', {'periods_count': ['value_is_invalid']})
         nobody = self.assertOk(self.get('/customers/tnt_nobody01/past_usage', params={'external_subscription_id': 'sub_past'}))
         self.assertEqual((nobody['usage_periods'], nobody['meta']['total_count']), ([], 0), 'like Lago: empty, not 404')
 
@@ -157,6 +164,16 @@ class TestApiReadback(FusionApiCase):
         self.assertApiError(self.get('/invoices', params={'payment_overdue': 'perhaps'}), 422, 'validation_errors',
                             {'payment_overdue': ['value_is_invalid']})
         self.assertEqual(self.assertOk(self.get('/invoices'))['meta']['total_count'], len(every))
+        # Amounts in the currency's subunits (cents here), compared exactly.
+        cents = round(first.amount_total * 100)
+        self.assertIn(lago_id(first), listed(amount_from=cents, amount_to=cents))
+        self.assertNotIn(lago_id(first), listed(amount_from=cents + 1))
+        self.assertNotIn(lago_id(first), listed(amount_to=cents - 1))
+        # A client's mistakes are 422 or an empty page, never a 500.
+        for bad in ('--5', '²', '1.5', '9' * 40):
+            self.assertApiError(self.get('/invoices', params={'amount_from': bad}), 422, 'validation_errors', {'amount_from': ['value_is_invalid']})
+        far = self.assertOk(self.get('/invoices', params={'page': '9' * 30}))
+        self.assertEqual((far['invoices'], far['meta']['total_count']), ([], len(every)))
 
     # --------------------------------------------------------------------------- events, keys
 

@@ -6,7 +6,9 @@ Every expected figure is computed by hand in the comments from the nexacloud_pro
 from decimal import Decimal
 from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .engine_common import EngineCase, dt
 
@@ -144,6 +146,28 @@ class TestBillingLifecycle(EngineCase):
         self.assertTrue(other.order_line)
         # Monthly periods from January up to now are all closed.
         self.assertGreaterEqual(len(other.order_line.filtered(lambda l: not l.fusion_charge_id)), 1)
+
+    def test_cron_bills_the_others_when_one_subscription_cannot_be_billed(self):
+        healthy = self.subscribe('sub-healthy', dt(2026, 1, 1))
+        self.env['sale.order'].search([('id', 'not in', (self.order | healthy).ids), ('fusion_external_id', '!=', False)]).fusion_status = False
+        Order = type(self.env['sale.order'])
+        close = Order._fusion_close_periods
+        broken = self.order
+
+        def close_or_fail(orders, until=None):
+            if broken in orders:
+                orders.write({'fusion_closed_until': dt(2026, 2, 1)})  # a change the failure must undo
+                raise UserError('a misconfigured tax')
+            return close(orders, until)
+
+        with patch.object(type(self.env['ir.cron']), '_commit_progress', lambda *args, **kwargs: 1.0), \
+                patch.object(Order, '_fusion_close_periods', close_or_fail), \
+                mute_logger('odoo.addons.fusion_billing.models.sale_order_usage'):
+            self.env['sale.order']._cron_fusion_close_periods()
+        broken.invalidate_recordset()
+        self.assertFalse(broken.fusion_closed_until, 'the failed subscription is rolled back to where it was')
+        self.assertTrue(healthy.fusion_closed_until)
+        self.assertTrue(healthy.invoice_ids, 'the other subscription is billed')
 
     def test_late_events_are_reported_not_billed(self):
         self.order._fusion_close_periods(until=dt(2026, 2, 1))

@@ -11,6 +11,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 import base64
 
@@ -47,6 +48,13 @@ class TestWebhookOutbox(EngineCase):
         action = self.endpoint.action_rotate_secret()
         self.assertNotEqual(self.endpoint.secret, old)
         self.assertEqual(action['fusion_webhook_secret'], self.endpoint.secret)
+        # The endpoint form sends every field, an empty secret among them.
+        created = self.endpoint.copy({'code': 'from_the_form', 'url': 'http://127.0.0.1:9/new', 'secret': False})
+        self.assertTrue(created.secret.startswith('whsec_'))
+        with self.assertRaises(ValidationError):
+            created.secret = False
+        created.secret = 'the-key-the-application-holds'
+        self.assertEqual(created.secret, 'the-key-the-application-holds')
 
     def test_subscription_start_writes_the_webhook_in_the_same_transaction(self):
         order = self.subscribe('wh-start', dt(2026, 1, 1))
@@ -202,6 +210,27 @@ class TestWebhookOutbox(EngineCase):
             self.assertIn(terminated, self.Webhook._fusion_due(100))
             terminated._fusion_deliver()
         self.assertEqual([json.loads(r['body'])['webhook_type'] for r in receiver.requests], ['subscription.started', 'subscription.terminated'])
+
+    def test_a_webhook_that_cannot_be_signed_is_retried_without_stalling_the_others(self):
+        first = self.pending_for(self.subscribe('wh-unsignable', dt(2026, 1, 1)))
+        second = self.pending_for(self.subscribe('wh-after', dt(2026, 1, 1)))
+        self.Webhook.search([('id', 'not in', (first | second).ids), ('state', 'in', ('pending', 'retrying'))]).state = 'succeeded'
+        Webhook = type(self.Webhook)
+        sign = Webhook._fusion_signed_headers
+
+        def sign_or_fail(webhook, body):
+            if webhook == first:
+                raise ValueError('no signing key')
+            return sign(webhook, body)
+
+        with WebhookReceiver() as receiver, patch.object(type(self.env['ir.cron']), '_commit_progress', lambda *a, **k: 1.0), \
+                patch.object(Webhook, '_fusion_signed_headers', sign_or_fail), mute_logger('odoo.addons.fusion_billing.models.fusion_billing_webhook_outbox'):
+            self.endpoint.url = receiver.url
+            self.Webhook._cron_deliver()
+        self.assertEqual((first.state, first.attempt_count), ('retrying', 1))
+        self.assertIn('not signed: ValueError: no signing key', first.last_error)
+        self.assertEqual(second.state, 'succeeded')
+        self.assertEqual([r['headers']['X-Lago-Unique-Key'] for r in receiver.requests], [second.unique_key])
 
     def test_cron_delivers_due_webhooks(self):
         order = self.subscribe('wh-cron', dt(2026, 1, 1))

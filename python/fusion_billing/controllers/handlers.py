@@ -7,6 +7,7 @@ ApiError. Every lookup is scoped to `service`: another service's object is "not 
 "forbidden". Searches and business rules live in the models; handlers read the request, call
 them and shape the answer."""
 
+import re
 from datetime import date, datetime, timezone
 
 from ..lago.events import now_ms, parse_event
@@ -32,6 +33,8 @@ from .customers import external_id_error, partner_values
 from .customers_billing import link_payment_provider
 
 _MAX_ID_LENGTH = 255
+# ASCII digits only: str.isdigit() also takes '²', which int() refuses.
+_INTEGER = re.compile(r'-?[0-9]{1,18}')
 _TRUE, _FALSE = ('true', '1'), ('false', '0')
 # Lago's subscription statuses; only active and terminated exist here.
 _SUBSCRIPTION_STATUSES = ('pending', 'active', 'terminated', 'canceled', 'incomplete')
@@ -376,13 +379,13 @@ def _invoice_filters(query_args):
 
 
 def _amount_cents_arg(query_args, name):
-    """Lago's amount_from/amount_to are in cents; Odoo's amount_total is in currency units."""
+    """Lago's amount_from/amount_to: an integer of the invoice currency's subunits."""
     value = query_args.get(name)
     if value in (None, ''):
         return None
-    if not value.lstrip('-').isdigit():
+    if not _INTEGER.fullmatch(value):
         raise ApiError.validation({name: ['value_is_invalid']})
-    return int(value) / 100
+    return int(value)
 
 
 # ---------------------------------------------------------------------------------- catalog
@@ -521,11 +524,11 @@ def _datetime(raw, field, errors):
         return None
     try:
         moment = datetime.fromisoformat(value.replace('Z', '+00:00'))
-    except (AttributeError, TypeError, ValueError):
+        if moment.tzinfo:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    except (AttributeError, TypeError, ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+01:00
         errors[field] = ['invalid_date']
         return None
-    if moment.tzinfo:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment
 
 
@@ -542,6 +545,6 @@ def _boolean_arg(query_args, name, default):
 
 def _positive_int(query_args, name):
     value = query_args.get(name, '')
-    if not value.isdigit() or int(value) < 1:
+    if not _INTEGER.fullmatch(value) or int(value) < 1:
         raise ApiError.validation({name: ['value_is_invalid']})
     return int(value)

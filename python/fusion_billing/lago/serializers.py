@@ -28,6 +28,7 @@ LAGO_AGGREGATION = {
 # MAX_PER_PAGE so that one request cannot read a whole table.
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1000
+MAX_PAGE = 2**31 - 1
 INTERVAL_PER_YEAR = {'weekly': 52, 'monthly': 12, 'quarterly': 4, 'semiannual': 2, 'yearly': 1}
 
 
@@ -493,7 +494,8 @@ def stored_numbers(records, columns):
 def page_request(query_args):
     """(page, per_page) from the query string, as Kaminari reads them: invalid values fall back
     to the defaults."""
-    page = _positive_int(query_args.get('page'), 1)
+    # Capped so that the offset stays a PostgreSQL bigint: a page that far is empty either way.
+    page = min(_positive_int(query_args.get('page'), 1), MAX_PAGE)
     per_page = min(_positive_int(query_args.get('per_page'), DEFAULT_PER_PAGE), MAX_PER_PAGE)
     return page, per_page
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 import requests
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .. import settings
 from ..engine.webhook_signing import retry_delay_seconds, signed_headers
@@ -29,9 +30,18 @@ class FusionBillingWebhookEndpoint(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            vals.setdefault('secret', self._new_secret())
+            # The form sends every field, an empty secret included: an endpoint always has one.
+            if not vals.get('secret'):
+                vals['secret'] = self._new_secret()
             vals.setdefault('secret_rotated_at', fields.Datetime.now())
         return super().create(vals_list)
+
+    def write(self, vals):
+        if 'secret' in vals:
+            if not vals['secret']:
+                raise ValidationError(self.env._('A webhook endpoint must keep a signing secret: rotate it, or set the one the application holds.'))
+            vals.setdefault('secret_rotated_at', fields.Datetime.now())
+        return super().write(vals)
 
     @staticmethod
     def _new_secret():
@@ -122,25 +132,36 @@ class FusionBillingWebhook(models.Model):
             # Commit each delivery, so that a crash later in the batch does not resend it.
             self.env['ir.cron']._commit_progress(processed=1, remaining=len(due) - index - 1)
 
+    def _fusion_signed_headers(self, body):
+        """The headers of one delivery of `body`: Lago's X-Lago-Signature (JWT or HMAC, per the
+        endpoint) and the replay-protected X-Fusion ones."""
+        endpoint = self.endpoint_id
+        token = None
+        if endpoint.signature_algorithm == 'jwt':
+            token = self.env['fusion.billing.signing.key']._fusion_key_of(endpoint.company_id)._fusion_sign(body)
+        headers = signed_headers(endpoint.signature_algorithm, body, self.unique_key, int(time.time()), endpoint.secret, jwt_token=token)
+        headers['User-Agent'] = 'fusion-billing-webhooks'
+        return headers
+
     def _fusion_deliver(self):
         """One attempt for each webhook of `self`; records the outcome and schedules the next try."""
         for webhook in self.sudo():
             endpoint = webhook.endpoint_id
             body = json.dumps(webhook.payload, separators=(',', ':')).encode()
-            token = None
-            if endpoint.signature_algorithm == 'jwt':
-                token = self.env['fusion.billing.signing.key']._fusion_key_of(endpoint.company_id)._fusion_sign(body)
-            headers = signed_headers(
-                endpoint.signature_algorithm, body, webhook.unique_key, int(time.time()), endpoint.secret, jwt_token=token)
-            headers['User-Agent'] = 'fusion-billing-webhooks'
             attempted_at = fields.Datetime.now()
             started = time.monotonic()
             status, excerpt, error = None, None, None
             try:
-                response = requests.post(endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False)
-                status, excerpt = response.status_code, response.text[:RESPONSE_EXCERPT_CHARS]
-            except requests.RequestException as exc:
-                error = f'{type(exc).__name__}: {exc}'[:RESPONSE_EXCERPT_CHARS]
+                headers = webhook._fusion_signed_headers(body)
+            except Exception as exc:  # noqa: BLE001 - one unsignable webhook must not stall the queue
+                _logger.exception('webhook %s to %s could not be signed', webhook.unique_key, endpoint.url)
+                error = f'not signed: {type(exc).__name__}: {exc}'[:RESPONSE_EXCERPT_CHARS]
+            if error is None:
+                try:
+                    response = requests.post(endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False)
+                    status, excerpt = response.status_code, response.text[:RESPONSE_EXCERPT_CHARS]
+                except requests.RequestException as exc:
+                    error = f'{type(exc).__name__}: {exc}'[:RESPONSE_EXCERPT_CHARS]
             latency_ms = int((time.monotonic() - started) * 1000)
             attempts = webhook.attempt_count + 1
             values = {'attempt_count': attempts, 'last_status_code': status or False, 'last_error': error or False}

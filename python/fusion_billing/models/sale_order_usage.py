@@ -223,7 +223,9 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------------------ period close
 
     def action_fusion_close_periods(self):
-        """Button: rate and invoice the finished periods of these subscriptions now."""
+        """Button: rate and invoice the finished periods of these subscriptions now (those whose
+        ending_at has passed terminate, as the cron would have them)."""
+        self._fusion_terminate_ended()
         summary = self._fusion_close_periods()
         return {
             'type': 'ir.actions.client',
@@ -238,11 +240,17 @@ class SaleOrder(models.Model):
 
     @api.model
     def _cron_fusion_close_periods(self):
-        # Subscriptions whose ending_at has passed terminate first, billing their partial period.
-        self._fusion_terminate_ended()
         subscriptions = self.search([('fusion_status', 'in', ('active', 'terminated')), ('state', '=', 'sale')])
         for index, subscription in enumerate(subscriptions):
-            subscription._fusion_close_periods()
+            try:
+                with self.env.cr.savepoint():
+                    # One whose ending_at has passed terminates, billing its partial period.
+                    if not subscription._fusion_terminate_ended():
+                        subscription._fusion_close_periods()
+            except Exception:
+                # One subscription that cannot be billed (a rule, a misconfigured tax) must not stop
+                # the others' invoices: it is logged, and tried again at the next run.
+                _logger.exception('fusion_billing: billing the periods of %s failed', subscription.display_name)
             # Commit each subscription: a later failure must not undo an invoice already charged.
             self.env['ir.cron']._commit_progress(processed=1, remaining=len(subscriptions) - index - 1)
 
@@ -341,6 +349,21 @@ class SaleOrder(models.Model):
 
     # -------------------------------------------------------------------------------- past usage
 
+    @staticmethod
+    def _fusion_period_amounts(invoice, period_lines):
+        """(untaxed, tax) of one billed period as Decimals. Lago reports its invoice's fees, and
+        its invoices hold one period; a close that caught up several periods here put them on
+        one invoice, and each then reports its own lines so that the periods add up to the invoice."""
+        periods_on_invoice = {
+            (line.fusion_period_start, line.fusion_period_end)
+            for line in invoice.invoice_line_ids.sale_line_ids if line.fusion_period_start}
+        if len(periods_on_invoice) <= 1:
+            return Decimal(repr(invoice.amount_untaxed)), Decimal(repr(invoice.amount_tax))
+        moved = period_lines.invoice_lines.filtered(lambda line: line.move_id == invoice)
+        untaxed = sum((Decimal(repr(line.price_subtotal)) for line in moved), Decimal(0))
+        total = sum((Decimal(repr(line.price_total)) for line in moved), Decimal(0))
+        return untaxed, total - untaxed
+
     def _fusion_past_usage(self, metric=None):
         """Lago's usage_periods of this subscription (GET /customers/{id}/past_usage): one per
         invoiced period, newest first, from what was billed: the invoice's amounts and its charge
@@ -357,7 +380,7 @@ class SaleOrder(models.Model):
                 continue
             charge_lines = period_lines.filtered(lambda line: line.fusion_charge_id and (not metric or line.fusion_charge_id.metric_id == metric))
             currency = invoice.currency_id
-            untaxed, tax = (Decimal(repr(invoice.amount_untaxed)), Decimal(repr(invoice.amount_tax)))
+            untaxed, tax = self._fusion_period_amounts(invoice, period_lines)
             usage.append({
                 'from_datetime': iso_utc(start),
                 'to_datetime': iso_utc(end - timedelta(seconds=1)),

@@ -3,6 +3,7 @@ sale.order methods (_fusion_create_subscription, _fusion_terminate, _fusion_cust
 
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
@@ -147,6 +148,8 @@ class TestApiSubscriptions(FusionApiCase):
         self.assertEqual(len(updates), 2 * len(self.cloud.webhook_endpoint_ids), 'one subscription.updated per change and endpoint')
         self.assertApiError(self.call('PUT', '/subscriptions/sub_update', self.cloud_key, {'subscription': {
             'ending_at': '2020-01-01T00:00:00Z'}}), 422, 'validation_errors', {'ending_at': ['invalid_date']})
+        self.assertApiError(self.call('PUT', '/subscriptions/sub_update', self.cloud_key, {'subscription': {
+            'ending_at': '0001-01-01T00:00:00+01:00'}}), 422, 'validation_errors', {'ending_at': ['invalid_date']})
         self.assertApiError(self.call('PUT', '/subscriptions/nope', self.cloud_key, {'subscription': {'name': 'x'}}), 404, 'subscription_not_found')
         self.assertApiError(self.call('PUT', '/subscriptions/sub_update', self.desk_key, {'subscription': {'name': 'x'}}), 404, 'subscription_not_found')
 
@@ -155,7 +158,8 @@ class TestApiSubscriptions(FusionApiCase):
         self.assertOk(self.subscribe('tnt_ending01', 'sub_ending', subscription_at=started.strftime('%Y-%m-%dT%H:%M:%SZ')))
         order = self.order(self.cloud, 'sub_ending')
         order.fusion_ending_at = started + timedelta(days=40)
-        self.assertEqual(self.env['sale.order']._fusion_terminate_ended(), order)
+        with patch.object(type(self.env['ir.cron']), '_commit_progress', lambda *args, **kwargs: 1.0):
+            self.env['sale.order']._cron_fusion_close_periods()
         self.assertEqual((order.fusion_status, order.fusion_terminated_at), ('terminated', started + timedelta(days=40)))
         self.assertTrue(order.invoice_ids.filtered(lambda m: m.state == 'posted'), 'the partial last period is invoiced')
 
