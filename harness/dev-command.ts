@@ -24,6 +24,8 @@ export const DEV_USAGE = `usage: fusion-billing dev [spec] [--runtime local|cont
   --workers N     Odoo workers (default 0: the threaded server)
 `;
 
+const RESTART_AFTER_FAILURE_TIMEOUT_MS = 30_000;
+
 interface DevIo {
   out(line: string): void;
   err(line: string): void;
@@ -84,8 +86,8 @@ export async function devCommand(args: string[], io: DevIo): Promise<number> {
     const started = performance.now();
     // Same port: the URL in the developer's browser stays valid.
     const port = Number(new URL(billing.server.baseUrl).port);
-    const restart = async () => {
-      billing = { ...billing, server: await billing.runtime.startServer(billing.db, { port, workers: Number(values.workers), extraArgs: ['--max-cron-threads=1'] }) };
+    const restart = async (startTimeoutMs?: number) => {
+      billing = { ...billing, server: await billing.runtime.startServer(billing.db, { port, workers: Number(values.workers), extraArgs: ['--max-cron-threads=1'], startTimeoutMs }) };
     };
     await billing.server.stop();
     try {
@@ -93,7 +95,9 @@ export async function devCommand(args: string[], io: DevIo): Promise<number> {
     } catch (error) {
       // A failed -u is rolled back: the database keeps the module as it was.
       io.err(`dev: the upgrade failed, fix the spec and save again:\n${(error as Error).message}`);
-      await restart().then(
+      // Odoo loads the module's Python from out/: when that is what failed, no restart can
+      // serve, and the developer should not wait minutes to hear it.
+      await restart(RESTART_AFTER_FAILURE_TIMEOUT_MS).then(
         () => io.err(`dev: Odoo restarted on the database as it was; at ${billing.server.baseUrl}/odoo`),
         (restartError: unknown) => io.err(`dev: Odoo is down until the next save that upgrades (${(restartError as Error).message.split('\n')[0]})`),
       );

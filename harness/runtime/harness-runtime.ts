@@ -318,7 +318,7 @@ export class HarnessRuntime implements OdooRuntime {
       this.progress(`odoo: starting server for ${db} on ${baseUrl}`);
       const child = this.spawnOdoo(args, this.logPath(`${db}-server`));
       try {
-        await waitForLogin(baseUrl, child, this.options.serverStartTimeoutMs ?? DEFAULT_SERVER_START_TIMEOUT_MS);
+        await waitForLogin(baseUrl, child, options.startTimeoutMs ?? this.options.serverStartTimeoutMs ?? DEFAULT_SERVER_START_TIMEOUT_MS);
       } catch (error) {
         await child.stop();
         this.processes.delete(child);

@@ -57,6 +57,8 @@ export interface StartServerOptions {
    * none, like the sessionless /api/v1 calls.
    */
   dbFilter?: boolean;
+  /** How long the server may take to answer /web/login; default the runtime's (3 minutes). */
+  startTimeoutMs?: number;
 }
 
 export interface OdooServer {
