@@ -106,18 +106,8 @@ function nodeRecipe() {
 }
 
 async function buildNode(options: ImageOptions): Promise<string> {
-  const progress = options.progress ?? (() => {});
   const { dockerfile, tag } = nodeRecipe();
-  if (imageExists(tag)) return tag;
-  await buildBase(progress, NODE_DEBIAN_SUITE);
-  const context = mkdtempSync(join(tmpdir(), 'fusion-node-image-'));
-  try {
-    writeFileSync(join(context, 'Dockerfile'), dockerfile);
-    await build(tag, context, join(context, 'Dockerfile'), progress);
-    return tag;
-  } finally {
-    rmSync(context, { recursive: true, force: true });
-  }
+  return buildFromFiles(tag, { Dockerfile: dockerfile }, NODE_DEBIAN_SUITE, options.progress ?? (() => {}));
 }
 
 function postgresRecipe() {
@@ -151,14 +141,17 @@ async function buildBase(progress: ProgressCallback, suite = DEBIAN_SUITE): Prom
 }
 
 async function buildPostgres(options: ImageOptions): Promise<string> {
-  const progress = options.progress ?? (() => {});
   const { dockerfile, entrypoint, tag } = postgresRecipe();
+  return buildFromFiles(tag, { Dockerfile: dockerfile, 'postgres-entrypoint.sh': entrypoint }, DEBIAN_SUITE, options.progress ?? (() => {}));
+}
+
+/** Builds `tag` over the Debian base of `suite` from a context holding just `files` (a Dockerfile and what it copies). */
+async function buildFromFiles(tag: string, files: Record<string, string>, suite: string, progress: ProgressCallback): Promise<string> {
   if (imageExists(tag)) return tag;
-  await buildBase(progress);
-  const context = mkdtempSync(join(tmpdir(), 'fusion-postgres-image-'));
+  await buildBase(progress, suite);
+  const context = mkdtempSync(join(tmpdir(), 'fusion-image-'));
   try {
-    writeFileSync(join(context, 'Dockerfile'), dockerfile);
-    writeFileSync(join(context, 'postgres-entrypoint.sh'), entrypoint);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(context, name), text);
     await build(tag, context, join(context, 'Dockerfile'), progress);
     return tag;
   } finally {

@@ -11,11 +11,10 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { odooTreeIdentity, resolveOdooSrc } from '../doctor.ts';
-import { OdooLogStream } from '../odoo-log.ts';
 import { dockerProblem, newSessionId, removeSessionSync, runtimeClient, sessionLabels, sweepOrphansSync } from '../containers/engine.ts';
 import { odooLayoutOf, resolveImage, type OdooLayout, type ResolvedImage } from '../containers/images.ts';
 import { addonsDirsOf, HarnessRuntime, REPO_ROOT, type HarnessRuntimeOptions, type OdooInvocationSpec, type OdooRun, type Platform, type PostgresServer, type SessionPaths } from './harness-runtime.ts';
-import { exitOrElse, type OdooExit } from './odoo-process.ts';
+import { exitOrElse, OdooOutput, type OdooExit } from './odoo-process.ts';
 import { CLUSTER_SUPERUSER, runClientTool, SERVER_SETTINGS } from './postgres-cluster.ts';
 import type { ClientInput, ProgressCallback } from './types.ts';
 import { ENTRY, readyLine, type ServiceKind } from '../services/process.ts';
@@ -237,12 +236,12 @@ class ContainerOdooRun implements OdooRun {
   readonly exited: Promise<OdooExit>;
   private id: string | undefined;
   private readonly started = Date.now();
-  private stdoutText = '';
-  private outputText = '';
+  private readonly out: OdooOutput;
   private timedOut = false;
   private hasExited = false;
 
   constructor(private readonly spec: ContainerRunSpec) {
+    this.out = new OdooOutput(spec.invocation.logPath, spec.invocation.onRecord);
     this.exited = this.run();
   }
 
@@ -251,7 +250,7 @@ class ContainerOdooRun implements OdooRun {
   }
 
   output(): string {
-    return this.outputText;
+    return this.out.all;
   }
 
   async stop(): Promise<OdooExit> {
@@ -274,15 +273,6 @@ class ContainerOdooRun implements OdooRun {
 
   private async run(): Promise<OdooExit> {
     const { invocation } = this.spec;
-    const log = createWriteStream(invocation.logPath);
-    const records = new OdooLogStream((record) => invocation.onRecord(record));
-    const take = (isStdout: boolean) => (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      if (isStdout) this.stdoutText += text;
-      this.outputText += text;
-      log.write(chunk);
-      records.push(text);
-    };
     let exitCode = 125;
     try {
       const client = await runtimeClient();
@@ -306,8 +296,8 @@ class ContainerOdooRun implements OdooRun {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true, stdin: invocation.stdin !== undefined, hijack: invocation.stdin !== undefined });
       const stdout = new PassThrough();
       const stderr = new PassThrough();
-      stdout.on('data', take(true));
-      stderr.on('data', take(false));
+      stdout.on('data', this.out.take(true));
+      stderr.on('data', this.out.take(false));
       docker.modem.demuxStream(stream, stdout, stderr);
       const finished = new Promise<void>((done) => stream.on('end', done));
       await container.start();
@@ -317,18 +307,11 @@ class ContainerOdooRun implements OdooRun {
       await Promise.race([finished, new Promise((done) => setTimeout(done, 2_000))]);
       await container.remove({ force: true, v: true }).catch(() => {});
     } catch (error) {
-      const note = `\n[harness] container run failed: ${(error as Error).message}\n`;
-      this.outputText += note;
-      log.write(note);
+      this.out.note(`\n[harness] container run failed: ${(error as Error).message}\n`);
     }
     this.hasExited = true;
-    records.end();
-    if (this.timedOut) {
-      this.outputText += '\n[harness] stopped after timeout\n';
-      log.write('\n[harness] stopped after timeout\n');
-    }
-    await new Promise<void>((done) => log.end(done));
-    return { exitCode, stdout: this.stdoutText, output: this.outputText, durationMs: Date.now() - this.started, timedOut: this.timedOut };
+    if (this.timedOut) this.out.note('\n[harness] stopped after timeout\n');
+    return this.out.close(exitCode, this.started, this.timedOut);
   }
 }
 

@@ -206,17 +206,14 @@ export class HarnessRuntime implements OdooRuntime {
       this.databases.add(db);
       if (options.template) await this.duplicate(options.template, db);
       const modules = options.template ? (options.modules ?? []) : ['base', ...(options.modules ?? [])];
-      if (modules.length === 0) return;
-      const exit = await this.runBatch(`${db}-install`, ['-d', db, '-i', modules.join(','), '--stop-after-init', '--no-http']);
-      this.assertClean(exit, `installing ${modules.join(',')} into ${db}`);
+      if (modules.length > 0) await this.loadModules(db, 'install', modules);
     });
   }
 
   installModules(db: string, modules: string[]): Promise<void> {
     return this.exclusive(async () => {
       this.progress(`odoo: installing ${modules.join(',')} into ${db}`);
-      const exit = await this.runBatch(`${db}-install`, ['-d', db, '-i', modules.join(','), '--stop-after-init', '--no-http']);
-      this.assertClean(exit, `installing ${modules.join(',')} into ${db}`);
+      await this.loadModules(db, 'install', modules);
     });
   }
 
@@ -224,9 +221,15 @@ export class HarnessRuntime implements OdooRuntime {
   upgradeModules(db: string, modules: string[]): Promise<void> {
     return this.exclusive(async () => {
       this.progress(`odoo: upgrading ${modules.join(',')} in ${db}`);
-      const exit = await this.runBatch(`${db}-upgrade`, ['-d', db, '-u', modules.join(','), '--stop-after-init', '--no-http']);
-      this.assertClean(exit, `upgrading ${modules.join(',')} in ${db}`);
+      await this.loadModules(db, 'upgrade', modules);
     });
+  }
+
+  /** odoo-bin -i (install) or -u (upgrade) of `modules`, then stop; throws with the errors unless clean. */
+  private async loadModules(db: string, action: 'install' | 'upgrade', modules: string[]): Promise<void> {
+    const flag = action === 'install' ? '-i' : '-u';
+    const exit = await this.runBatch(`${db}-${action}`, ['-d', db, flag, modules.join(','), '--stop-after-init', '--no-http']);
+    this.assertClean(exit, action === 'install' ? `installing ${modules.join(',')} into ${db}` : `upgrading ${modules.join(',')} in ${db}`);
   }
 
   shell(db: string, script: string, name = 'shell'): Promise<string> {
@@ -361,7 +364,7 @@ export class HarnessRuntime implements OdooRuntime {
     };
   }
 
-  createApiKey(db: string, login: string): Promise<string> {
+  async createApiKey(db: string, login: string): Promise<string> {
     // odoo-bin shell runs stdin when it is not a TTY; sudo() allows a key without expiry (local-odoo.md).
     const script = [
       `user = env['res.users'].search([('login', '=', ${JSON.stringify(login)})], limit=1)`,
@@ -371,14 +374,10 @@ export class HarnessRuntime implements OdooRuntime {
       "print('FUSION_BILLING_API_KEY=' + key, flush=True)",
       '',
     ].join('\n');
-    return this.exclusive(async () => {
-      const exit = await this.runBatch(`${db}-apikey`, ['shell', '-d', db, '--no-http'], { stdin: script, subcommandFirst: true });
-      const key = /^FUSION_BILLING_API_KEY=(\S+)$/m.exec(exit.stdout)?.[1];
-      if (exit.exitCode !== 0 || !key) {
-        throw new Error(`creating an API key for ${login} in ${db} failed (exit ${exit.exitCode}):\n${tail(exit.output)}`);
-      }
-      return key;
-    });
+    const stdout = await this.shell(db, script, 'apikey');
+    const key = /^FUSION_BILLING_API_KEY=(\S+)$/m.exec(stdout)?.[1];
+    if (!key) throw new Error(`creating an API key for ${login} in ${db} printed no key:\n${tail(stdout)}`);
+    return key;
   }
 
   async stop(): Promise<void> {

@@ -39,18 +39,56 @@ export async function exitOrElse(exited: Promise<OdooExit>, ms: number, otherwis
   }
 }
 
+/**
+ * What one odoo-bin run writes, kept as a process and a container run both report it: stdout
+ * alone, stdout and stderr interleaved, the log file, and the parsed records.
+ */
+export class OdooOutput {
+  stdout = '';
+  all = '';
+  private readonly log: WriteStream;
+  private readonly records: OdooLogStream;
+
+  constructor(logPath: string, onRecord?: (record: OdooLogRecord) => void) {
+    this.log = createWriteStream(logPath);
+    this.records = new OdooLogStream((record) => onRecord?.(record));
+  }
+
+  /** A data listener for the run's stdout (true) or stderr (false). */
+  take(isStdout: boolean): (chunk: Buffer) => void {
+    return (chunk) => {
+      const text = chunk.toString('utf8');
+      if (isStdout) this.stdout += text;
+      this.all += text;
+      this.log.write(chunk);
+      this.records.push(text);
+    };
+  }
+
+  /** A line of the harness's own in the output and the log ("[harness] …"). */
+  note(text: string): void {
+    this.all += text;
+    this.log.write(text);
+  }
+
+  /** Ends the records and the log; the exit as OdooExit once the log is on disk. */
+  async close(exitCode: number, startedAt: number, timedOut: boolean): Promise<OdooExit> {
+    this.records.end();
+    await new Promise<void>((done) => this.log.end(done));
+    return { exitCode, stdout: this.stdout, output: this.all, durationMs: Date.now() - startedAt, timedOut };
+  }
+}
+
 export class OdooProcess {
   readonly exited: Promise<OdooExit>;
   private readonly child: ChildProcess;
   private readonly started = Date.now();
-  private stdoutText = '';
-  private outputText = '';
+  private readonly out: OdooOutput;
   private timedOut = false;
   private hasExited = false;
 
   constructor(invocation: OdooInvocation) {
-    const log: WriteStream = createWriteStream(invocation.logPath);
-    const records = new OdooLogStream((record) => invocation.onRecord?.(record));
+    this.out = new OdooOutput(invocation.logPath, invocation.onRecord);
     // detached: the child leads its own process group, so stop() reaches workers and helpers too.
     this.child = spawn(invocation.python, [invocation.odooBin, ...invocation.args], {
       cwd: invocation.cwd,
@@ -58,35 +96,16 @@ export class OdooProcess {
       detached: true,
       stdio: [invocation.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    const take = (isStdout: boolean) => (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      if (isStdout) this.stdoutText += text;
-      this.outputText += text;
-      log.write(chunk);
-      records.push(text);
-    };
-    this.child.stdout!.on('data', take(true));
-    this.child.stderr!.on('data', take(false));
+    this.child.stdout!.on('data', this.out.take(true));
+    this.child.stderr!.on('data', this.out.take(false));
     if (invocation.stdin !== undefined) this.child.stdin!.end(invocation.stdin);
 
     this.exited = new Promise((resolve) => {
       const finish = (exitCode: number, note?: string): void => {
         if (this.hasExited) return;
         this.hasExited = true;
-        records.end();
-        if (note) {
-          this.outputText += note;
-          log.write(note);
-        }
-        log.end(() =>
-          resolve({
-            exitCode,
-            stdout: this.stdoutText,
-            output: this.outputText,
-            durationMs: Date.now() - this.started,
-            timedOut: this.timedOut,
-          }),
-        );
+        if (note) this.out.note(note);
+        void this.out.close(exitCode, this.started, this.timedOut).then(resolve);
       };
       this.child.once('error', (error) => finish(127, `\n[harness] could not start ${invocation.python}: ${error.message}\n`));
       this.child.once('close', (code, signal) => {
@@ -105,7 +124,7 @@ export class OdooProcess {
   }
 
   output(): string {
-    return this.outputText;
+    return this.out.all;
   }
 
   /** SIGTERM to the group (Odoo shuts down gracefully), SIGKILL if it is still there after the grace. */

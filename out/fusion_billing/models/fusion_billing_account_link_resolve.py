@@ -58,7 +58,8 @@ class FusionBillingAccountLink(models.Model):
         return (candidates - taken)[:1]
 
     @api.model
-    def _fusion_external_id_of(self, service, partner):
-        """The application's account id (Lago's external_customer_id) of `partner` for `service`, or None."""
-        link = self.sudo().search([('service_id', '=', service.id), ('partner_id', '=', partner.id)], limit=1)
-        return link.external_id or None
+    def _fusion_link_of(self, service, partner):
+        """The application account (Lago's customer) of `partner` for `service`, archived ones
+        included (a terminated customer's invoices still name it), or an empty recordset."""
+        return self.sudo().with_context(active_test=False).search(
+            [('service_id', '=', service.id), ('partner_id', '=', partner.id)], limit=1)

@@ -131,8 +131,7 @@ class SaleOrder(models.Model):
     def _fusion_customer_link(self):
         """The application account (Lago's customer) this subscription belongs to."""
         self.ensure_one()
-        return self.env['fusion.billing.account.link'].sudo().with_context(active_test=False).search(
-            [('service_id', '=', self.fusion_service_id.id), ('partner_id', '=', self.partner_id.id)], limit=1)
+        return self.env['fusion.billing.account.link']._fusion_link_of(self.fusion_service_id, self.partner_id)
 
     def _fusion_notify(self, webhook_type):
         # Lago's subscription webhooks carry the plan and the customer (app/services/webhooks/subscriptions/*).

@@ -154,8 +154,7 @@ def past_usage(service, body, params, query_args):
         if not metric:
             raise ApiError.not_found('billable_metric')
     page, per_page = page_request(query_args)
-    link = _links(service).search(
-        [('service_id', '=', service.id), ('external_id', '=', params.get('external_customer_id') or '')], limit=1)
+    link = _find_link(service, params.get('external_customer_id'))
     order = _orders(service, [('fusion_external_id', '=', external_subscription_id), ('partner_id', '=', link.partner_id.id)])[:1] if link else None
     # Like Lago, an unknown customer or subscription has no past usage (200, empty), not a 404.
     periods = order._fusion_past_usage(metric=metric or None) if order else []
@@ -219,7 +218,7 @@ def list_subscriptions(service, body, params, query_args):
         statuses = list(_SUBSCRIPTION_STATUSES)  # Lago drops a status filter with an invalid value
     domain = [('fusion_service_id', '=', service.id), ('fusion_external_id', '!=', False), ('fusion_status', 'in', statuses)]
     if query_args.get('external_customer_id'):
-        link = _links(service).search([('service_id', '=', service.id), ('external_id', '=', query_args['external_customer_id'])], limit=1)
+        link = _find_link(service, query_args['external_customer_id'])
         domain.append(('partner_id', '=', link.partner_id.id if link else False))
     if query_args.get('plan_code'):
         domain.append(('sale_order_template_id.fusion_plan_code', '=', query_args['plan_code']))
@@ -363,7 +362,7 @@ def _invoice_filters(query_args):
         'payment_overdue': _boolean_arg(query_args, 'payment_overdue', default=None),
         # Lago selects invoices whose dispute was lost for any value, "false" included.
         'payment_dispute_lost': query_args.get('payment_dispute_lost'),
-        'metadata': {key: value for key, value in query_args.items() if key.startswith('metadata[')},
+        'metadata': _metadata_filter(query_args),
         'amount_from': _amount_cents_arg(query_args, 'amount_from'),
         'amount_to': _amount_cents_arg(query_args, 'amount_to'),
     }
@@ -373,8 +372,7 @@ def _invoice_filters(query_args):
             filters[name] = date.fromisoformat(query_args.get(name) or '')
         except ValueError:
             filters[name] = None
-    if many('billing_entity_codes'):
-        raise ApiError.not_found('billing_entity')  # there are no billing entities here
+    _refuse_billing_entities(query_args)
     return filters
 
 
@@ -461,9 +459,14 @@ def _orders(service, domain=()):
     return service.env['sale.order'].search([('fusion_service_id', '=', service.id), *domain], order='id desc')
 
 
+def _find_link(service, external_customer_id):
+    """The customer (application account) `external_customer_id` of `service`, or an empty recordset."""
+    return _links(service).search([('service_id', '=', service.id), ('external_id', '=', external_customer_id or '')], limit=1)
+
+
 def _customer_link(service, external_customer_id):
-    link = _links(service).search(
-        [('service_id', '=', service.id), ('external_id', '=', external_customer_id or '')], limit=1)
+    """The same, or 404 customer_not_found."""
+    link = _find_link(service, external_customer_id)
     if not external_customer_id or not link:
         raise ApiError.not_found('customer')
     return link
@@ -478,8 +481,7 @@ def _customer_filters(query_args):
     def many(name):
         return _many(query_args, name)
 
-    if query_args.get('billing_entity_codes[]') or query_args.get('billing_entity_codes'):
-        raise ApiError.not_found('billing_entity')  # there are no billing entities here
+    _refuse_billing_entities(query_args)
     return {
         'external_id': query_args.get('external_id'),
         'search_term': query_args.get('search_term'),
@@ -491,8 +493,18 @@ def _customer_filters(query_args):
         'customer_type': query_args.get('customer_type'),
         'has_customer_type': _boolean_arg(query_args, 'has_customer_type', default=None),
         'has_tax_identification_number': _boolean_arg(query_args, 'has_tax_identification_number', default=None),
-        'metadata': {key: value for key, value in query_args.items() if key.startswith('metadata[')},
+        'metadata': _metadata_filter(query_args),
     }
+
+
+def _metadata_filter(query_args):
+    """Lago's metadata filter, sent as `metadata[key]=value`."""
+    return {key: value for key, value in query_args.items() if key.startswith('metadata[')}
+
+
+def _refuse_billing_entities(query_args):
+    if any(_many(query_args, 'billing_entity_codes')):
+        raise ApiError.not_found('billing_entity')  # there are no billing entities here
 
 
 def _subscription(service, external_id, partner=None):

@@ -56,8 +56,7 @@ class AccountMove(models.Model):
     def _fusion_customer_link(self, service):
         """The application account of `service` this invoice bills (Lago's customer)."""
         self.ensure_one()
-        return self.env['fusion.billing.account.link'].sudo().with_context(active_test=False).search(
-            [('service_id', '=', service.id), ('partner_id', '=', self.partner_id.id)], limit=1)
+        return self.env['fusion.billing.account.link']._fusion_link_of(service, self.partner_id)
 
     def _fusion_lago_invoice(self, includes=(), service=None, amounts=None):
         """The invoice as Lago's API and webhooks show it, with `includes` embedded. Extension point."""

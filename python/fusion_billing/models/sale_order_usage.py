@@ -16,7 +16,7 @@ from odoo import api, fields, models
 from odoo.fields import Command
 
 from ..lago.ids import lago_id
-from ..lago.serializers import LAGO_AGGREGATION, decimal_text, iso_date, iso_utc
+from ..lago.serializers import LAGO_AGGREGATION, cents, decimal_text, iso_date, iso_utc
 from ..engine.sql_aggregation import MetricQuery, aggregate_one_pass, aggregate_orders, in_one_pass
 from ..rating.aggregation import AggregationResult
 from ..rating.charges import ChargeResult
@@ -387,14 +387,13 @@ class SaleOrder(models.Model):
                 'issuing_date': iso_date(invoice.invoice_date),
                 'lago_invoice_id': lago_id(invoice),
                 'currency': currency.name,
-                'amount_cents': to_subunits(round_amount(untaxed, currency.decimal_places), currency.decimal_places),
-                'taxes_amount_cents': to_subunits(round_amount(tax, currency.decimal_places), currency.decimal_places),
-                'total_amount_cents': to_subunits(round_amount(untaxed + tax, currency.decimal_places), currency.decimal_places),
+                'amount_cents': cents(untaxed, currency),
+                'taxes_amount_cents': cents(tax, currency),
+                'total_amount_cents': cents(untaxed + tax, currency),
                 'charges_usage': [
                     self._fusion_charge_usage_object(
                         line.fusion_charge_id, Decimal(repr(line.fusion_units)), line.fusion_events_count,
-                        to_subunits(round_amount(Decimal(repr(line.price_subtotal)), currency.decimal_places), currency.decimal_places),
-                        currency)
+                        cents(line.price_subtotal, currency), currency)
                     for line in charge_lines.sorted(lambda line: (line.fusion_charge_id.code, line.id))
                 ],
             })
