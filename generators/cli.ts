@@ -20,6 +20,8 @@ commands:
   doctor                          name what the Odoo harness needs and is missing
   odoo-test [--module NAME]       install the module on a fresh database of a real Odoo 19 and run its tests
   dev [spec] [--runtime KIND]     serve Odoo with the module installed; regenerate and upgrade it on each spec change
+  lago <step> --service CODE      move a service off Lago: import-catalog, import-accounts, pull-events,
+                                  reconcile, accept, cutover (fusion-billing lago --help)
 `;
 
 const DEFAULT_SPEC = 'spec/nexa.yaml';
@@ -37,6 +39,19 @@ export async function main(argv: string[]): Promise<number> {
       case 'dev': {
         const { devCommand } = await import('../harness/dev-command.ts');
         return devCommand(rest, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
+      }
+      case 'lago': {
+        const { lagoCommand, LAGO_USAGE } = await import('../migrate/command.ts');
+        if (rest.length === 0 || rest[0] === '--help' || rest[0] === 'help') {
+          process.stdout.write(LAGO_USAGE);
+          return rest.length === 0 ? 2 : 0;
+        }
+        return lagoCommand(rest, {
+          out: (line) => process.stdout.write(`${line}\n`),
+          err: (line) => process.stderr.write(`${line}\n`),
+          env: process.env,
+          implementationFacts,
+        });
       }
       case 'doctor':
       case 'odoo-test': {

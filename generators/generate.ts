@@ -8,6 +8,7 @@ import { emitControllers } from './emitters/controllers.ts';
 import { emitManifest } from './emitters/manifest.ts';
 import { emitOdooTests } from './emitters/odoo-tests.ts';
 import { emitPythonModels } from './emitters/python-models.ts';
+import { emitReports } from './emitters/reports.ts';
 import { emitSecurity } from './emitters/security.ts';
 import { listStaticModules, staticPythonEmitter } from './emitters/static-python.ts';
 import type { EmitContext, Emitter, GeneratedFile } from './emitters/types.ts';
@@ -53,6 +54,7 @@ export function generateFiles(specFile: string): { ir: BillingIR; files: Generat
     emitPythonModels,
     emitSecurity,
     emitViews,
+    emitReports,
     emitData,
     emitOdooTests,
     emitControllers,

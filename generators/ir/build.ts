@@ -141,6 +141,7 @@ function buildModule(spec: Spec): ModuleIR {
       `security/${tech}_rules.xml`,
       ...viewFiles,
       'views/menus.xml',
+      ...(models.some((m) => m.name === 'fusion.billing.reconciliation') ? ['report/reconciliation_report.xml'] : []),
       'data/catalog.xml',
       ...(crons.length > 0 ? ['data/crons.xml'] : []),
     ],
@@ -289,6 +290,7 @@ function buildModel(model: ModelSpec, spec: Spec, groups: GroupIR[], companyScop
 function buildViews(model: ModelSpec, fields: FieldIR[], table: string, tech: string): ViewsIR {
   const label = (name: string) => model.fields.find((f) => f.name === name)?.string ?? defaultLabel(name);
   const scalar = fields.filter((f) => f.type !== 'one2many').map((f) => f.name);
+  const { pivot, graph } = model.views!;
   return {
     listXmlid: `${table}_view_list`,
     formXmlid: `${table}_view_form`,
@@ -303,6 +305,9 @@ function buildViews(model: ModelSpec, fields: FieldIR[], table: string, tech: st
     groupBy: (model.views!.search.group_by ?? []).map((f) => ({ field: f, label: label(f) })),
     formButtons: (model.views!.form_buttons ?? []).map((b) => buildButton(b, tech)),
     listButtons: (model.views!.list_buttons ?? []).map((b) => buildButton(b, tech)),
+    pivot: pivot ? { xmlid: `${table}_view_pivot`, rows: pivot.rows, cols: pivot.cols ?? [], measures: pivot.measures } : undefined,
+    graph: graph ? { xmlid: `${table}_view_graph`, type: graph.type, groupby: graph.groupby, measures: graph.measures } : undefined,
+    viewMode: ['list', 'form', ...(pivot ? ['pivot'] : []), ...(graph ? ['graph'] : [])].join(','),
     file: `views/${table}_views.xml`,
   };
 }
@@ -490,6 +495,8 @@ function buildCatalog(valid: ValidSpec, specFile: string): CatalogIR {
       accountIdPattern: s.account_id?.pattern,
       unknownMetric: s.events?.unknown_metric ?? 'reject',
       unknownSubscription: s.events?.unknown_subscription ?? 'reject',
+      billingMode: s.billing?.mode ?? 'live',
+      cutoverPeriods: s.billing?.cutover_periods ?? 2,
       webhooks: (s.webhooks ?? []).map((w) => ({
         xmlid: `webhook_endpoint_${s.code}_${w.code}`,
         code: w.code,

@@ -1,7 +1,7 @@
 // The one typed intermediate model between the spec and every emitter. Every name an emitter needs
 // (Python class and file names, SQL object names, XML ids, menu parents, data-file order) is resolved
 // here, so emitters only lay things out.
-import type { AggregationType, ChargeModel, FieldType, Interval, ServiceKind, SignatureAlgorithm, UnknownPolicy } from '../spec/types.ts';
+import type { AggregationType, BillingMode, ChargeModel, FieldType, Interval, ServiceKind, SignatureAlgorithm, UnknownPolicy } from '../spec/types.ts';
 
 export interface BillingIR {
   source: { specFile: string };
@@ -100,6 +100,10 @@ export interface ViewsIR {
   groupBy: { field: string; label: string }[];
   formButtons: ButtonIR[];
   listButtons: ButtonIR[];
+  pivot?: { xmlid: string; rows: string[]; cols: string[]; measures: string[] };
+  graph?: { xmlid: string; type: 'bar' | 'line' | 'pie'; groupby: string[]; measures: string[] };
+  /** The action's view_mode: list,form and, when declared, pivot and graph. */
+  viewMode: string;
   file: string;
 }
 
@@ -181,6 +185,8 @@ export interface ServiceIR {
   accountIdPattern?: string;
   unknownMetric: UnknownPolicy;
   unknownSubscription: UnknownPolicy;
+  billingMode: BillingMode;
+  cutoverPeriods: number;
   webhooks: { xmlid: string; code: string; url: string; eventTypes: string[] | null; signatureAlgorithm: SignatureAlgorithm }[];
 }
 

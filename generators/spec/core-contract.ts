@@ -1,7 +1,7 @@
 // Fields the toolchain itself relies on: catalog data records and the static Python write and read
 // them. A spec may add fields and models, but not drop these (or Odoo would fail at install time).
 export const CORE_CONTRACT: Record<string, string[]> = {
-  'fusion.billing.service': ['name', 'code', 'kind', 'currency_id', 'account_id_label', 'account_id_pattern', 'api_key_prefix', 'api_key_hash', 'api_key_created_at', 'unknown_metric', 'unknown_subscription', 'webhook_endpoint_ids'],
+  'fusion.billing.service': ['name', 'code', 'kind', 'currency_id', 'account_id_label', 'account_id_pattern', 'api_key_prefix', 'api_key_hash', 'api_key_created_at', 'unknown_metric', 'unknown_subscription', 'billing_mode', 'cutover_periods', 'webhook_endpoint_ids'],
   'fusion.billing.account.link': ['service_id', 'external_id', 'partner_id'],
   'fusion.billing.metric': ['service_id', 'name', 'code', 'aggregation_type', 'field_name', 'recurring', 'filters', 'description'],
   'fusion.billing.charge': ['plan_id', 'service_id', 'code', 'metric_id', 'product_id', 'charge_model', 'properties', 'invoice_display_name'],

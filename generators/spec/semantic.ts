@@ -340,6 +340,19 @@ function checkModule(spec: Spec, report: Report): void {
         report([...at, 'views', 'search', 'group_by', k], `cannot group by ${type} field '${name}'`);
       }
     });
+    const groupable = (name: string) => ['many2one', 'selection', 'char', 'boolean', 'date', 'datetime'].includes(name === 'company_id' ? 'many2one' : fieldsByName.get(name)?.type ?? '');
+    const measurable = (name: string) => ['integer', 'float', 'monetary'].includes(fieldsByName.get(name)?.type ?? '');
+    const checkReportFields = (names: string[] | undefined, path: SpecPath, kind: 'group' | 'measure') =>
+      (names ?? []).forEach((name, k) => {
+        if (!storedOrDisplayable(name)) report([...path, k], `unknown field '${name}'${suggest(name, fieldNames)}`);
+        else if (kind === 'group' && !groupable(name)) report([...path, k], `cannot group by ${fieldsByName.get(name)?.type} field '${name}'`);
+        else if (kind === 'measure' && !measurable(name)) report([...path, k], `a measure must be an integer, float or monetary field; '${name}' is ${fieldsByName.get(name)?.type}`);
+      });
+    checkReportFields(model.views?.pivot?.rows, [...at, 'views', 'pivot', 'rows'], 'group');
+    checkReportFields(model.views?.pivot?.cols, [...at, 'views', 'pivot', 'cols'], 'group');
+    checkReportFields(model.views?.pivot?.measures, [...at, 'views', 'pivot', 'measures'], 'measure');
+    checkReportFields(model.views?.graph?.groupby, [...at, 'views', 'graph', 'groupby'], 'group');
+    checkReportFields(model.views?.graph?.measures, [...at, 'views', 'graph', 'measures'], 'measure');
     if (model.menu && !sectionIds.has(model.menu.section)) {
       report([...at, 'menu', 'section'], `unknown menu section '${model.menu.section}'${suggest(model.menu.section, sectionIds)}`);
     }

@@ -73,6 +73,9 @@ export interface ModelSpec {
     search: { fields: string[]; group_by?: string[]; filters?: { name: string; label: string; domain: string }[] };
     form_buttons?: ButtonSpec[];
     list_buttons?: ButtonSpec[];
+    /** Odoo's pivot and graph views (reporting): rows/cols group the records, measures add up. */
+    pivot?: { rows: string[]; cols?: string[]; measures: string[] };
+    graph?: { type: 'bar' | 'line' | 'pie'; groupby: string[]; measures: string[] };
   };
   menu?: { section: string; sequence: number; name: string };
 }
@@ -128,7 +131,12 @@ export interface ServiceSpec {
   /** What the API does with an event whose metric or subscription does not exist (yet). */
   events?: { unknown_metric?: UnknownPolicy; unknown_subscription?: UnknownPolicy };
   webhooks?: { code: string; url: string; event_types?: string[]; signature_algorithm?: SignatureAlgorithm }[];
+  /** Who bills the service: Odoo (live) or Lago, with Odoo rating alongside (shadow). */
+  billing?: { mode?: BillingMode; cutover_periods?: number };
 }
+
+/** shadow: Odoo ingests and rates for reconciliation, posts no invoice; live: Odoo bills. */
+export type BillingMode = 'shadow' | 'live';
 
 /** reject: 422 at once (the default); accept: Lago's behaviour, stored and reported in events.errors. */
 export type UnknownPolicy = 'reject' | 'accept';

@@ -30,6 +30,7 @@
         'views/fusion_billing_reconciliation_views.xml',
         'views/sale_order_views.xml',
         'views/menus.xml',
+        'report/reconciliation_report.xml',
         'data/catalog.xml',
         'data/crons.xml',
     ],

@@ -4,18 +4,25 @@ from odoo import fields, models
 
 class FusionBillingReconciliation(models.Model):
     _name = 'fusion.billing.reconciliation'
-    _description = 'Dual-run reconciliation line against Lago'
+    _description = "Reconciliation of a Lago fee with Odoo's rating of the same period"
     _rec_name = 'external_subscription_id'
-    _order = 'period_start desc, id desc'
+    _order = 'period_start desc, external_subscription_id, fee_code'
     _check_company_auto = True
 
     service_id = fields.Many2one(
         comodel_name='fusion.billing.service',
         required=True,
+        index=True,
         ondelete='cascade',
         check_company=True,
     )
+    period = fields.Char(
+        required=True,
+        index=True,
+        help="The billing period's month in the customer's timezone (YYYY-MM).",
+    )
     external_subscription_id = fields.Char(
+        string='Subscription ID',
         required=True,
     )
     order_id = fields.Many2one(
@@ -23,10 +30,25 @@ class FusionBillingReconciliation(models.Model):
         string='Subscription',
         ondelete='set null',
     )
+    fee_type = fields.Selection(
+        selection=[('subscription', 'Base fee'), ('charge', 'Usage charge')],
+        required=True,
+        default='charge',
+    )
+    fee_code = fields.Char(
+        string='Fee',
+        required=True,
+        help='The plan code (base fee) or the charge code (usage charge).',
+    )
+    charge_id = fields.Many2one(
+        comodel_name='fusion.billing.charge',
+        string='Charge',
+        ondelete='set null',
+        check_company=True,
+    )
     metric_id = fields.Many2one(
         comodel_name='fusion.billing.metric',
-        required=True,
-        ondelete='cascade',
+        ondelete='set null',
         check_company=True,
     )
     period_start = fields.Datetime(
@@ -39,24 +61,69 @@ class FusionBillingReconciliation(models.Model):
         comodel_name='res.currency',
         required=True,
     )
-    odoo_units = fields.Float(
-        digits=(16, 6),
+    lago_invoice_number = fields.Char(
+        string='Lago invoice',
+    )
+    lago_fee_id = fields.Char(
+        string='Lago fee ID',
     )
     lago_units = fields.Float(
-        digits=(16, 6),
+        string='Lago units',
+        digits=0,
     )
-    odoo_amount = fields.Monetary(
-        currency_field='currency_id',
+    odoo_units = fields.Float(
+        string='Odoo units',
+        digits=0,
+    )
+    units_delta = fields.Float(
+        string='Units delta',
+        digits=0,
+        help='Odoo minus Lago.',
+    )
+    lago_events_count = fields.Integer(
+        string='Lago events',
+    )
+    odoo_events_count = fields.Integer(
+        string='Odoo events',
+    )
+    events_delta = fields.Integer(
+        string='Events delta',
+        help='Odoo minus Lago.',
     )
     lago_amount = fields.Monetary(
+        string='Lago amount',
         currency_field='currency_id',
     )
-    state = fields.Selection(
-        selection=[('pending', 'Pending'), ('match', 'Match'), ('mismatch', 'Mismatch')],
-        required=True,
-        default='pending',
+    odoo_amount = fields.Monetary(
+        string='Odoo amount',
+        currency_field='currency_id',
     )
-    note = fields.Text()
+    amount_delta = fields.Monetary(
+        string='Amount delta',
+        currency_field='currency_id',
+        help='Odoo minus Lago.',
+    )
+    state = fields.Selection(
+        selection=[('match', 'Match'), ('mismatch', 'Mismatch'), ('accepted', 'Accepted mismatch')],
+        required=True,
+        default='mismatch',
+    )
+    cause = fields.Selection(
+        selection=[('events_only_odoo', 'Events only in Odoo'), ('events_only_lago', 'Events only in Lago'), ('boundary', 'Event on a period boundary'), ('price', 'Same usage, different price'), ('period', 'Different billing period'), ('missing_odoo', 'Not in Odoo'), ('unexplained', 'Unexplained')],
+        help='What the reconciliation found behind a mismatch.',
+    )
+    explanation = fields.Text()
+    accepted_reason = fields.Text(
+        string='Reason for accepting',
+        help='Why this mismatch may stand (required to accept it).',
+    )
+    accepted_by = fields.Many2one(
+        comodel_name='res.users',
+        readonly=True,
+    )
+    accepted_on = fields.Datetime(
+        readonly=True,
+    )
     company_id = fields.Many2one(
         comodel_name='res.company',
         string='Company',
@@ -69,7 +136,13 @@ class FusionBillingReconciliation(models.Model):
         'CHECK(period_start < period_end)',
         'The period must end after it starts.',
     )
-    _line_uniq = models.Constraint(
-        'UNIQUE(service_id, external_subscription_id, metric_id, period_start)',
-        'This period was already reconciled for this metric.',
+    _accepted_with_reason = models.Constraint(
+        "CHECK(state != 'accepted' OR accepted_reason IS NOT NULL)",
+        'A mismatch is accepted only with a written reason.',
     )
+    _line_uniq = models.Constraint(
+        'UNIQUE(service_id, external_subscription_id, fee_code, period_start)',
+        'This fee of this period was already reconciled.',
+    )
+
+    _service_period_idx = models.Index('(service_id, period, state)')

@@ -64,6 +64,17 @@ class FusionBillingService(models.Model):
         default='reject',
         help='reject: refused with 422 at once. accept: stored as Lago does, reported in events.errors while unattached, counted once a subscription with that external id exists and the event falls in its periods.',
     )
+    billing_mode = fields.Selection(
+        selection=[('shadow', 'Shadow (Lago bills)'), ('live', 'Live (Odoo bills)')],
+        string='Billing',
+        required=True,
+        default='live',
+        help='shadow: Odoo rates alongside Lago for reconciliation and bills nobody; live: Odoo bills. From the spec (catalog.services[].billing.mode); shadow to live only once the last closed periods reconciled.',
+    )
+    cutover_periods = fields.Integer(
+        string='Periods to reconcile before cutover',
+        default=2,
+    )
     active = fields.Boolean(
         default=True,
     )

@@ -30,6 +30,8 @@ class FusionBillingCase(TransactionCase):
             vals['unknown_metric'] = 'reject'
         if 'unknown_subscription' not in overrides:
             vals['unknown_subscription'] = 'reject'
+        if 'billing_mode' not in overrides:
+            vals['billing_mode'] = 'live'
         vals['company_id'] = company.id
         vals.update(overrides)
         return cls.env['fusion.billing.service'].create(vals)
@@ -172,10 +174,14 @@ class FusionBillingCase(TransactionCase):
         vals = {}
         if 'service_id' not in overrides:
             vals['service_id'] = cls.make_service(company=company).id
+        if 'period' not in overrides:
+            vals['period'] = '2026-01'
         if 'external_subscription_id' not in overrides:
             vals['external_subscription_id'] = f'external_subscription_id_{n}'
-        if 'metric_id' not in overrides:
-            vals['metric_id'] = cls.make_metric(company=company).id
+        if 'fee_type' not in overrides:
+            vals['fee_type'] = 'charge'
+        if 'fee_code' not in overrides:
+            vals['fee_code'] = 'api_requests'
         if 'period_start' not in overrides:
             vals['period_start'] = '2026-01-01 00:00:00'
         if 'period_end' not in overrides:
@@ -183,7 +189,7 @@ class FusionBillingCase(TransactionCase):
         if 'currency_id' not in overrides:
             vals['currency_id'] = company.currency_id.id
         if 'state' not in overrides:
-            vals['state'] = 'pending'
+            vals['state'] = 'mismatch'
         vals.update(overrides)
         return cls.env['fusion.billing.reconciliation'].create(vals)
 

@@ -12,10 +12,10 @@ class TestConstraints(FusionBillingCase):
     """Every constraint of the spec exists in PostgreSQL and rejects what it should."""
 
     def test_constraints_and_indexes_exist_in_database(self):
-        self.env.cr.execute("SELECT conname FROM pg_constraint WHERE conname = ANY(%s)", [['fusion_billing_service_code_company_uniq', 'fusion_billing_service_code_format', 'fusion_billing_account_link_service_external_uniq', 'fusion_billing_metric_service_code_uniq', 'fusion_billing_metric_field_name_required', 'fusion_billing_metric_recurring_allowed', 'fusion_billing_charge_plan_code_uniq', 'fusion_billing_usage_idempotency_uniq', 'fusion_billing_webhook_endpoint_service_code_uniq', 'fusion_billing_webhook_endpoint_url_scheme', 'fusion_billing_webhook_unique_key_uniq', 'fusion_billing_webhook_attempt_count_positive', 'fusion_billing_reconciliation_period_order', 'fusion_billing_reconciliation_line_uniq', 'sale_order_template_fusion_plan_code_uniq', 'sale_order_fusion_external_uniq', 'sale_order_line_fusion_period_uniq']])
-        self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], ['fusion_billing_service_code_company_uniq', 'fusion_billing_service_code_format', 'fusion_billing_account_link_service_external_uniq', 'fusion_billing_metric_service_code_uniq', 'fusion_billing_metric_field_name_required', 'fusion_billing_metric_recurring_allowed', 'fusion_billing_charge_plan_code_uniq', 'fusion_billing_usage_idempotency_uniq', 'fusion_billing_webhook_endpoint_service_code_uniq', 'fusion_billing_webhook_endpoint_url_scheme', 'fusion_billing_webhook_unique_key_uniq', 'fusion_billing_webhook_attempt_count_positive', 'fusion_billing_reconciliation_period_order', 'fusion_billing_reconciliation_line_uniq', 'sale_order_template_fusion_plan_code_uniq', 'sale_order_fusion_external_uniq', 'sale_order_line_fusion_period_uniq'])
-        self.env.cr.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [['fusion_billing_usage_rating_idx', 'fusion_billing_webhook_delivery_queue_idx']])
-        self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], ['fusion_billing_usage_rating_idx', 'fusion_billing_webhook_delivery_queue_idx'])
+        self.env.cr.execute("SELECT conname FROM pg_constraint WHERE conname = ANY(%s)", [['fusion_billing_service_code_company_uniq', 'fusion_billing_service_code_format', 'fusion_billing_account_link_service_external_uniq', 'fusion_billing_metric_service_code_uniq', 'fusion_billing_metric_field_name_required', 'fusion_billing_metric_recurring_allowed', 'fusion_billing_charge_plan_code_uniq', 'fusion_billing_usage_idempotency_uniq', 'fusion_billing_webhook_endpoint_service_code_uniq', 'fusion_billing_webhook_endpoint_url_scheme', 'fusion_billing_webhook_unique_key_uniq', 'fusion_billing_webhook_attempt_count_positive', 'fusion_billing_reconciliation_period_order', 'fusion_billing_reconciliation_accepted_with_reason', 'fusion_billing_reconciliation_line_uniq', 'sale_order_template_fusion_plan_code_uniq', 'sale_order_fusion_external_uniq', 'sale_order_line_fusion_period_uniq']])
+        self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], ['fusion_billing_service_code_company_uniq', 'fusion_billing_service_code_format', 'fusion_billing_account_link_service_external_uniq', 'fusion_billing_metric_service_code_uniq', 'fusion_billing_metric_field_name_required', 'fusion_billing_metric_recurring_allowed', 'fusion_billing_charge_plan_code_uniq', 'fusion_billing_usage_idempotency_uniq', 'fusion_billing_webhook_endpoint_service_code_uniq', 'fusion_billing_webhook_endpoint_url_scheme', 'fusion_billing_webhook_unique_key_uniq', 'fusion_billing_webhook_attempt_count_positive', 'fusion_billing_reconciliation_period_order', 'fusion_billing_reconciliation_accepted_with_reason', 'fusion_billing_reconciliation_line_uniq', 'sale_order_template_fusion_plan_code_uniq', 'sale_order_fusion_external_uniq', 'sale_order_line_fusion_period_uniq'])
+        self.env.cr.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [['fusion_billing_usage_rating_idx', 'fusion_billing_webhook_delivery_queue_idx', 'fusion_billing_reconciliation_service_period_idx']])
+        self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], ['fusion_billing_usage_rating_idx', 'fusion_billing_webhook_delivery_queue_idx', 'fusion_billing_reconciliation_service_period_idx'])
 
     def test_service_code_company_uniq(self):
         """fusion.billing.service: A service with this code already exists in this company."""
@@ -88,9 +88,9 @@ class TestConstraints(FusionBillingCase):
         self.assertTrue(other.exists())
 
     def test_reconciliation_line_uniq(self):
-        """fusion.billing.reconciliation: This period was already reconciled for this metric."""
+        """fusion.billing.reconciliation: This fee of this period was already reconciled."""
         first = self.make_reconciliation()
-        same = self.values_of(first, ['service_id', 'external_subscription_id', 'metric_id', 'period_start'])
+        same = self.values_of(first, ['service_id', 'external_subscription_id', 'fee_code', 'period_start'])
         with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'):
             self.make_reconciliation(**same)
         # Only the declared combination is unique: another external_subscription_id is accepted.
@@ -159,3 +159,9 @@ class TestConstraints(FusionBillingCase):
         self.assertTrue(self.make_reconciliation().exists())
         with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'):
             self.make_reconciliation(**{'period_start': '2026-03-01 00:00:00', 'period_end': '2026-02-01 00:00:00'})
+
+    def test_reconciliation_accepted_with_reason(self):
+        """fusion.billing.reconciliation: A mismatch is accepted only with a written reason."""
+        self.assertTrue(self.make_reconciliation().exists())
+        with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'):
+            self.make_reconciliation(**{'state': 'accepted', 'accepted_reason': False})

@@ -78,6 +78,9 @@ class FusionBillingWebhook(models.Model):
 
         The body is Lago's envelope, {webhook_type, object_type, organization_id, <object_type>: …}
         (app/services/webhooks/base_service.rb); the organization is the service's company."""
+        if self.env.context.get('fusion_billing_import'):
+            # Imported from Lago: the applications already know these customers and subscriptions.
+            return self.browse()
         endpoints = service.sudo().webhook_endpoint_ids.filtered(lambda e: e.active and e._accepts(webhook_type))
         if not endpoints:
             return self.browse()

@@ -16,7 +16,7 @@ from odoo import api, fields, models
 from odoo.fields import Command
 
 from ..lago.ids import lago_id
-from ..lago.serializers import LAGO_AGGREGATION, cents, decimal_text, iso_date, iso_utc
+from ..lago.serializers import LAGO_AGGREGATION, cents, decimal_text, iso_date, iso_utc, stored_numbers
 from ..engine.sql_aggregation import MetricQuery, aggregate_one_pass, aggregate_orders, in_one_pass
 from ..rating.aggregation import AggregationResult
 from ..rating.charges import ChargeResult
@@ -262,7 +262,8 @@ class SaleOrder(models.Model):
         until = _aware(until or fields.Datetime.now())
         summary = {'periods': 0, 'invoices': 0, 'late_events': 0}
         to_invoice = self.browse()
-        for order in self.filtered(lambda o: o.fusion_external_id and o.state == 'sale'):
+        # A service in shadow mode bills nobody: Lago does, and reconciliation compares.
+        for order in self.filtered(lambda o: o.fusion_external_id and o.state == 'sale' and o.fusion_service_id.billing_mode != 'shadow'):
             self.env.cr.execute('SELECT id FROM sale_order WHERE id = %s FOR UPDATE', [order.id])
             order.invalidate_recordset(['fusion_closed_until'])
             periods = order._fusion_closed_periods(until)
@@ -312,12 +313,9 @@ class SaleOrder(models.Model):
         plan = self.sale_order_template_id
         label = self._fusion_period_label(period)
         commands = []
-        base_amount = Decimal(str(plan.fusion_amount or 0))
-        if base_amount:
+        amount = self._fusion_base_fee(period)
+        if amount:
             base_product = plan.sale_order_template_line_ids.product_id - plan.fusion_charge_ids.product_id
-            elapsed = int((period.end - period.start).total_seconds())
-            # Lago prorates the subscription fee of a partial period (start or termination) by time.
-            amount = base_amount if elapsed >= period.full_seconds else base_amount * elapsed / period.full_seconds
             commands.append(self._fusion_line(base_product[:1], f'{plan.name} — {label}', amount, period, None, None))
         for charge, usage, fee in usages:
             if not fee.units and not fee.amount:
@@ -325,6 +323,13 @@ class SaleOrder(models.Model):
             name = f'{charge.invoice_display_name or charge.product_id.name} — {label}: {decimal_str(fee.units)} {charge.metric_id.name}'
             commands.append(self._fusion_line(charge.product_id, name, fee.precise_amount, period, charge, fee.units, usage.events_count))
         return commands
+
+    def _fusion_base_fee(self, period):
+        """The plan's base fee for `period`, exact: Lago prorates the subscription fee of a
+        partial period (start or termination) by time."""
+        base_amount = stored_numbers(self.sale_order_template_id, ('fusion_amount',))[self.sale_order_template_id.id][0] or Decimal(0)
+        elapsed = int((period.end - period.start).total_seconds())
+        return base_amount if elapsed >= period.full_seconds else base_amount * elapsed / period.full_seconds
 
     def _fusion_line(self, product, name, amount, period, charge, units, events_count=0):
         amount = round_amount(Decimal(amount), self.currency_id.decimal_places)
@@ -353,16 +358,24 @@ class SaleOrder(models.Model):
     def _fusion_period_amounts(invoice, period_lines):
         """(untaxed, tax) of one billed period as Decimals. Lago reports its invoice's fees, and
         its invoices hold one period; a close that caught up several periods here put them on
-        one invoice, and each then reports its own lines so that the periods add up to the invoice."""
-        periods_on_invoice = {
-            (line.fusion_period_start, line.fusion_period_end)
-            for line in invoice.invoice_line_ids.sale_line_ids if line.fusion_period_start}
-        if len(periods_on_invoice) <= 1:
+        one invoice, and each then reports its own lines so that the periods add up to the invoice.
+        Taxes of lines rounded one by one need not add up to the invoice's (a company that rounds
+        globally): the latest period on the invoice takes the difference."""
+        by_period = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        for line in invoice.invoice_line_ids:
+            order_line = line.sale_line_ids.filtered('fusion_period_start')[:1]
+            if not order_line:
+                continue
+            amounts = by_period[(order_line.fusion_period_start, order_line.fusion_period_end)]
+            amounts[0] += Decimal(repr(line.price_subtotal))
+            amounts[1] += Decimal(repr(line.price_total)) - Decimal(repr(line.price_subtotal))
+        if len(by_period) <= 1:
             return Decimal(repr(invoice.amount_untaxed)), Decimal(repr(invoice.amount_tax))
-        moved = period_lines.invoice_lines.filtered(lambda line: line.move_id == invoice)
-        untaxed = sum((Decimal(repr(line.price_subtotal)) for line in moved), Decimal(0))
-        total = sum((Decimal(repr(line.price_total)) for line in moved), Decimal(0))
-        return untaxed, total - untaxed
+        key = next((line.fusion_period_start, line.fusion_period_end) for line in period_lines if line.fusion_period_start)
+        untaxed, tax = by_period[key]
+        if key == max(by_period):
+            tax = Decimal(repr(invoice.amount_tax)) - sum((t for k, (_u, t) in by_period.items() if k != key), Decimal(0))
+        return untaxed, tax
 
     def _fusion_past_usage(self, metric=None):
         """Lago's usage_periods of this subscription (GET /customers/{id}/past_usage): one per
