@@ -40,8 +40,8 @@ export async function pullEvents(lago: LagoSource, odoo: OdooClient, api: LagoCl
       transaction_id: event.transaction_id,
       external_subscription_id: event.external_subscription_id,
       code: event.code,
-      // Lago's own text (milliseconds, UTC): the module reads it as Lago does.
-      timestamp: event.timestamp,
+      // Lago's events take Unix seconds: Lago's ISO text, to the millisecond, as exact decimal text.
+      timestamp: unixSeconds(event.timestamp),
       properties: (event.properties ?? {}) as LagoEventInput['properties'],
     }));
     for (let start = 0; start < inputs.length; start += batchSize) {
@@ -63,3 +63,10 @@ export async function pullEvents(lago: LagoSource, odoo: OdooClient, api: LagoCl
   return result;
 }
 
+
+/** "2026-09-01T04:00:00.250Z" → "1756699200.250" (exact: Date.parse gives whole milliseconds). */
+export function unixSeconds(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) throw new Error(`Lago sent an unreadable timestamp: ${iso}`);
+  return `${Math.floor(ms / 1000)}.${String(((ms % 1000) + 1000) % 1000).padStart(3, '0')}`;
+}

@@ -64,8 +64,12 @@ export function localMonthOf(fromDate: string): string {
   return new Date(Date.parse(fromDate) + 14 * 3_600_000).toISOString().slice(0, 7);
 }
 
-/** The charge and base fees of `invoices` that bill `period` for subscriptions to `planCodes`. */
-export function feesOfPeriod(invoices: Lago.InvoiceObjectExtended[], period: string, planCodes: Set<string>): { fees: FeeToReconcile[]; notCompared: string[] } {
+/**
+ * The charge and base fees of `invoices` that bill `period` for subscriptions to `planCodes`.
+ * `chargeCodes` maps Lago's charge ids to their codes in the plans (GET /plans): a fee names its
+ * charge only by id, and two charges of a plan may bill the same metric.
+ */
+export function feesOfPeriod(invoices: Lago.InvoiceObjectExtended[], period: string, planCodes: Set<string>, chargeCodes: Map<string, string> = new Map()): { fees: FeeToReconcile[]; notCompared: string[] } {
   const fees: FeeToReconcile[] = [];
   const notCompared: string[] = [];
   for (const invoice of invoices) {
@@ -87,7 +91,7 @@ export function feesOfPeriod(invoices: Lago.InvoiceObjectExtended[], period: str
         external_subscription_id: subscription,
         fee_type: type,
         code: fee.item.code,
-        charge_code: chargeCodeOf(invoice, fee),
+        charge_code: (fee.lago_charge_id && chargeCodes.get(fee.lago_charge_id)) || null,
         units: fee.units,
         events_count: fee.events_count ?? null,
         amount_cents: fee.amount_cents,
@@ -97,13 +101,6 @@ export function feesOfPeriod(invoices: Lago.InvoiceObjectExtended[], period: str
     }
   }
   return { fees, notCompared };
-}
-
-/** The charge's code in its plan, when Lago names it (recent Lago: charge.code); else null (matched by metric). */
-function chargeCodeOf(invoice: Lago.InvoiceObjectExtended, fee: Lago.FeeObject): string | null {
-  const plan = (invoice.subscriptions ?? []).find((s) => s.external_id === fee.external_subscription_id) as { plan?: Lago.PlanObject } | undefined;
-  const charge = plan?.plan?.charges?.find((c) => c.lago_id === fee.lago_charge_id);
-  return charge?.code ?? null;
 }
 
 export interface ReconcileOptions {
@@ -120,7 +117,8 @@ export async function reconcile(lago: LagoSource, odoo: OdooClient, options: Rec
   // Invoices of a period are issued once it ends: from its first day to the end of the next month.
   const issuedTo = new Date(Date.UTC(year, month + 1, 0)).toISOString().slice(0, 10);
   const invoices = await lago.invoices({ issuing_date_from: `${options.period}-01`, issuing_date_to: issuedTo });
-  const { fees, notCompared } = feesOfPeriod(invoices, options.period, new Set(options.planCodes));
+  const chargeCodes = new Map((await lago.plans()).flatMap((plan) => (plan.charges ?? []).flatMap((c) => (c.code ? [[c.lago_id, c.code] as [string, string]] : []))));
+  const { fees, notCompared } = feesOfPeriod(invoices, options.period, new Set(options.planCodes), chargeCodes);
   progress(`lago: ${invoices.length} invoice(s), ${fees.length} fee(s) of ${options.period} to compare`);
   const byId = new Map<number, ReconciliationLine>();
   for (let start = 0; start < fees.length; start += 100) {

@@ -203,6 +203,11 @@ export class LagoDouble {
     this.org.invoices.push(structuredClone(invoice));
   }
 
+  /** Lago's invoices as they are now (a test rewrites them to inject what Lago billed differently). */
+  replaceInvoices(invoices: SeedInvoice[]): void {
+    this.org.invoices = structuredClone(invoices);
+  }
+
   addEvents(events: SeedEvent[]): void {
     this.org.events.push(...structuredClone(events));
   }
@@ -267,7 +272,7 @@ export class LagoDouble {
         return event ? answer(200, { event: this.eventObject(event) }) : notFound('event');
       }
       case 'invoices': {
-        if (key === undefined) return answer(200, this.page('invoices', this.invoices(query).map((i) => this.invoiceObject(i)), query));
+        if (key === undefined) return answer(200, this.page('invoices', this.invoices(query).map((i) => this.invoiceObject(i, false)), query));
         const invoice = this.org.invoices.find((i) => uuidOf('invoice', i.number) === key);
         return invoice ? answer(200, { invoice: this.invoiceObject(invoice) }) : notFound('invoice');
       }
@@ -442,7 +447,6 @@ export class LagoDouble {
       external_salesforce_id: null,
       finalize_zero_amount_invoice: 'inherit',
       billing_configuration: {
-        invoice_grace_period: null,
         document_locale: 'en',
         subscription_invoice_issuing_date_anchor: null,
         subscription_invoice_issuing_date_adjustment: null,
@@ -513,7 +517,8 @@ export class LagoDouble {
     };
   }
 
-  private invoiceObject(invoice: SeedInvoice): Record<string, unknown> {
+  /** Lago's invoice; lists carry neither fees nor subscriptions (GET /invoices/{id} does). */
+  private invoiceObject(invoice: SeedInvoice, extended = true): Record<string, unknown> {
     const lagoId = uuidOf('invoice', invoice.number);
     const fees = invoice.fees.map((fee, index) => this.feeObject(invoice, fee, index));
     const feesCents = invoice.fees.reduce((sum, fee) => sum + fee.amount_cents, 0);
@@ -557,8 +562,10 @@ export class LagoDouble {
       updated_at: `${invoice.issuing_date}T06:00:00Z`,
       voided_at: null,
       customer: this.customerObject(this.org.customers.find((c) => c.external_id === invoice.external_customer_id)!),
-      subscriptions: subscriptionIds.map((id) => this.subscriptionObject(this.org.subscriptions.find((s) => s.external_id === id)!)),
-      fees,
+      ...(extended ? {
+        subscriptions: subscriptionIds.map((id) => this.subscriptionObject(this.org.subscriptions.find((s) => s.external_id === id)!)),
+        fees,
+      } : {}),
       applied_taxes: [],
       metadata: [],
     };

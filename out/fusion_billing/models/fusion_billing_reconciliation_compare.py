@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..lago.serializers import decimal_text, stored_numbers
-from ..rating.money import round_amount, to_subunits
+from ..rating.money import decimal_str, money_str, round_amount, to_subunits
 from ..rating.periods import Period
 
 # Units are compared at this many decimals: weighted sums are fractions whose last digits depend
@@ -37,6 +36,17 @@ def _utc(text):
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def exact_numbers(records, columns):
+    """{id: (Decimal | None, ...)} of numeric columns, read as text: Odoo's driver would turn
+    numerics into floats (and units without a fixed scale would lose digits)."""
+    if not records:
+        return {}
+    records.flush_recordset(list(columns))
+    selected = ', '.join(f'{column}::text' for column in columns)
+    records.env.cr.execute(f'SELECT id, {selected} FROM {records._table} WHERE id = ANY(%s)', [records.ids])  # noqa: S608 (fixed names)
+    return {row[0]: tuple(Decimal(value) if value is not None else None for value in row[1:]) for row in records.env.cr.fetchall()}
 
 
 def _units(value):
@@ -114,7 +124,7 @@ class FusionBillingReconciliation(models.Model):
         line = self.search([
             ('service_id', '=', service.id), ('external_subscription_id', '=', values['external_subscription_id']),
             ('fee_code', '=', values['fee_code']), ('period_start', '=', values['period_start'])], limit=1)
-        previous = stored_numbers(line, _NUMERIC_COLUMNS).get(line.id) if line else None
+        previous = exact_numbers(line, _NUMERIC_COLUMNS).get(line.id) if line else None
         if same and same_period:
             values.update(state='match', accepted_reason=False, accepted_by=False, accepted_on=False)
         elif line.state == 'accepted' and previous == tuple(numbers[c] for c in _NUMERIC_COLUMNS):
@@ -155,7 +165,7 @@ class FusionBillingReconciliation(models.Model):
             return {'cause': 'price', 'explanation': self.env._(
                 'Same usage on both sides (%(units)s units, %(events)s events); Lago charged %(lago)s, Odoo %(odoo)s: '
                 "the price differs (a plan override in Lago, or the spec's price).",
-                units=decimal_text(numbers['lago_units']), events=values['lago_events_count'],
+                units=decimal_str(numbers['lago_units']), events=values['lago_events_count'],
                 lago=numbers['lago_amount'], odoo=numbers['odoo_amount'])}
         return {'cause': 'unexplained', 'explanation': self.env._(
             "The usage differs; Lago's events of the period explain it once `fusion-billing lago reconcile` has compared them.")}
@@ -230,6 +240,11 @@ class FusionBillingReconciliation(models.Model):
                 'Lago counted %(lago)s event(s), Odoo %(odoo)s: %(events)s lie(s) on the period boundary (%(start)sZ – %(end)sZ); Odoo counts it in %(where)s, Lago did not.',
                 lago=self.lago_events_count, odoo=self.odoo_events_count, events=describe(boundary, {**lago, **odoo_events}),
                 start=start.isoformat(), end=end.isoformat(), where=where(boundary[0]))
+        if self.events_delta or self.units_delta:
+            return 'unexplained', self.env._(
+                'Lago counted %(lago)s event(s), Odoo %(odoo)s, yet both hold the same %(held)s event(s) of this period and none '
+                'lies on its boundary: Lago billed usage that neither side lists. Ask Lago which events its fee counted.',
+                lago=self.lago_events_count, odoo=self.odoo_events_count, held=len([1 for moment, _p in lago.values() if inside(moment)]))
         return False, False
 
     @api.model
@@ -266,11 +281,12 @@ class FusionBillingReconciliation(models.Model):
         return True
 
     def action_fusion_print(self):
-        return self.env.ref('fusion_billing.action_report_reconciliation').report_action(self)
+        # The report uses the internal layout: no company document layout to configure first.
+        return self.env.ref('fusion_billing.action_report_reconciliation').with_context(discard_logo_check=True).report_action(self)
 
     def _fusion_report(self):
         """The lines as plain values, exact numbers as text (for the CLI and its HTML report)."""
-        numbers = stored_numbers(self, _NUMERIC_COLUMNS)
+        numbers = exact_numbers(self, _NUMERIC_COLUMNS)
         return [{
             'id': line.id,
             'service': line.service_id.code,
@@ -283,7 +299,9 @@ class FusionBillingReconciliation(models.Model):
             'metric_code': line.metric_id.code or None,
             'currency': line.currency_id.name,
             'lago_invoice_number': line.lago_invoice_number or None,
-            **{column: decimal_text(value if value is not None else Decimal(0)) for column, value in zip(_NUMERIC_COLUMNS, numbers[line.id])},
+            # Units as plain decimals (150, 15.1612903226), amounts with the currency's decimals (-5.00).
+            **{column: (money_str(value or Decimal(0), line.currency_id.decimal_places) if 'amount' in column else decimal_str(value or Decimal(0)))
+               for column, value in zip(_NUMERIC_COLUMNS, numbers[line.id])},
             'lago_events_count': line.lago_events_count,
             'odoo_events_count': line.odoo_events_count,
             'events_delta': line.events_delta,
@@ -303,7 +321,7 @@ class FusionBillingReconciliation(models.Model):
     def fusion_report_summary(self):
         """Per period and state: how many lines and the amounts (for the printed report)."""
         summary = defaultdict(lambda: {'lines': 0, 'lago': Decimal(0), 'odoo': Decimal(0)})
-        numbers = stored_numbers(self, _NUMERIC_COLUMNS)
+        numbers = exact_numbers(self, _NUMERIC_COLUMNS)
         for line in self:
             entry = summary[(line.period, line.state)]
             entry['lines'] += 1

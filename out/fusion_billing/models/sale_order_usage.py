@@ -328,7 +328,9 @@ class SaleOrder(models.Model):
     def _fusion_base_fee(self, period):
         """The plan's base fee for `period`, exact: Lago prorates the subscription fee of a
         partial period (start or termination) by time."""
-        base_amount = stored_numbers(self.sale_order_template_id, ('fusion_amount',))[self.sale_order_template_id.id][0] or Decimal(0)
+        stored = stored_numbers(self.sale_order_template_id, ('fusion_amount',))[self.sale_order_template_id.id][0] or 0
+        # Odoo's driver reads numerics as floats; repr() gives back the stored digits.
+        base_amount = Decimal(repr(stored)) if isinstance(stored, float) else Decimal(stored)
         elapsed = int((period.end - period.start).total_seconds())
         return base_amount if elapsed >= period.full_seconds else base_amount * elapsed / period.full_seconds
 

@@ -14,11 +14,13 @@ import logging
 from datetime import timedelta, timezone
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.exceptions import UserError, ValidationError
 
 from ..controllers.api import ApiError
 from ..controllers.customers import partner_values
 from ..controllers.handlers import create_subscription, upsert_customer
+from .fusion_billing_account_link_resolve import _ilike_literal
 
 _logger = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class FusionBillingService(models.Model):
             savepoint.close(rollback=True)
             env.invalidate_all()
             raise UserError(self.env._('Customer %(customer)s cannot be imported: %(error)s',
-                                       customer=customer.get('external_id'), error=error.payload)) from error
+                                       customer=customer.get('external_id'), error=error.error_details or error.code or str(error))) from error
         except Exception:
             savepoint.close(rollback=True)
             env.invalidate_all()
@@ -120,9 +122,10 @@ class FusionBillingService(models.Model):
         if partner:
             matched_by = 'email' if email and (partner.email or '').strip().lower() == email.strip().lower() else 'vat'
             return {'resolution': 'merged', 'matched_by': matched_by, 'shared_with': self._fusion_services_of(partner)}
-        if email or vat:
-            taken = Links.with_context(active_test=False).search([
-                ('service_id', '=', self.id), '|', ('partner_id.email', '=ilike', email or '\x00'), ('partner_id.vat', '=', vat or '\x00')], limit=1)
+        same = ([[('partner_id.email', '=ilike', _ilike_literal(email))]] if email else []) + ([[('partner_id.vat', '=', vat)]] if vat else [])
+        if same:
+            taken = Links.with_context(active_test=False).search(
+                Domain.AND([[('service_id', '=', self.id)], Domain.OR(same)]), limit=1)
             if taken:
                 return {'resolution': 'conflict', 'matched_by': 'email' if email else 'vat', 'shared_with': [],
                         'conflict_with': taken.external_id}
@@ -206,10 +209,11 @@ class FusionBillingService(models.Model):
                                                subscription=order.fusion_external_id, period=Reconciliation._fusion_period_label(order, period)))
         causes = dict(Reconciliation._fields['cause'].selection)
         for line in Reconciliation.search([('service_id', '=', self.id), ('state', '=', 'mismatch')]):
+            report = line._fusion_report()[0]
             blockers.append(self.env._(
-                '%(subscription)s, %(period)s, %(fee)s: open mismatch (%(cause)s), amount delta %(delta)s',
+                '%(subscription)s, %(period)s, %(fee)s: open mismatch (%(cause)s), amount delta %(delta)s %(currency)s',
                 subscription=line.external_subscription_id, period=line.period, fee=line.fee_code,
-                cause=causes.get(line.cause, line.cause or ''), delta=line.amount_delta))
+                cause=causes.get(line.cause, line.cause or ''), delta=report['amount_delta'], currency=report['currency']))
         return blockers
 
     def _fusion_start_billing(self, now=None):
