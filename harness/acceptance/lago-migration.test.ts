@@ -221,13 +221,21 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
       await toLago.events.createEvent({ event });
       okBody(await cloud.createEvent(event), 'event to Odoo');
     }
-    const first = await phase('lago pull-events', () => lago('pull-events', '--from', new Date(periods.first.startMs - 40 * 86_400_000).toISOString()));
-    expect(first.code).toBe(0);
+    // Odoo pulls on its schedule once the service knows Lago's URL and key: the cron runs here.
+    await odoo.call('fusion.billing.service', 'write', { ids: [serviceId], vals: { lago_api_url: double.url, lago_api_key: double.apiKey } });
+    const [cron] = await odoo.searchRead<Row & { res_id: number }>('ir.model.data', [['module', '=', 'fusion_billing'], ['name', '=', 'cron_pull_lago_events']], ['res_id']);
+    await phase('Odoo pulls from Lago (cron)', () => odoo.call('ir.cron', 'method_direct_trigger', { ids: [cron!.res_id] }));
     const calendarEvents = nexacloudOrganisation(periods).events.filter((e) => Number(e.external_subscription_id.slice(-2)) <= CALENDAR_TENANTS);
     const stored = await odoo.searchCount('fusion.billing.usage', [['service_id', '=', serviceId]]);
-    expect(stored).toBe(calendarEvents.length + both.length);
-    const second = await phase('lago pull-events (again)', () => lago('pull-events', '--from', new Date(periods.first.startMs - 40 * 86_400_000).toISOString()));
-    expect(second.code).toBe(0);
+    expect(stored, "every calendar subscription's events, the app's own sent once").toBe(calendarEvents.length + both.length);
+    expect(double.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/events').length).toBeGreaterThanOrEqual(CALENDAR_TENANTS);
+    const [pulled] = await odoo.searchRead<Row & { lago_pulled_until: string | false }>('fusion.billing.service', [['id', '=', serviceId]], ['lago_pulled_until']);
+    expect(pulled!.lago_pulled_until).toBeTruthy();
+    // The operator's command does the same from outside (for a Lago Odoo cannot reach): nothing new.
+    const first = await phase('lago pull-events', () => lago('pull-events', '--from', new Date(periods.first.startMs - 40 * 86_400_000).toISOString()));
+    expect(first.code).toBe(0);
+    expect(first.out).toContain(`pull-events nexacloud: 48 subscription(s), ${calendarEvents.length + both.length} event(s) read from Lago`);
+    await odoo.call('ir.cron', 'method_direct_trigger', { ids: [cron!.res_id] });
     expect(await odoo.searchCount('fusion.billing.usage', [['service_id', '=', serviceId]]), 'idempotent: same transaction ids').toBe(stored);
 
     // Shadow: closing the periods rates nothing onto the orders, posts no invoice, charges no card, sends no invoice webhook.

@@ -22,6 +22,7 @@ from . import fusion_billing_account_link_resolve
 from . import fusion_billing_metric_codes
 from . import fusion_billing_reconciliation_compare
 from . import fusion_billing_service_api_key
+from . import fusion_billing_service_lago_pull
 from . import fusion_billing_service_migration
 from . import fusion_billing_signing_key_jwt
 from . import fusion_billing_usage_derive

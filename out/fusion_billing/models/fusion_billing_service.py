@@ -75,6 +75,21 @@ class FusionBillingService(models.Model):
         string='Periods to reconcile before cutover',
         default=2,
     )
+    lago_api_url = fields.Char(
+        string='Lago API URL',
+        help="Shadow mode: Lago's API root (https://api.getlago.com/api/v1) from which the cron pulls each subscription's events. Empty: the applications send their events here too.",
+    )
+    lago_api_key = fields.Char(
+        string='Lago API key',
+        copy=False,
+        groups='base.group_system',
+        help="Lago's API key of the organisation the service is billed in.",
+    )
+    lago_pulled_until = fields.Datetime(
+        string='Events pulled until',
+        readonly=True,
+        help='Where the last pull from Lago stopped; the next one reads again from a day before.',
+    )
     active = fields.Boolean(
         default=True,
     )
