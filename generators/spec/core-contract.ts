@@ -12,7 +12,7 @@ export const CORE_CONTRACT: Record<string, string[]> = {
   'fusion.billing.webhook.attempt': ['webhook_id', 'attempted_at', 'status_code', 'latency_ms', 'error', 'response_excerpt'],
   'fusion.billing.reconciliation': ['service_id', 'external_subscription_id', 'metric_id', 'period_start', 'period_end'],
   'sale.order.template': ['fusion_plan_code', 'fusion_service_id', 'fusion_interval', 'fusion_currency_id', 'fusion_amount', 'fusion_charge_ids'],
-  'sale.order': ['fusion_external_id', 'fusion_service_id', 'fusion_status', 'fusion_started_at', 'fusion_ending_at', 'fusion_terminated_at', 'fusion_closed_until'],
+  'sale.order': ['fusion_external_id', 'fusion_service_id', 'fusion_status', 'fusion_started_at', 'fusion_billing_time', 'fusion_ending_at', 'fusion_terminated_at', 'fusion_closed_until'],
   'sale.order.line': ['fusion_charge_id', 'fusion_period_start', 'fusion_period_end', 'fusion_units', 'fusion_events_count'],
   'account.move': ['fusion_overdue_notified'],
 };

@@ -23,7 +23,7 @@ import { OdooClient, OdooValidationError } from '../clients/json2.ts';
 import { LagoClient, officialClient, okBody, type LagoEventInput } from '../clients/lago.ts';
 import { LagoDouble, type SeedEvent } from '../lago/double.ts';
 import {
-  BOUNDARY_EVENT_GB, BOUNDARY_TENANT, CALENDAR_TENANTS, egressCents, nexacloudOrganisation, nexacloudTenants, OVERRIDE_TENANT, OVERRIDE_VCPU_CENTS,
+  anniversaryPeriod, BOUNDARY_EVENT_GB, BOUNDARY_TENANT, CALENDAR_TENANTS, egressCents, nexacloudOrganisation, nexacloudTenants, OVERRIDE_TENANT, OVERRIDE_VCPU_CENTS,
   PHANTOM_EVENTS, PHANTOM_TENANT, peakVcpuCents, rehearsalPeriods, tenantEvents, tenantFees, UNCOUNTED_EVENT_GB, UNCOUNTED_TENANT, uncountedEvent,
   type RehearsalPeriods, type Tenant,
 } from '../lago/fixtures/nexacloud.ts';
@@ -38,6 +38,7 @@ import { createPhaseTimer } from '../support/phases.ts';
 import { localDate, monthPeriod } from '../support/zoned-time.ts';
 
 const DB = 'lago_migration';
+const TENANTS = CALENDAR_TENANTS + 2;
 const STRIPE_SECRET_KEY = 'sk_test_fusion_migration';
 const run = promisify(execFile);
 const { phase, record, summary } = createPhaseTimer();
@@ -90,8 +91,8 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
     };
   }
 
-  const orders = () => odoo.searchRead<Row & { fusion_external_id: string; invoice_ids: number[]; fusion_closed_until: string | false; partner_id: [number, string] }>(
-    'sale.order', [['fusion_service_id', '=', serviceId], ['fusion_external_id', '!=', false]], ['fusion_external_id', 'invoice_ids', 'fusion_closed_until', 'partner_id', 'fusion_started_at'], { order: 'fusion_external_id' });
+  const orders = () => odoo.searchRead<Row & { fusion_external_id: string; invoice_ids: number[]; fusion_closed_until: string | false; partner_id: [number, string]; fusion_billing_time: string }>(
+    'sale.order', [['fusion_service_id', '=', serviceId], ['fusion_external_id', '!=', false]], ['fusion_external_id', 'invoice_ids', 'fusion_closed_until', 'partner_id', 'fusion_started_at', 'fusion_billing_time'], { order: 'fusion_external_id' });
   const invoiceWebhooks = () => odoo.searchCount('fusion.billing.webhook', [['endpoint_id', '=', endpointId], ['webhook_type', '=like', 'invoice.%']]);
   const lines = (period: string) => odoo.call<ReconciliationLine[]>('fusion.billing.reconciliation', 'fusion_lines', { service_code: 'nexacloud', periods: [period] });
   const eventsOf = (tenant: Tenant, month: number, period: { startMs: number; endMs: number; seconds: number }) => tenantEvents(tenant, period as never, month);
@@ -153,19 +154,18 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
     }
     const partnersBefore = await odoo.searchCount('res.partner', []);
     const dry = await phase('lago import-accounts (dry run)', () => lago('import-accounts'));
-    expect(dry.code, 'two anniversary subscriptions cannot be imported yet').toBe(1);
+    expect(dry.code).toBe(0);
     expect(dry.out).toContain('customers: 50 would be created, 0 would be updated, 0 unchanged, 0 failed');
-    expect(dry.out).toContain('subscriptions: 48 would be created, 0 unchanged, 2 unsupported, 0 skipped');
-    expect(dry.out).toContain('unsupported: sub_tenant49 (tnt_tenant49): anniversary_not_supported');
+    expect(dry.out).toContain('subscriptions: 50 would be created, 0 unchanged, 0 unsupported, 0 skipped');
     expect(dry.out).toContain('card: tnt_tenant10: Stripe customer cus_NEXATENANT10 would link');
     expect(await odoo.searchCount('res.partner', []), 'a dry run writes nothing').toBe(partnersBefore);
     expect(await odoo.searchCount('fusion.billing.account.link', [['service_id', '=', serviceId]])).toBe(0);
     expect(await mock.requests(), 'nor asks Stripe').toEqual([]);
 
-    const applied = await phase('lago import-accounts --apply', () => lago('import-accounts', '--apply', '--allow-partial', '--report', join(dir, 'import.json')));
+    const applied = await phase('lago import-accounts --apply', () => lago('import-accounts', '--apply', '--report', join(dir, 'import.json')));
     expect(applied.code).toBe(0);
     expect(applied.out).toContain('customers: 50 created, 0 updated, 0 unchanged, 0 failed');
-    expect(applied.out).toContain('subscriptions: 48 created, 0 unchanged, 2 unsupported, 0 skipped');
+    expect(applied.out).toContain('subscriptions: 50 created, 0 unchanged, 0 unsupported, 0 skipped');
     for (let index = 1; index <= 5; index++) expect(applied.out).toContain(`merge: tnt_tenant0${index} → the partner of nexadesk:ws-10${index}0 (same email)`);
     expect(applied.out).toContain('conflict: tnt_tenant08 has the email of tnt_tenant07, another account of this service: a partner of its own');
 
@@ -178,17 +178,18 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
     expect(tokens.map((t) => [t.provider_ref, t.partner_id[0]])).toEqual([['cus_NEXATENANT10', partnerOf('tnt_tenant10')]]);
 
     const imported = await orders();
-    expect(imported).toHaveLength(CALENDAR_TENANTS);
+    expect(imported).toHaveLength(TENANTS);
     for (const order of imported) {
       const seed = tenants.find((t) => t.subscription.external_id === order.fusion_external_id)!.subscription;
       expect(`${String(order.fusion_started_at).replace(' ', 'T')}Z`, `${seed.external_id} keeps its start date`).toBe(seed.subscription_at);
+      expect(order.fusion_billing_time, `${seed.external_id} keeps its billing time`).toBe(seed.billing_time);
     }
     expect(await odoo.searchCount('fusion.billing.webhook', [['endpoint_id', '=', endpointId]]), 'the apps already know these tenants: no webhook').toBe(0);
 
-    const again = await phase('lago import-accounts --apply (again)', () => lago('import-accounts', '--apply', '--allow-partial'));
+    const again = await phase('lago import-accounts --apply (again)', () => lago('import-accounts', '--apply'));
     expect(again.code).toBe(0);
     expect(again.out).toContain('customers: 0 created, 0 updated, 50 unchanged, 0 failed');
-    expect(again.out).toContain('subscriptions: 0 created, 48 unchanged, 2 unsupported, 0 skipped');
+    expect(again.out).toContain('subscriptions: 0 created, 50 unchanged, 0 unsupported, 0 skipped');
     expect(await odoo.searchCount('fusion.billing.account.link', [])).toBe(links.length);
     expect(await odoo.searchCount('payment.token', [['provider_code', '=', 'stripe']])).toBe(1);
   });
@@ -225,16 +226,16 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
     await odoo.call('fusion.billing.service', 'write', { ids: [serviceId], vals: { lago_api_url: double.url, lago_api_key: double.apiKey } });
     const [cron] = await odoo.searchRead<Row & { res_id: number }>('ir.model.data', [['module', '=', 'fusion_billing'], ['name', '=', 'cron_pull_lago_events']], ['res_id']);
     await phase('Odoo pulls from Lago (cron)', () => odoo.call('ir.cron', 'method_direct_trigger', { ids: [cron!.res_id] }));
-    const calendarEvents = nexacloudOrganisation(periods).events.filter((e) => Number(e.external_subscription_id.slice(-2)) <= CALENDAR_TENANTS);
+    const lagoEvents = nexacloudOrganisation(periods).events;
     const stored = await odoo.searchCount('fusion.billing.usage', [['service_id', '=', serviceId]]);
-    expect(stored, "every calendar subscription's events, the app's own sent once").toBe(calendarEvents.length + both.length);
-    expect(double.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/events').length).toBeGreaterThanOrEqual(CALENDAR_TENANTS);
+    expect(stored, "every subscription's events, the app's own sent once").toBe(lagoEvents.length + both.length);
+    expect(double.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/events').length).toBeGreaterThanOrEqual(TENANTS);
     const [pulled] = await odoo.searchRead<Row & { lago_pulled_until: string | false }>('fusion.billing.service', [['id', '=', serviceId]], ['lago_pulled_until']);
     expect(pulled!.lago_pulled_until).toBeTruthy();
     // The operator's command does the same from outside (for a Lago Odoo cannot reach): nothing new.
     const first = await phase('lago pull-events', () => lago('pull-events', '--from', new Date(periods.first.startMs - 40 * 86_400_000).toISOString()));
     expect(first.code).toBe(0);
-    expect(first.out).toContain(`pull-events nexacloud: 48 subscription(s), ${calendarEvents.length + both.length} event(s) read from Lago`);
+    expect(first.out).toContain(`pull-events nexacloud: 50 subscription(s), ${lagoEvents.length + both.length} event(s) read from Lago`);
     await odoo.call('ir.cron', 'method_direct_trigger', { ids: [cron!.res_id] });
     expect(await odoo.searchCount('fusion.billing.usage', [['service_id', '=', serviceId]]), 'idempotent: same transaction ids').toBe(stored);
 
@@ -254,7 +255,7 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
       // The operator's command, through the CLI binary.
       const { stdout } = await phase(`lago reconcile ${month}`, () => run('node', [join(REPO_ROOT, 'bin', 'fusion-billing.mjs'), 'lago', 'reconcile', '--service', 'nexacloud', '--spec', specCopy, '--period', month, '--html', html], { env: { ...process.env, ...connectionEnv() } }));
       console.log(stdout.split('\n').map((line) => `    | ${line}`).join('\n'));
-      const fees = CALENDAR_TENANTS * 5;
+      const fees = TENANTS * 5;
       expect(stdout).toMatch(new RegExp(`reconciliation nexacloud ${month}: ${fees} fee\\(s\\): ${fees} match, 0 mismatch \\(0 unexplained\\), 0 accepted`));
       const reconciled = await lines(month);
       expect(reconciled).toHaveLength(fees);
@@ -310,26 +311,24 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
     const phantom = line(PHANTOM_TENANT, 'api_requests', second)!;
     expect([phantom.units_delta, phantom.events_delta, phantom.cause]).toEqual([`-${PHANTOM_EVENTS}`, -Number(PHANTOM_EVENTS), 'unexplained']);
     expect(phantom.explanation).toContain('Lago billed usage that neither side lists');
-    expect(one.out).toContain(`reconciliation nexacloud ${first}: 240 fee(s): 239 match, 1 mismatch (0 unexplained), 0 accepted`);
-    expect(two.out).toContain(`reconciliation nexacloud ${second}: 240 fee(s): 236 match, 4 mismatch (1 unexplained), 0 accepted`);
+    expect(one.out).toContain(`reconciliation nexacloud ${first}: 250 fee(s): 249 match, 1 mismatch (0 unexplained), 0 accepted`);
+    expect(two.out).toContain(`reconciliation nexacloud ${second}: 250 fee(s): 246 match, 4 mismatch (1 unexplained), 0 accepted`);
   });
 
   it('refuses the cutover while mismatches are open, allows it once each is accepted with a reason, and the spec says live', async () => {
     const from = monthOf(periods.afterCutover.startMs);
     const refused = await phase('lago cutover (refused)', () => lago('cutover', '--from', from));
     expect(refused.code).toBe(1);
-    expect(refused.out).toContain('blocks: sub_tenant49 (tnt_tenant49, anniversary billing) is billed by Lago and not in Odoo');
-    expect(refused.out).toMatch(/blocks: sub_tenant07, \d{4}-\d{2}, egress: open mismatch \(Event on a period boundary\)/);
-    expect(refused.out).toContain('cutover nexacloud refused: 7 thing(s) block it');
+    expect(refused.out).toMatch(/blocks: sub_tenant07, \d{4}-\d{2}, egress: open mismatch \(Event on a period boundary\), amount delta -?\d+\.\d{2} CAD/);
+    expect(refused.out).toContain('cutover nexacloud refused: 5 thing(s) block it');
     // Not through the back door either: the mode's write is guarded.
     await expect(odoo.call('fusion.billing.service', 'write', { ids: [serviceId], vals: { billing_mode: 'live' } })).rejects.toBeInstanceOf(OdooValidationError);
 
     const open = [...(await lines(monthOf(periods.first.startMs))), ...(await lines(monthOf(periods.second.startMs)))].filter((l) => l.state === 'mismatch');
     const accepted = await phase('lago accept', () => lago('accept', '--line', open.map((l) => l.id).join(','), '--reason', 'Lago figures checked by finance (F. Tremblay); Odoo is right; credited in Lago'));
     expect(accepted.code).toBe(0);
-    const allowed = await phase('lago cutover', () => lago('cutover', '--from', from, '--allow-partial'));
+    const allowed = await phase('lago cutover', () => lago('cutover', '--from', from));
     expect(allowed.code).toBe(0);
-    expect(allowed.out).toContain('stays in Lago: sub_tenant50');
     expect(allowed.out).toContain(`cutover nexacloud: live; Odoo bills from ${from} on`);
     const [service] = await odoo.searchRead<Row & { billing_mode: string }>('fusion.billing.service', [['id', '=', serviceId]], ['billing_mode']);
     expect(service!.billing_mode).toBe('live');
@@ -342,7 +341,14 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
     const ids = (await orders()).map((o) => o.id);
     await phase('period close after cutover (JSON-2)', () => odoo.call('sale.order', 'action_fusion_close_periods', { ids }));
     const billed = await orders();
-    expect(billed.every((o) => o.invoice_ids.length === 1)).toBe(true);
+    const isAnniversary = (o: { fusion_external_id: string }) => tenants.find((t) => t.subscription.external_id === o.fusion_external_id)!.subscription.billing_time === 'anniversary';
+    expect(billed.filter((o) => !isAnniversary(o)).every((o) => o.invoice_ids.length === 1)).toBe(true);
+    // An anniversary subscription's first Odoo period starts in that month and has not ended yet.
+    for (const order of billed.filter(isAnniversary)) {
+      const seed = tenants.find((t) => t.subscription.external_id === order.fusion_external_id)!;
+      expect(order.invoice_ids).toEqual([]);
+      expect(`${String(order.fusion_closed_until).replace(' ', 'T')}Z`).toBe(new Date(anniversaryPeriod(seed, periods.afterCutover).startMs).toISOString().replace('.000Z', 'Z'));
+    }
     const invoiceLines = await odoo.searchRead<Row & { fusion_period_start: string; order_id: [number, string] }>('sale.order.line', [['order_id', 'in', ids], ['fusion_period_start', '!=', false]], ['fusion_period_start', 'order_id']);
     const starts = new Set(invoiceLines.map((l) => l.fusion_period_start));
     expect([...starts].map((s) => monthOf(Date.parse(`${s.replace(' ', 'T')}Z`)))).toEqual([monthOf(periods.afterCutover.startMs)]);

@@ -13,7 +13,7 @@ import { isLagoError, okBody, type LagoClient, type LagoCustomerUsage, type Lago
 import { startBillingServer, type BillingServer } from '../runtime/billing-server.ts';
 import { chunk, EVENTS_BATCH_LIMIT, sendInBatches, spreadSeconds } from '../support/events.ts';
 import { add, centsOfOdooAmount, dec, divRoundHalfUp, formatCents, ratioToFixed } from '../support/money.ts';
-import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
+import { isoSeconds, localDate, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
 import { createPhaseTimer } from '../support/phases.ts';
 import { recordIdOf, UUID_PATTERN } from '../support/lago-ids.ts';
 
@@ -487,13 +487,16 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
     const termination = order!.invoice_ids.filter((id) => id !== firstInvoiceId);
     expect(termination).toHaveLength(1);
 
-    // The period [start of month, T): base fee 99.00 × (T − start) / Q; the usage up to T
+    // The period [start of month, T): base fee 99.00 × days / days of the month, as Lago prorates
+    // (every local day touched counts whole: the 1st to the termination day); the usage up to T
     // (API 0.00, egress 10.00, peak vCPU 170.00); storage 120 GB until the delta, 200 GB until T.
     const Q = BigInt(current.seconds);
     const start = BigInt(current.startMs / 1000);
     const deltaAt = BigInt(currentStorageDeltaAt);
+    const daysBilled = BigInt(localDate(TZ, Number(T) * 1000).day);
+    const daysInMonth = BigInt(Math.round(current.seconds / 86_400));
     const expected = {
-      'NC-PRO': divRoundHalfUp(9900n * (T - start), Q),
+      'NC-PRO': divRoundHalfUp(9900n * daysBilled, daysInMonth),
       'NC-API': 0n,
       'NC-EGR': 1000n,
       'NC-VCPU': 17000n,

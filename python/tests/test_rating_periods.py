@@ -97,3 +97,45 @@ class SubscriptionPeriods(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LagoAnniversaryCases(unittest.TestCase):
+    """Cases of getlago/lago-api spec/services/subscriptions/dates/monthly_service_spec.rb. Lago bills
+    a period on the day after it ends and finds its start from `billing_at - 1 month`
+    (MonthlyService#compute_base_date, #previous_anniversary_day): that start is the start of the
+    period containing that base date. Periods here are half-open, so Lago's inclusive to_date
+    (23:59:59) is the day before `end`."""
+
+    def period(self, base, anchor):
+        return period_containing(base, interval="monthly", billing_time="anniversary", anchor=anchor)
+
+    def test_from_date_is_the_anniversary_before_the_base_date(self):
+        # spec line 94-99: subscription_at 02 Feb 2021, billing_at 02 Mar 2022 → from 2022-02-02.
+        self.assertEqual(self.period(utc(2022, 2, 2), utc(2021, 2, 2)).start, utc(2022, 2, 2))
+        # spec line 268-273: the same subscription's to_date is 2022-03-01 23:59:59.
+        self.assertEqual(self.period(utc(2022, 2, 2), utc(2021, 2, 2)).end, utc(2022, 3, 2))
+
+    def test_a_31st_in_a_28_day_month_starts_on_the_28th(self):
+        # spec line 127-132: subscription_at 31 Mar 2021, billing_at 29 Mar 2022 (base 28 Feb 2022) → from 2022-02-28.
+        self.assertEqual(self.period(utc(2022, 2, 28), utc(2021, 3, 31)).start, utc(2022, 2, 28))
+
+    def test_the_year_turns(self):
+        # spec line 136-143: subscription_at 27 Mar 2021, billing_at 28 Jan 2022 (base 28 Dec 2021) → from 2021-12-27.
+        self.assertEqual(self.period(utc(2021, 12, 28), utc(2021, 3, 27)).start, utc(2021, 12, 27))
+
+    def test_in_arrears_on_the_last_day_of_a_shorter_month(self):
+        # spec line 168-173: subscription_at 31 Mar 2021, billing_at 30 Apr 2021 (base 31 Mar) → from 2021-03-31;
+        # MonthlyService#compute_to_date: the period ends the day before the next anniversary (29 Apr 23:59:59).
+        period = self.period(utc(2021, 3, 31), utc(2021, 3, 31))
+        self.assertEqual((period.start, period.end), (utc(2021, 3, 31), utc(2021, 4, 30)))
+
+    def test_a_30th_in_a_leap_february(self):
+        # spec line 176-181: subscription_at 30 Apr 2019, billing_at 30 Mar 2020 (base 29 Feb 2020) → from 2020-02-29.
+        self.assertEqual(self.period(utc(2020, 2, 29), utc(2019, 4, 30)).start, utc(2020, 2, 29))
+
+    def test_an_anniversary_across_toronto_dst_keeps_local_midnights(self):
+        # Toronto leaves EDT on 2026-11-01: a period from 15 Oct to 15 Nov lasts 31 days and one hour.
+        period = period_containing(utc(2026, 11, 1, 12), interval="monthly", billing_time="anniversary",
+                                   anchor=utc(2026, 1, 15, 5), tz="America/Toronto")
+        self.assertEqual((period.start, period.end), (utc(2026, 10, 15, 4), utc(2026, 11, 15, 5)))
+        self.assertEqual(period.full_seconds, 31 * 86400 + 3600)

@@ -253,7 +253,7 @@ def subscription_object(order, now=None, include_plan=False, include_customer=Fa
         'plan_amount_cents': cents(amounts[0], currency),
         'plan_amount_currency': currency.name,
         'status': order.fusion_status or 'active',
-        'billing_time': 'calendar',
+        'billing_time': order.fusion_billing_time or 'calendar',
         'subscription_at': iso_utc(order.fusion_started_at),
         'started_at': iso_ms(order.fusion_started_at),
         'trial_ended_at': None,

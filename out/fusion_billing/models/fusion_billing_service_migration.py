@@ -12,7 +12,8 @@ last `cutover_periods` closed periods reconciled with no open mismatch: the chec
 write of the mode, so neither the CLI nor an upgrade of a spec that says `live` can skip it."""
 
 import logging
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from odoo import api, fields, models
 from odoo.fields import Domain
@@ -148,9 +149,6 @@ class FusionBillingService(models.Model):
                  'subscription_at': subscription.get('subscription_at')}
         if subscription.get('status') not in (None, 'active', 'pending'):
             return {**entry, 'action': 'skipped', 'reason': f"status {subscription.get('status')}: nothing left to bill"}
-        if entry['billing_time'] == 'anniversary':
-            # Not rated yet (calendar periods only): left in Lago, and named, never dropped silently.
-            return {**entry, 'action': 'unsupported', 'reason': 'anniversary_not_supported'}
         Order = self.env['sale.order']
         existing = Order.search([('fusion_service_id', '=', self.id), ('fusion_external_id', '=', external_id)], limit=1)
         raw = {key: subscription.get(key) for key in ('external_customer_id', 'plan_code', 'external_id', 'name', 'ending_at', 'billing_time')
@@ -179,10 +177,23 @@ class FusionBillingService(models.Model):
             return result
         return super().write(vals)
 
-    def _fusion_closed_periods_to_reconcile(self, order, now=None):
-        """The last `cutover_periods` closed periods of `order`, newest first (fewer for a
-        subscription that has not lived that long)."""
-        boundary = order._fusion_period_at(now or fields.Datetime.now()).start
+    @api.model
+    def _fusion_first_billed_period_start(self, order, at=None):
+        """Where Odoo starts billing `order` at cutover (aware UTC): the start of its current
+        period, or, with `at` inside a month named by the operator, of its first period that starts
+        in that month or later (an anniversary period that began the month before stays Lago's)."""
+        if not at:
+            return order._fusion_period_at(fields.Datetime.now()).start
+        period = order._fusion_period_at(at)
+        zone = ZoneInfo(order._fusion_tz())
+        local = _aware(at).astimezone(zone)
+        month_start = datetime(local.year, local.month, 1, tzinfo=zone).astimezone(timezone.utc)
+        return period.start if period.start >= month_start else period.end
+
+    def _fusion_closed_periods_to_reconcile(self, order, at=None):
+        """The last `cutover_periods` periods of `order` before Odoo's first, newest first (fewer
+        for a subscription that has not lived that long)."""
+        boundary = self._fusion_first_billed_period_start(order, at)
         started = _aware(order.fusion_started_at)
         periods = []
         while len(periods) < self.cutover_periods and boundary > started:
@@ -191,7 +202,7 @@ class FusionBillingService(models.Model):
             boundary = period.start
         return periods
 
-    def _fusion_cutover_blockers(self, now=None):
+    def _fusion_cutover_blockers(self, at=None):
         """What keeps this service from going live: each (subscription, period) of the last
         closed periods that has no reconciliation line, and every open mismatch."""
         self.ensure_one()
@@ -204,7 +215,7 @@ class FusionBillingService(models.Model):
             for line in Reconciliation.search_read([('service_id', '=', self.id)], ['external_subscription_id', 'period_start'])
         }
         for order in orders:
-            for period in self._fusion_closed_periods_to_reconcile(order, now):
+            for period in self._fusion_closed_periods_to_reconcile(order, at):
                 if (order.fusion_external_id, _naive_utc(period.start)) not in reconciled:
                     blockers.append(self.env._('%(subscription)s, %(period)s: not reconciled',
                                                subscription=order.fusion_external_id, period=Reconciliation._fusion_period_label(order, period)))
@@ -217,16 +228,16 @@ class FusionBillingService(models.Model):
                 cause=causes.get(line.cause, line.cause or ''), delta=report['amount_delta'], currency=report['currency']))
         return blockers
 
-    def _fusion_start_billing(self, now=None):
-        """At cutover Odoo bills from the current period on: the periods Lago billed are marked
-        closed on each subscription (their usage stays, for reconciliation and past usage)."""
-        now = now or fields.Datetime.now()
+    def _fusion_start_billing(self, at=None):
+        """At cutover Odoo bills from each subscription's first period on (see
+        _fusion_first_billed_period_start): the periods before it, which Lago billed, are marked
+        closed (their usage stays, for reconciliation and past usage)."""
         orders = self.env['sale.order'].search([('fusion_service_id', '=', self.id), ('fusion_external_id', '!=', False), ('state', '=', 'sale')])
         for order in orders:
-            start = _naive_utc(order._fusion_period_at(now).start)
+            start = _naive_utc(self._fusion_first_billed_period_start(order, at))
             if not order.fusion_closed_until or order.fusion_closed_until < start:
                 order.fusion_closed_until = start
-        _logger.info('fusion_billing: %s went live; %s subscription(s) bill from their current period', self.code, len(orders))
+        _logger.info('fusion_billing: %s went live; %s subscription(s) billed by Odoo from their next period', self.code, len(orders))
 
     @api.model
     def fusion_cutover_status(self, service_code, from_period=None):

@@ -23,6 +23,12 @@ class SaleOrder(models.Model):
     fusion_started_at = fields.Datetime(
         string='Subscription start',
     )
+    fusion_billing_time = fields.Selection(
+        selection=[('calendar', 'Calendar'), ('anniversary', 'Anniversary')],
+        string='Billing time',
+        default='calendar',
+        help="Lago's billing_time: calendar periods start on the 1st (of the week's Monday, of the quarter, of the year), anniversary periods on the day the subscription started, in the customer's timezone.",
+    )
     fusion_terminated_at = fields.Datetime(
         string='Subscription end',
     )

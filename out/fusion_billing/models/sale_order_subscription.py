@@ -23,7 +23,7 @@ class SaleOrder(models.Model):
     # --------------------------------------------------------------------------- lifecycle
 
     @api.model
-    def _fusion_subscribe(self, service, link, plan, external_id, started_at=None, name=None, ending_at=None):
+    def _fusion_subscribe(self, service, link, plan, external_id, started_at=None, name=None, ending_at=None, billing_time='calendar'):
         """POST /subscriptions as Lago decides it (app/services/subscriptions/create_service.rb).
 
         Extension point (the Enterprise bridge and plan changes build on it; call super()):
@@ -46,11 +46,11 @@ class SaleOrder(models.Model):
                 raise LagoRefusal('plan_code', 'plan_change_not_supported')
             return Subscribed(existing, False)
         order = self._fusion_create_subscription(
-            service, link.partner_id, plan, external_id, started_at=started_at, name=name, ending_at=ending_at)
+            service, link.partner_id, plan, external_id, started_at=started_at, name=name, ending_at=ending_at, billing_time=billing_time)
         return Subscribed(order, True)
 
     @api.model
-    def _fusion_create_subscription(self, service, partner, plan, external_id, started_at=None, name=None, ending_at=None):
+    def _fusion_create_subscription(self, service, partner, plan, external_id, started_at=None, name=None, ending_at=None, billing_time='calendar'):
         """Create and confirm the subscription order of `partner` to `plan` for `service`.
 
         Events already received for this external id (when the service accepts events before
@@ -72,6 +72,8 @@ class SaleOrder(models.Model):
             'fusion_status': 'active',
             'fusion_started_at': started_at or fields.Datetime.now(),
             'fusion_ending_at': ending_at or False,
+            # Lago's billing_time: periods start on the 1st (calendar) or on the start's day (anniversary).
+            'fusion_billing_time': billing_time,
         })
         order.action_confirm()
         self.env.cr.execute(

@@ -172,9 +172,28 @@ class TestApiSubscriptions(FusionApiCase):
             self.subscribe('bad id', 'sub_x', subscription_at='next week', billing_time='monthly'),
             422, 'validation_errors', {'external_customer_id': ['invalid_format'], 'subscription_at': ['invalid_date'],
                                        'billing_time': ['value_is_invalid']})
-        self.assertApiError(self.subscribe('tnt_anniv001', 'sub_x', billing_time='anniversary'), 422, 'validation_errors',
-                            {'billing_time': ['anniversary_not_supported']})
         self.assertFalse(self.env['sale.order'].search([('fusion_external_id', '=', 'sub_x')]))
+
+    def test_anniversary_periods_start_on_the_subscription_day(self):
+        today = datetime.now(timezone.utc)
+        month = today.month - 3
+        started = datetime(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 15)
+        body = self.assertOk(self.subscribe('tnt_anniv001', 'sub_anniv', billing_time='anniversary',
+                                            subscription_at=started.strftime('%Y-%m-%dT%H:%M:%SZ')))['subscription']
+        self.assertEqual(body['billing_time'], 'anniversary')
+        self.assertEqual(body['current_billing_period_started_at'][8:10], '15', 'the current period began on the 15th')
+        order = self.order(self.cloud, 'sub_anniv')
+        self.assertOk(self.post('/events', {'event': {
+            'transaction_id': 'tx-anniv-1', 'external_subscription_id': 'sub_anniv', 'code': 'api_requests',
+            'timestamp': int((started + timedelta(days=20)).replace(tzinfo=timezone.utc).timestamp())}}))
+        order._fusion_close_periods()
+        starts = sorted(set(order.order_line.filtered('fusion_period_start').mapped('fusion_period_start')))
+        self.assertGreaterEqual(len(starts), 2, 'three months in, at least two whole periods are closed')
+        self.assertEqual([start.day for start in starts], [15] * len(starts))
+        self.assertEqual(starts[0], started)
+        first = order.order_line.filtered(lambda line: line.fusion_period_start == started)
+        self.assertEqual({line.fusion_period_end.day for line in first}, {15})
+        self.assertEqual(sum(first.filtered('fusion_charge_id').mapped('fusion_events_count')), 1, "the event counts in the anniversary period holding it")
 
     def test_terminate(self):
         self.assertOk(self.subscribe('tnt_termin01', 'sub_end'))

@@ -47,14 +47,16 @@ class TestMigration(FusionApiCase):
         subscriptions = [self.lago_subscription('sub_import01', 'tnt_import01'),
                          self.lago_subscription('sub_import02', 'tnt_import01', billing_time='anniversary')]
         dry = self.Service.fusion_import_account('api_cloud', customer, subscriptions)
-        self.assertEqual((dry['action'], [s['action'] for s in dry['subscriptions']]), ('created', ['created', 'unsupported']))
+        self.assertEqual((dry['action'], [s['action'] for s in dry['subscriptions']]), ('created', ['created', 'created']))
         self.assertFalse(self.link(self.cloud, 'tnt_import01'), 'a dry run writes nothing')
         applied = self.Service.fusion_import_account('api_cloud', customer, subscriptions, apply=True)
         self.assertEqual(applied['action'], 'created')
         order = self.env['sale.order'].search([('fusion_external_id', '=', 'sub_import01')])
         self.assertEqual((order.fusion_started_at, order.fusion_status), (self.two_ago.replace(tzinfo=None), 'active'))
         again = self.Service.fusion_import_account('api_cloud', customer, subscriptions, apply=True)
-        self.assertEqual((again['action'], [s['action'] for s in again['subscriptions']]), ('unchanged', ['unchanged', 'unsupported']))
+        self.assertEqual((again['action'], [s['action'] for s in again['subscriptions']]), ('unchanged', ['unchanged', 'unchanged']))
+        anniversary = self.env['sale.order'].search([('fusion_external_id', '=', 'sub_import02')])
+        self.assertEqual(anniversary.fusion_billing_time, 'anniversary')
         self.assertFalse(self.env['fusion.billing.webhook'].search([('endpoint_id.service_id', '=', self.cloud.id)]), 'imports send no webhook')
 
     def test_a_refused_subscription_keeps_nothing_of_its_customer(self):

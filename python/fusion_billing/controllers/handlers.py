@@ -188,11 +188,9 @@ def create_subscription(service, body, params, query_args):
         errors['name'] = ['invalid_format']
     started_at = _datetime(raw, 'subscription_at', errors)
     ending_at = _datetime(raw, 'ending_at', errors)
-    if raw.get('billing_time') not in (None, 'calendar', 'anniversary'):
+    billing_time = raw.get('billing_time') or 'calendar'
+    if billing_time not in ('calendar', 'anniversary'):
         errors['billing_time'] = ['value_is_invalid']
-    elif raw.get('billing_time') == 'anniversary':
-        # Anniversary periods are not rated yet: refused rather than billed by calendar months.
-        errors['billing_time'] = ['anniversary_not_supported']
     if errors:
         raise ApiError.validation(errors)
     plan = service.env['sale.order.template'].search(
@@ -205,7 +203,7 @@ def create_subscription(service, body, params, query_args):
     link = _links(service)._fusion_upsert(service, external_customer_id, {})
     try:
         order, _created = service.env['sale.order']._fusion_subscribe(
-            service, link, plan, external_id, started_at=started_at, name=name or None, ending_at=ending_at)
+            service, link, plan, external_id, started_at=started_at, name=name or None, ending_at=ending_at, billing_time=billing_time)
     except LagoRefusal as refused:
         raise ApiError.refused(refused) from refused
     return {'subscription': order._fusion_lago_subscription(include_plan=True)}

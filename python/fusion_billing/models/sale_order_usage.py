@@ -57,7 +57,8 @@ class SaleOrder(models.Model):
         self.ensure_one()
         started = _aware(self.fusion_started_at)
         whole = period_containing(
-            max(_aware(at), started), interval=self.sale_order_template_id.fusion_interval, anchor=started, tz=self._fusion_tz())
+            max(_aware(at), started), interval=self.sale_order_template_id.fusion_interval,
+            billing_time=self.fusion_billing_time or 'calendar', anchor=started, tz=self._fusion_tz())
         end = min(whole.end, _aware(self.fusion_terminated_at)) if self.fusion_terminated_at else whole.end
         return Period(max(whole.start, started), end, whole.full_seconds)
 
@@ -68,7 +69,7 @@ class SaleOrder(models.Model):
         return [
             period for period in subscription_periods(
                 self.fusion_started_at, until, interval=self.sale_order_template_id.fusion_interval,
-                tz=self._fusion_tz(), terminated_at=self.fusion_terminated_at)
+                billing_time=self.fusion_billing_time or 'calendar', tz=self._fusion_tz(), terminated_at=self.fusion_terminated_at)
             if closed_until is None or period.end > closed_until
         ]
 
@@ -325,13 +326,28 @@ class SaleOrder(models.Model):
         return commands
 
     def _fusion_base_fee(self, period):
-        """The plan's base fee for `period`, exact: Lago prorates the subscription fee of a
-        partial period (start or termination) by time."""
+        """The plan's base fee for `period`, exact, prorated as Lago prorates it: by days of the
+        customer's timezone, every day touched counting whole (Fees::SubscriptionService
+        #first_subscription_amount and #terminated_amount: days_to_bill × amount / days of the full
+        period, days from Utils::Datetime.date_diff_with_timezone, which rounds up)."""
         stored = stored_numbers(self.sale_order_template_id, ('fusion_amount',))[self.sale_order_template_id.id][0] or 0
         # Odoo's driver reads numerics as floats; repr() gives back the stored digits.
         base_amount = Decimal(repr(stored)) if isinstance(stored, float) else Decimal(stored)
-        elapsed = int((period.end - period.start).total_seconds())
-        return base_amount if elapsed >= period.full_seconds else base_amount * elapsed / period.full_seconds
+        if not period.is_partial:
+            return base_amount
+        zone = ZoneInfo(self._fusion_tz())
+        started = _aware(self.fusion_started_at)
+        whole = period_containing(
+            period.start, interval=self.sale_order_template_id.fusion_interval,
+            billing_time=self.fusion_billing_time or 'calendar', anchor=started, tz=self._fusion_tz())
+        days_in_period = (whole.end.astimezone(zone).date() - whole.start.astimezone(zone).date()).days
+        first_day = period.start.astimezone(zone).date()
+        # The period's last instant is one microsecond before its (exclusive) end.
+        last_day = (period.end - timedelta(microseconds=1)).astimezone(zone).date()
+        days_to_bill = (last_day - first_day).days + 1
+        if days_to_bill >= days_in_period:
+            return base_amount
+        return base_amount * days_to_bill / days_in_period
 
     def _fusion_line(self, product, name, amount, period, charge, units, events_count=0):
         amount = round_amount(Decimal(amount), self.currency_id.decimal_places)
