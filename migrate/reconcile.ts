@@ -3,6 +3,7 @@
 // engine that bills), a readable summary, and an HTML report. Figures stay decimal text end to end.
 import type * as Lago from 'lago-javascript-client';
 import type { OdooClient } from '../harness/clients/json2.ts';
+import { dec, formatCents, toCents } from '../harness/support/money.ts';
 import type { LagoSource } from './lago-source.ts';
 
 /** A Lago fee as the module's fusion_reconcile reads it. */
@@ -146,20 +147,14 @@ export async function reconcile(lago: LagoSource, odoo: OdooClient, options: Rec
 
 export function summarise(result: ReconcileResult): { match: number; mismatch: number; accepted: number; unexplained: number; lagoTotal: string; odooTotal: string } {
   const count = (state: ReconciliationLine['state']) => result.lines.filter((l) => l.state === state).length;
-  const cents = (amount: string) => {
-    const [whole = '0', fraction = ''] = amount.replace('-', '').split('.');
-    const value = BigInt(whole) * 100n + BigInt((fraction + '00').slice(0, 2));
-    return amount.startsWith('-') ? -value : value;
-  };
-  const total = (key: 'lago_amount' | 'odoo_amount') => result.lines.reduce((sum, l) => sum + cents(l[key]), 0n);
-  const format = (value: bigint) => `${value < 0n ? '-' : ''}${(value < 0n ? -value : value) / 100n}.${String((value < 0n ? -value : value) % 100n).padStart(2, '0')}`;
+  const total = (key: 'lago_amount' | 'odoo_amount') => result.lines.reduce((sum, l) => sum + toCents(dec(l[key])), 0n);
   return {
     match: count('match'),
     mismatch: count('mismatch'),
     accepted: count('accepted'),
     unexplained: result.lines.filter((l) => l.state === 'mismatch' && (l.cause === 'unexplained' || !l.cause)).length,
-    lagoTotal: format(total('lago_amount')),
-    odooTotal: format(total('odoo_amount')),
+    lagoTotal: formatCents(total('lago_amount')),
+    odooTotal: formatCents(total('odoo_amount')),
   };
 }
 

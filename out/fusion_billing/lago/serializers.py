@@ -478,16 +478,14 @@ def last_transaction_state(move):
 
 
 def stored_numbers(records, columns):
-    """{id: (Decimal, ...)} of numeric columns read from the database, not through floats."""
+    """{id: (Decimal | None, ...)} of numeric columns, read as text: Odoo's driver would turn
+    numerics into floats (and units without a fixed scale would lose digits)."""
     if not records:
         return {}
     records.flush_recordset(list(columns))
-    cr = records.env.cr
-    cr.execute(
-        f'SELECT id, {", ".join(columns)} FROM {records._table} WHERE id = ANY(%s)',  # noqa: S608 (fixed names)
-        [records.ids],
-    )
-    return {row[0]: row[1:] for row in cr.fetchall()}
+    selected = ', '.join(f'{column}::text' for column in columns)
+    records.env.cr.execute(f'SELECT id, {selected} FROM {records._table} WHERE id = ANY(%s)', [records.ids])  # noqa: S608 (fixed names)
+    return {row[0]: tuple(Decimal(value) if value is not None else None for value in row[1:]) for row in records.env.cr.fetchall()}
 
 
 # ---------------------------------------------------------------------------------- pagination

@@ -23,16 +23,10 @@ from ..controllers.api import ApiError
 from ..controllers.customers import partner_values
 from ..controllers.handlers import create_subscription, upsert_customer
 from .fusion_billing_account_link_resolve import _ilike_literal
+from .sale_order_usage import _aware, _naive_utc
 
 _logger = logging.getLogger(__name__)
 
-
-def _aware(moment):
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
-def _naive_utc(moment):
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 # Partner fields an import may change: compared before and after to report "unchanged".
 _PARTNER_FIELDS = ('name', 'email', 'phone', 'vat', 'street', 'street2', 'city', 'zip', 'state_id', 'country_id', 'tz', 'is_company', 'company_registry')

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..rating.money import decimal_str, money_str, round_amount, to_subunits
+from ..lago.serializers import stored_numbers
+from ..rating.money import decimal_str, money_str, round_amount
 from ..rating.periods import Period
 
 # Units are compared at this many decimals: weighted sums are fractions whose last digits depend
@@ -35,17 +36,6 @@ def _utc(text):
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def exact_numbers(records, columns):
-    """{id: (Decimal | None, ...)} of numeric columns, read as text: Odoo's driver would turn
-    numerics into floats (and units without a fixed scale would lose digits)."""
-    if not records:
-        return {}
-    records.flush_recordset(list(columns))
-    selected = ', '.join(f'{column}::text' for column in columns)
-    records.env.cr.execute(f'SELECT id, {selected} FROM {records._table} WHERE id = ANY(%s)', [records.ids])  # noqa: S608 (fixed names)
-    return {row[0]: tuple(Decimal(value) if value is not None else None for value in row[1:]) for row in records.env.cr.fetchall()}
 
 
 def _units(value):
@@ -123,7 +113,7 @@ class FusionBillingReconciliation(models.Model):
         line = self.search([
             ('service_id', '=', service.id), ('external_subscription_id', '=', values['external_subscription_id']),
             ('fee_code', '=', values['fee_code']), ('period_start', '=', values['period_start'])], limit=1)
-        previous = exact_numbers(line, _NUMERIC_COLUMNS).get(line.id) if line else None
+        previous = stored_numbers(line, _NUMERIC_COLUMNS).get(line.id) if line else None
         if same and same_period:
             values.update(state='match', accepted_reason=False, accepted_by=False, accepted_on=False)
         elif line.state == 'accepted' and previous == tuple(numbers[c] for c in _NUMERIC_COLUMNS):
@@ -285,7 +275,7 @@ class FusionBillingReconciliation(models.Model):
 
     def _fusion_report(self):
         """The lines as plain values, exact numbers as text (for the CLI and its HTML report)."""
-        numbers = exact_numbers(self, _NUMERIC_COLUMNS)
+        numbers = stored_numbers(self, _NUMERIC_COLUMNS)
         return [{
             'id': line.id,
             'service': line.service_id.code,
@@ -320,14 +310,10 @@ class FusionBillingReconciliation(models.Model):
     def fusion_report_summary(self):
         """Per period and state: how many lines and the amounts (for the printed report)."""
         summary = defaultdict(lambda: {'lines': 0, 'lago': Decimal(0), 'odoo': Decimal(0)})
-        numbers = exact_numbers(self, _NUMERIC_COLUMNS)
+        numbers = stored_numbers(self, _NUMERIC_COLUMNS)
         for line in self:
             entry = summary[(line.period, line.state)]
             entry['lines'] += 1
             entry['lago'] += numbers[line.id][3] or 0
             entry['odoo'] += numbers[line.id][4] or 0
         return [{'period': period, 'state': state, **entry} for (period, state), entry in sorted(summary.items())]
-
-    @api.model
-    def _fusion_cents(self, amount, currency):
-        return to_subunits(amount, currency.decimal_places)

@@ -37,7 +37,7 @@ class ChargeUsage(NamedTuple):
 
 
 def _naive_utc(moment):
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _aware(moment):
@@ -330,9 +330,7 @@ class SaleOrder(models.Model):
         customer's timezone, every day touched counting whole (Fees::SubscriptionService
         #first_subscription_amount and #terminated_amount: days_to_bill × amount / days of the full
         period, days from Utils::Datetime.date_diff_with_timezone, which rounds up)."""
-        stored = stored_numbers(self.sale_order_template_id, ('fusion_amount',))[self.sale_order_template_id.id][0] or 0
-        # Odoo's driver reads numerics as floats; repr() gives back the stored digits.
-        base_amount = Decimal(repr(stored)) if isinstance(stored, float) else Decimal(stored)
+        base_amount = stored_numbers(self.sale_order_template_id, ('fusion_amount',))[self.sale_order_template_id.id][0] or Decimal(0)
         if not period.is_partial:
             return base_amount
         zone = ZoneInfo(self._fusion_tz())
