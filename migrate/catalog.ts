@@ -113,9 +113,6 @@ export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], pl
       note(object, 'amount_currency', `${plan.amount_currency}, but ${service.code} bills in ${service.currency} (not imported)`);
       continue;
     }
-    if (plan.trial_period) note(object, 'trial_period', `${plan.trial_period} day(s) of trial (imported without a trial)`);
-    if (plan.pay_in_advance) note(object, 'pay_in_advance', 'base fee billed in advance (imported billed in arrears)');
-    if (plan.bill_charges_monthly) note(object, 'bill_charges_monthly', 'usage billed monthly on a longer plan (imported billed per plan interval)');
     if (plan.minimum_commitment) note(object, 'minimum_commitment', 'a minimum commitment (imported without it)');
     if (plan.usage_thresholds?.length) note(object, 'usage_thresholds', `${plan.usage_thresholds.length} progressive billing threshold(s) (imported without them)`);
     if (plan.taxes?.length) note(object, 'taxes', "plan-level Lago taxes (Odoo's taxes come from the products and fiscal positions)");
@@ -161,6 +158,10 @@ export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], pl
       name: plan.name,
       interval: plan.interval as Interval,
       amount: centsToDecimal(plan.amount_cents, plan.amount_currency),
+      ...(plan.pay_in_advance ? { pay_in_advance: true } : {}),
+      // Lago ignores the flag on plans shorter than a half-year (Plan#bill_charges_monthly?).
+      ...(plan.bill_charges_monthly && (plan.interval === 'yearly' || plan.interval === 'semiannual') ? { bill_charges_monthly: true } : {}),
+      ...(plan.trial_period ? { trial_period: plan.trial_period } : {}),
       product: { code: productCode(plan.code), name: plan.name },
       charges,
     });
@@ -232,7 +233,11 @@ export function mergeCatalog(doc: Document, mapping: CatalogMapping, service: st
       continue;
     }
     if (node.get('service') !== service) throw new Error(`plan ${plan.code} belongs to service ${String(node.get('service'))} in the spec, not ${service}`);
-    setFields(doc, node, plan as unknown as Record<string, unknown>, ['name', 'interval', 'amount'], `plan ${plan.code}`, report, {});
+    setFields(doc, node, plan as unknown as Record<string, unknown>, ['name', 'interval', 'amount', 'pay_in_advance', 'bill_charges_monthly', 'trial_period'], `plan ${plan.code}`, report, {
+      pay_in_advance: false,
+      bill_charges_monthly: false,
+      trial_period: 0,
+    });
     const charges = node.get('charges') as YAMLSeq;
     for (const charge of plan.charges) {
       const chargeNode = charges.items.find((item) => isMap(item) && item.get('code') === charge.code) as YAMLMap | undefined;

@@ -35,8 +35,8 @@ function constraintTests(ir: BillingIR) {
   const all = owners.flatMap((o) => o.constraints.map((c) => ({ owner: o, c })));
   const testName = (sqlName: string) => sqlName.replace(/^fusion_billing_/, '');
   return {
-    constraintNames: all.map(({ c }) => c.sqlName),
-    indexNames: ir.module.models.flatMap((m) => m.indexes.map((i) => i.sqlName)),
+    constraintNames: all.filter(({ c }) => !c.isIndex).map(({ c }) => c.sqlName),
+    indexNames: [...ir.module.models.flatMap((m) => m.indexes.map((i) => i.sqlName)), ...all.filter(({ c }) => c.isIndex).map(({ c }) => c.sqlName)],
     uniqueTests: all
       .filter(({ c }) => c.unique)
       .map(({ owner, c }) => ({
@@ -44,7 +44,8 @@ function constraintTests(ir: BillingIR) {
         model: owner.model,
         message: c.message,
         factory: owner.factory,
-        columns: c.unique,
+        columns: [...c.unique!, ...Object.keys(c.where ?? {})],
+        where: c.where,
         // A char column of the constraint, to prove that changing it alone is accepted.
         controlColumn: c.unique!.find((col) => owner.fields.find((f) => f.name === col)?.type === 'char'),
       })),
@@ -119,6 +120,9 @@ function catalogExpectations(ir: BillingIR) {
           interval: p.interval,
           currency: p.currency,
           amount: p.amount,
+          pay_in_advance: p.payInAdvance,
+          bill_charges_monthly: p.billChargesMonthly,
+          trial_period: p.trialPeriod,
           line_products: [productCodeOf.get(p.productXmlid), ...p.charges.map((c) => productCodeOf.get(c.productXmlid))],
           charges: Object.fromEntries(
             p.charges.map((c) => [c.code, [metricCodeOf.get(c.metricXmlid), c.model, productCodeOf.get(c.productXmlid), c.properties]]),

@@ -223,14 +223,28 @@ function companyField(company: NonNullable<ModelSpec['company']>): FieldIR {
 }
 
 function buildConstraint(c: ConstraintSpec, table: string): ConstraintIR {
+  const isIndex = Boolean(c.unique && c.where);
   return {
     attr: `_${c.name}`,
     sqlName: `${table}_${c.name}`,
-    definition: c.unique ? `UNIQUE(${c.unique.join(', ')})` : `CHECK(${c.check})`,
+    definition: isIndex
+      ? `(${c.unique!.join(', ')}) WHERE ${whereClause(c.where!)}`
+      : c.unique ? `UNIQUE(${c.unique.join(', ')})` : `CHECK(${c.check})`,
     message: c.message,
     unique: c.unique,
+    isIndex,
+    where: c.where,
     violatedBy: c.violated_by,
   };
+}
+
+/** `a = 'x' AND b IS TRUE` from {a: 'x', b: true}: SQL literals, quotes doubled. */
+function whereClause(where: Record<string, string | number | boolean>): string {
+  return Object.entries(where)
+    .map(([column, value]) =>
+      typeof value === 'boolean' ? `${column} IS ${value ? 'TRUE' : 'FALSE'}` : typeof value === 'number' ? `${column} = ${value}` : `${column} = '${value.replaceAll("'", "''")}'`,
+    )
+    .join(' AND ');
 }
 
 function buildModel(model: ModelSpec, spec: Spec, groups: GroupIR[], companyScoped: Set<string>): ModelIR {
@@ -475,6 +489,9 @@ function buildCatalog(valid: ValidSpec, specFile: string): CatalogIR {
       serviceXmlid: serviceXmlid(plan.service),
       interval: plan.interval,
       amount: plan.amount,
+      payInAdvance: plan.pay_in_advance ?? false,
+      billChargesMonthly: plan.bill_charges_monthly ?? false,
+      trialPeriod: plan.trial_period ?? 0,
       currency: service.currency,
       currencyExponent: currencyExponent(service.currency)!,
       productXmlid: productXmlid(plan.product.code),

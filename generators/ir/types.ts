@@ -66,6 +66,10 @@ export interface ConstraintIR {
   definition: string;
   message: string;
   unique?: string[];
+  /** A partial unique index (models.UniqueIndex) rather than a table constraint. */
+  isIndex: boolean;
+  /** Field values under which the unique combination applies (the index's WHERE). */
+  where?: Record<string, string | number | boolean>;
   violatedBy?: Record<string, unknown>;
 }
 
@@ -217,6 +221,9 @@ export interface PlanIR {
   serviceXmlid: string;
   interval: Interval;
   amount: string;
+  payInAdvance: boolean;
+  billChargesMonthly: boolean;
+  trialPeriod: number;
   currency: string;
   currencyExponent: number;
   productXmlid: string;

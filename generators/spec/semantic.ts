@@ -112,6 +112,10 @@ function checkCatalog(spec: Spec, report: Report): void {
       report([...at, 'service'], `plan '${plan.code}' refers to unknown service '${plan.service}'${suggest(plan.service, serviceCodes)}`);
     }
     noteProduct(plan.product.code, plan.product.name, [...at, 'product'], `plan '${plan.code}'`);
+    // Lago bills usage monthly only on plans longer than a quarter (Plan#bill_charges_monthly?).
+    if (plan.bill_charges_monthly && plan.interval !== 'yearly' && plan.interval !== 'semiannual') {
+      report([...at, 'bill_charges_monthly'], `plan '${plan.code}' is ${plan.interval}: bill_charges_monthly applies to yearly and semiannual plans only`);
+    }
     checkUnique(plan.charges, (c) => c.code, [...at, 'charges'], 'code', 'charge code', report);
     plan.charges.forEach((charge, c) => {
       const cat: SpecPath = [...at, 'charges', c];
@@ -403,6 +407,10 @@ function checkViolations(constraints: ConstraintSpec[], fieldNames: Set<string>,
       report(cat, `check constraint '${c.name}' needs violated_by: field values that must make it fail (the generated tests assert that they do)`);
     }
     if (c.unique && c.violated_by) report([...at, 'constraints', i, 'violated_by'], `unique constraints are tested automatically; violated_by is for check constraints`);
+    if (c.where && !c.unique) report([...at, 'constraints', i, 'where'], `where applies to unique constraints only (a partial unique index)`);
+    Object.keys(c.where ?? {}).forEach((name) => {
+      if (!fieldNames.has(name)) report([...at, 'constraints', i, 'where', name], `unknown field '${name}'${suggest(name, fieldNames)}`, true);
+    });
     Object.keys(c.violated_by ?? {}).forEach((name) => {
       if (!fieldNames.has(name)) report([...at, 'constraints', i, 'violated_by', name], `unknown field '${name}'${suggest(name, fieldNames)}`, true);
     });

@@ -109,6 +109,8 @@ export interface FieldSpec {
 export interface ConstraintSpec {
   name: string;
   unique?: string[];
+  /** With unique: unique only among the rows where each field has this value (a partial unique index). */
+  where?: Record<string, string | number | boolean>;
   check?: string;
   message: string;
   violated_by?: Record<string, unknown>;
@@ -165,6 +167,9 @@ export interface PlanSpec {
   name: string;
   interval: Interval;
   amount: Decimal;
+  pay_in_advance?: boolean;
+  bill_charges_monthly?: boolean;
+  trial_period?: number;
   product: ProductSpec;
   charges: ChargeSpec[];
 }

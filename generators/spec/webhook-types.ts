@@ -5,6 +5,7 @@ export const WEBHOOK_TYPES = [
   'subscription.started',
   'subscription.updated',
   'subscription.terminated',
+  'subscription.trial_ended',
   'invoice.created',
   'invoice.payment_status_updated',
   'invoice.payment_failure',

@@ -118,7 +118,9 @@ describe('Lago drop-in: the official lago-javascript-client against fusion_billi
       const storage = shaped('GET /billable_metrics/{code}', "ResponseOf<'billableMetrics', 'findBillableMetric'>", (await cloud.billableMetrics.findBillableMetric('nc_storage_gb')).data);
       expect(storage.billable_metric).toMatchObject({ code: 'nc_storage_gb', aggregation_type: 'weighted_sum_agg', recurring: true, weighted_interval: 'seconds', lago_id: expect.stringMatching(UUID_PATTERN) });
       const plans = shaped('GET /plans', "ResponseOf<'plans', 'findAllPlans'>", (await cloud.plans.findAllPlans()).data);
-      expect(plans.plans.map((p) => p.code)).toEqual(['nexacloud_pro']);
+      expect(plans.plans.map((p) => p.code).sort()).toEqual(['nexacloud_pro', 'nexacloud_pro_annual', 'nexacloud_starter']);
+      // Lago's plan settings, as the official client types them.
+      expect(plans.plans.find((p) => p.code === 'nexacloud_starter')).toMatchObject({ pay_in_advance: true, trial_period: 14, bill_charges_monthly: null });
       const plan = shaped('GET /plans/{code}', "ResponseOf<'plans', 'findPlan'>", (await cloud.plans.findPlan('nexacloud_pro')).data).plan;
       expect(plan).toMatchObject({ code: 'nexacloud_pro', amount_cents: 9900, amount_currency: 'CAD', interval: 'monthly' });
       expect(plan.charges!.map((c) => [c.code, c.charge_model, c.pay_in_advance, c.invoiceable, c.prorated, c.min_amount_cents])).toEqual([

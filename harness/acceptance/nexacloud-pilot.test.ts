@@ -150,7 +150,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
     });
   });
 
-  it('publishes the catalog: billable metrics and the nexacloud_pro plan', async () => {
+  it('publishes the catalog: billable metrics and the plans, Pro among them', async () => {
     await phase('catalog (GET /billable_metrics, /plans)', async () => {
       const metrics = okBody(await cloud.listBillableMetrics(), 'GET /billable_metrics');
       expect(metrics.billable_metrics.map((metric) => [metric.code, metric.aggregation_type, metric.recurring]).sort()).toEqual([
@@ -162,8 +162,12 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
       expect(metrics.meta).toMatchObject({ current_page: 1, total_count: 4 });
 
       const plans = okBody(await cloud.listPlans(), 'GET /plans');
-      expect(plans.plans).toHaveLength(1);
-      const [plan] = plans.plans;
+      expect(plans.plans.map((p) => [p.code, p.interval, p.amount_cents, p.pay_in_advance, p.trial_period, p.bill_charges_monthly]).sort()).toEqual([
+        ['nexacloud_pro', 'monthly', 9900, false, 0, null],
+        ['nexacloud_pro_annual', 'yearly', 99000, true, 0, true],
+        ['nexacloud_starter', 'monthly', 2900, true, 14, null],
+      ]);
+      const plan = plans.plans.find((p) => p.code === 'nexacloud_pro');
       expect(plan).toMatchObject({ code: 'nexacloud_pro', interval: 'monthly', amount_cents: 9900, amount_currency: 'CAD' });
       expect(plan!.charges!.map((charge) => [charge.code, charge.billable_metric_code, charge.charge_model])).toEqual([
         ['api_requests', 'nc_api_requests', 'graduated'],

@@ -84,7 +84,6 @@ describe('mapping Lago’s catalog onto the spec', () => {
     expect(mapping.unsupported.map((u) => `${u.object}: ${u.feature}`)).toEqual([
       'billable metric nc_custom: aggregation_type',
       'billable metric nc_rounded: rounding_function',
-      'plan nexacloud_pro: trial_period',
       'plan nexacloud_pro: minimum_commitment',
       'plan nexacloud_pro, charge custom: billable_metric_code',
       'plan nexacloud_pro, charge rounded: charge_model',
@@ -95,6 +94,8 @@ describe('mapping Lago’s catalog onto the spec', () => {
     ]);
     expect(mapping.unsupported.find((u) => u.feature === 'min_amount_cents')!.detail).toContain('10.00');
     expect(mapping.plans.map((p) => p.code)).toEqual(['nexacloud_pro']);
+    // Lago's plan settings that the spec holds are imported, not listed.
+    expect(mapping.plans[0]).toMatchObject({ trial_period: 14 });
     expect(mapping.plans[0]!.charges.map((c) => c.code)).toEqual(['api_requests', 'storage', 'egress', 'peak_vcpu', 'rounded_std']);
   });
 
@@ -118,7 +119,7 @@ describe('fusion-billing lago import-catalog, against the Lago double', () => {
   beforeAll(async () => {
     const org: LagoOrganisation = {
       metrics: [...NEXACLOUD_METRICS, { code: 'nc_ipv4', name: 'Public IPv4 addresses', aggregation_type: 'unique_count_agg', field_name: 'ip' }],
-      plans: [{ ...NEXACLOUD_PLAN, trial_period: 30, charges: [...NEXACLOUD_PLAN.charges, { code: 'ipv4', billable_metric_code: 'nc_ipv4', charge_model: 'standard', properties: { amount: '3.00' } }] }],
+      plans: [{ ...NEXACLOUD_PLAN, trial_period: 30, minimum_commitment: { amount_cents: 50000 }, charges: [...NEXACLOUD_PLAN.charges, { code: 'ipv4', billable_metric_code: 'nc_ipv4', charge_model: 'standard', properties: { amount: '3.00' } }] }],
       customers: [], subscriptions: [], events: [], invoices: [],
     };
     double = await new LagoDouble(org).start();
@@ -126,11 +127,12 @@ describe('fusion-billing lago import-catalog, against the Lago double', () => {
   });
   afterAll(() => double.stop());
 
-  it('prints the diff first, lists the unsupported trial and exits 1 without --allow-partial, writing nothing', async () => {
+  it('prints the diff first, lists the unsupported commitment and exits 1 without --allow-partial, writing nothing', async () => {
     expect(await run()).toBe(1);
     const text = out.join('\n');
     expect(text).toContain('+    - {code: nc_ipv4, service: nexacloud, name: Public IPv4 addresses, aggregation: unique_count, field_name: ip}');
-    expect(text).toContain('unsupported: plan nexacloud_pro: trial_period: 30 day(s) of trial (imported without a trial)');
+    expect(text).toContain('+      trial_period: 30');
+    expect(text).toContain('unsupported: plan nexacloud_pro: minimum_commitment: a minimum commitment (imported without it)');
     expect(text).toContain('dry run: the spec is unchanged');
     expect(readFileSync(copy, 'utf8')).toBe(specText);
   });
@@ -142,6 +144,7 @@ describe('fusion-billing lago import-catalog, against the Lago double', () => {
     expect(written).not.toBe(specText);
     const valid = validateSpecText(copy, written, implementationFacts()).spec;
     const plan = valid.catalog.plans.find((p) => p.code === 'nexacloud_pro')!;
+    expect(plan.trial_period).toBe(30);
     expect(plan.charges.find((c) => c.code === 'ipv4')).toMatchObject({ metric: 'nc_ipv4', model: 'standard', properties: { amount: '3.00' }, product: { code: 'NEXACLOUD-PRO-IPV4' } });
     out.length = 0;
     expect(await run('--apply', '--allow-partial')).toBe(0);

@@ -20,7 +20,7 @@ describe('fusion-billing price', () => {
   it('checks every pricing example of the spec through the rating core', () => {
     const r = cli('price', '--examples');
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^22 examples, 0 failed$/m);
+    expect(r.stdout).toMatch(/^24 examples, 0 failed$/m);
     expect(r.stdout).toContain('ok   spec/nexa.yaml:');
     expect(r.status).toBe(0);
   });

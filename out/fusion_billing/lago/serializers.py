@@ -222,9 +222,10 @@ def plan_object(plan, amount, currency):
         'interval': plan.fusion_interval,
         'amount_cents': cents(amount, currency),
         'amount_currency': currency.name,
-        'trial_period': 0,
-        'pay_in_advance': False,
-        'bill_charges_monthly': None,
+        'trial_period': plan.fusion_trial_period or 0,
+        'pay_in_advance': bool(plan.fusion_pay_in_advance),
+        # Lago answers null unless the plan is yearly or semiannual.
+        'bill_charges_monthly': bool(plan.fusion_bill_charges_monthly) if plan.fusion_interval in ('yearly', 'semiannual') else None,
         'charges': [charge_object(charge) for charge in plan.fusion_charge_ids.sorted(lambda c: (c.code, c.id))],
         'usage_thresholds': [],
         'taxes': [],
@@ -241,6 +242,7 @@ def subscription_object(order, now=None, include_plan=False, include_customer=Fa
     link = order._fusion_customer_link()
     period_start = period_end = None
     if order.fusion_status == 'active':
+        # Lago's current_billing_period_* are the charges' boundaries (dates_service.charges_from_datetime).
         period = order._fusion_period_at(now or datetime.now(timezone.utc).replace(tzinfo=None))
         period_start, period_end = period.start, period.end - timedelta(seconds=1)
     payload = {
@@ -254,20 +256,21 @@ def subscription_object(order, now=None, include_plan=False, include_customer=Fa
         'plan_amount_currency': currency.name,
         'status': order.fusion_status or 'active',
         'billing_time': order.fusion_billing_time or 'calendar',
-        'subscription_at': iso_utc(order.fusion_started_at),
+        'subscription_at': iso_utc(order.fusion_subscription_at or order.fusion_started_at),
         'started_at': iso_ms(order.fusion_started_at),
-        'trial_ended_at': None,
+        'trial_ended_at': iso_utc(order.fusion_trial_ended_at),
         'ending_at': iso_utc(order.fusion_ending_at),
         'terminated_at': iso_utc(order.fusion_terminated_at),
         'canceled_at': None,
         'created_at': iso_utc(order.create_date),
-        'previous_plan_code': None,
-        'next_plan_code': None,
-        'downgrade_plan_date': None,
+        'previous_plan_code': order.fusion_previous_order_id.sale_order_template_id.fusion_plan_code or None,
+        # A pending downgrade's plan, or the plan that replaced this one (Subscription#next_subscription).
+        'next_plan_code': (order.fusion_next_plan_id or order._fusion_next_order().sale_order_template_id).fusion_plan_code or None,
+        'downgrade_plan_date': iso_date(order._fusion_local_date(order.fusion_next_plan_at)) if order.fusion_next_plan_at else None,
         'current_billing_period_started_at': iso_utc(period_start),
         'current_billing_period_ending_at': iso_utc(period_end),
-        # Lago leaves it empty for plans billed in arrears (app/models/subscription.rb#validates).
-        'on_termination_credit_note': None,
+        # Lago's default for plans paid in advance; empty for plans billed in arrears (app/models/subscription.rb#validates).
+        'on_termination_credit_note': 'credit' if plan.fusion_pay_in_advance else None,
         'on_termination_invoice': 'generate',
         'progressive_billing_disabled': False,
         'consolidate_invoice': False,

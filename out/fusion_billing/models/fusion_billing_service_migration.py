@@ -228,9 +228,14 @@ class FusionBillingService(models.Model):
         closed (their usage stays, for reconciliation and past usage)."""
         orders = self.env['sale.order'].search([('fusion_service_id', '=', self.id), ('fusion_external_id', '!=', False), ('state', '=', 'sale')])
         for order in orders:
-            start = _naive_utc(self._fusion_first_billed_period_start(order, at))
+            first = self._fusion_first_billed_period_start(order, at)
+            start = _naive_utc(first)
             if not order.fusion_closed_until or order.fusion_closed_until < start:
                 order.fusion_closed_until = start
+            # Lago billed a fee paid in advance when its period began: Odoo bills the next one.
+            fees_from = _naive_utc(order._fusion_period_at(first, charges=False).end) if order.sale_order_template_id.fusion_pay_in_advance else start
+            if not order.fusion_fees_until or order.fusion_fees_until < fees_from:
+                order.fusion_fees_until = fees_from
         _logger.info('fusion_billing: %s went live; %s subscription(s) billed by Odoo from their next period', self.code, len(orders))
 
     @api.model

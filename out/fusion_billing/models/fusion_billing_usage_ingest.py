@@ -46,7 +46,7 @@ _DERIVED = derived_columns('event.properties', 'event.event_at')
 # deadlocking; RETURNING gives them back in that order.
 _INSERT = f"""
 WITH subscription AS MATERIALIZED (
-    SELECT id, fusion_external_id, fusion_closed_until
+    SELECT id, fusion_external_id, fusion_closed_until, fusion_started_at
       FROM sale_order
      WHERE fusion_service_id = %(service_id)s AND fusion_external_id = ANY(%(subscription_ids)s)
      ORDER BY id
@@ -57,8 +57,8 @@ INSERT INTO fusion_billing_usage
      late, {', '.join(_DERIVED)}, received_at)
 SELECT %(service_id)s, event.metric_id, CASE WHEN event.metric_id IS NULL THEN event.code END,
        event.external_subscription_id, event.transaction_id, event.event_at,
-       event.properties, subscription.id,
-       COALESCE(event.event_at < subscription.fusion_closed_until, FALSE),
+       event.properties, owner.id,
+       COALESCE(event.event_at < owner.fusion_closed_until, FALSE),
        {', '.join(_DERIVED.values())},
        now() AT TIME ZONE 'UTC'
   FROM (SELECT column_list.*, (%(properties)s::jsonb)->(column_list.ordinal::int - 1) AS properties
@@ -67,7 +67,15 @@ SELECT %(service_id)s, event.metric_id, CASE WHEN event.metric_id IS NULL THEN e
                WITH ORDINALITY AS column_list(metric_id, code, external_subscription_id, transaction_id, event_at, ordinal)
        ) AS event
   LEFT JOIN fusion_billing_metric metric ON metric.id = event.metric_id
-  LEFT JOIN subscription ON subscription.fusion_external_id = event.external_subscription_id
+  -- After a change of plan one external id has several orders: the event belongs to the plan
+  -- that was running at its timestamp.
+  LEFT JOIN LATERAL (
+      SELECT id, fusion_closed_until FROM subscription
+       WHERE subscription.fusion_external_id = event.external_subscription_id
+       ORDER BY COALESCE(subscription.fusion_started_at <= event.event_at, FALSE) DESC,
+                subscription.fusion_started_at DESC, subscription.id DESC
+       LIMIT 1
+  ) AS owner ON TRUE
  ORDER BY event.ordinal
     ON CONFLICT (service_id, external_subscription_id, transaction_id) DO NOTHING
 RETURNING id, external_subscription_id, transaction_id, order_id, received_at, missing_property, invalid_filter, late,
@@ -139,7 +147,7 @@ class FusionBillingUsage(models.Model):
         (EventChecks) in storage order)."""
         cr = self.env.cr
         # The statement reads these tables directly: pending ORM writes must reach them first.
-        self.env['sale.order'].flush_model(['fusion_service_id', 'fusion_external_id', 'fusion_closed_until'])
+        self.env['sale.order'].flush_model(['fusion_service_id', 'fusion_external_id', 'fusion_closed_until', 'fusion_started_at'])
         self.env['fusion.billing.metric'].flush_model(['aggregation_type', 'field_name', 'filters'])
         # A serialization failure here is expected (a concurrent resend, a period being closed)
         # and Odoo replays the request: do not log it as a bad query. Other errors are logged

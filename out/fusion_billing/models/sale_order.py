@@ -40,8 +40,39 @@ class SaleOrder(models.Model):
         string='Usage billed until',
         help='End of the last billing period whose usage was rated onto this order.',
     )
+    fusion_fees_until = fields.Datetime(
+        string='Base fee billed until',
+        help='End of the last period whose base fee is on the order (in advance: up to the end of the current period).',
+    )
+    fusion_subscription_at = fields.Datetime(
+        string='Subscribed at',
+        help="Lago's subscription_at: when the external subscription first started, kept across plan changes (anniversary day and trial start).",
+    )
+    fusion_trial_ended_at = fields.Datetime(
+        string='Trial ended at',
+        copy=False,
+    )
+    fusion_previous_order_id = fields.Many2one(
+        comodel_name='sale.order',
+        string="Previous plan's subscription",
+        ondelete='restrict',
+        copy=False,
+        help="The subscription this one replaced by a change of plan (Lago's previous_subscription).",
+    )
+    fusion_next_plan_id = fields.Many2one(
+        comodel_name='sale.order.template',
+        string='Next plan',
+        ondelete='restrict',
+        copy=False,
+        help="A downgrade waiting for the end of the current period (Lago's next_plan_code).",
+    )
+    fusion_next_plan_at = fields.Datetime(
+        string='Next plan from',
+        copy=False,
+        help="When the downgrade applies: the end of the period in which it was asked (Lago's downgrade_plan_date).",
+    )
 
-    _fusion_external_uniq = models.Constraint(
-        'UNIQUE(fusion_service_id, fusion_external_id)',
-        'This external subscription id is already used for this service.',
+    _fusion_external_active_uniq = models.UniqueIndex(
+        "(fusion_service_id, fusion_external_id) WHERE fusion_status = 'active'",
+        'This external subscription id is already active for this service.',
     )

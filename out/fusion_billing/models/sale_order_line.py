@@ -25,6 +25,10 @@ class SaleOrderLine(models.Model):
         string='Events rated',
         help="Events counted in the rated units (Lago's fee events_count).",
     )
+    fusion_in_advance = fields.Boolean(
+        string='Billed in advance',
+        help="A base fee invoiced when its period starts (Lago's pay_in_advance).",
+    )
 
     _fusion_period_uniq = models.Constraint(
         'UNIQUE(order_id, fusion_charge_id, fusion_period_start)',

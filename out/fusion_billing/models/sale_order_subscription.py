@@ -3,13 +3,18 @@
 and to the application's external subscription id. Each closed billing period adds its own
 lines (see sale_order_usage), so a new subscription starts with none."""
 
+from decimal import Decimal
 from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Command
 
 from ..lago.refusal import LagoRefusal
-from ..lago.serializers import subscription_object
+from ..lago.serializers import stored_numbers, subscription_object
+from ..rating.money import round_amount
+from ..rating.schedule import trial_end, unused_credit, yearly_amount
+from .sale_order_usage import _naive_utc
 
 
 class Subscribed(NamedTuple):
@@ -26,40 +31,45 @@ class SaleOrder(models.Model):
     def _fusion_subscribe(self, service, link, plan, external_id, started_at=None, name=None, ending_at=None, billing_time='calendar'):
         """POST /subscriptions as Lago decides it (app/services/subscriptions/create_service.rb).
 
-        Extension point (the Enterprise bridge and plan changes build on it; call super()):
-        - no subscription has `external_id`: a new one is created and confirmed;
+        Extension point (the Enterprise bridge builds on it; call super()):
+        - no active subscription has `external_id`: a new one is created and confirmed;
         - the customer's own subscription with that id and plan: it is returned unchanged, so that an
           application retrying a create after a timeout gets 200 and the same subscription;
         - the id is another customer's active subscription: LagoRefusal(external_id, value_already_exist);
-        - the customer's subscription with another plan is Lago's plan change (upgrade now, downgrade
-          at the end of the period), not supported yet: LagoRefusal(plan_code, plan_change_not_supported).
+        - the customer's subscription with another plan of the service: Lago's change of plan
+          (_fusion_change_plan: an upgrade now, a downgrade at the end of the period).
         """
         existing = self.search(
-            [('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id)], order='id desc', limit=1)
+            [('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id), ('fusion_status', '=', 'active')],
+            order='id desc', limit=1)
         if existing:
             if existing.partner_id != link.partner_id:
                 raise LagoRefusal('external_id', 'value_already_exist')
-            if existing.fusion_status != 'active':
-                # A terminated subscription keeps its id (its periods and invoices refer to it).
-                raise LagoRefusal('external_id', 'value_already_exist')
             if existing.sale_order_template_id != plan:
-                raise LagoRefusal('plan_code', 'plan_change_not_supported')
+                return Subscribed(existing._fusion_change_plan(plan, name=name, ending_at=ending_at), False)
             return Subscribed(existing, False)
+        if self.search_count([('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id),
+                              ('partner_id', '!=', link.partner_id.id)], limit=1):
+            # A terminated subscription keeps its id for its customer (its periods and invoices refer to it).
+            raise LagoRefusal('external_id', 'value_already_exist')
         order = self._fusion_create_subscription(
             service, link.partner_id, plan, external_id, started_at=started_at, name=name, ending_at=ending_at, billing_time=billing_time)
         return Subscribed(order, True)
 
     @api.model
-    def _fusion_create_subscription(self, service, partner, plan, external_id, started_at=None, name=None, ending_at=None, billing_time='calendar'):
+    def _fusion_create_subscription(self, service, partner, plan, external_id, started_at=None, name=None, ending_at=None,
+                                    billing_time='calendar', previous=None):
         """Create and confirm the subscription order of `partner` to `plan` for `service`.
 
         Events already received for this external id (when the service accepts events before
-        their subscription exists, as Lago does) are attached to it.
+        their subscription exists, as Lago does) are attached to it; after a change of plan
+        (`previous`), so are the previous plan's events from the switch on.
         """
         if plan.fusion_service_id != service:
             raise ValidationError(self.env._("Plan %(plan)s does not belong to service %(service)s.", plan=plan.fusion_plan_code, service=service.code))
-        if self.sudo().search_count([('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id)], limit=1):
+        if self.sudo().search_count([('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id), ('fusion_status', '=', 'active')], limit=1):
             raise ValidationError(self.env._("Subscription %s already exists.", external_id))
+        started_at = started_at or fields.Datetime.now()
         order = self.create({
             'partner_id': partner.id,
             'company_id': service.company_id.id,
@@ -70,20 +80,97 @@ class SaleOrder(models.Model):
             'fusion_service_id': service.id,
             'fusion_external_id': external_id,
             'fusion_status': 'active',
-            'fusion_started_at': started_at or fields.Datetime.now(),
+            'fusion_started_at': started_at,
+            # Lago's subscription_at: anniversary periods and trials count from the first plan's start.
+            'fusion_subscription_at': previous.fusion_subscription_at or previous.fusion_started_at if previous else started_at,
+            'fusion_trial_ended_at': previous.fusion_trial_ended_at if previous else False,
+            'fusion_previous_order_id': previous.id if previous else False,
             'fusion_ending_at': ending_at or False,
             # Lago's billing_time: periods start on the 1st (calendar) or on the start's day (anniversary).
             'fusion_billing_time': billing_time,
         })
         order.action_confirm()
+        self.env['fusion.billing.usage'].flush_model(['order_id', 'timestamp'])
         self.env.cr.execute(
             """UPDATE fusion_billing_usage SET order_id = %s
-                WHERE service_id = %s AND external_subscription_id = %s AND order_id IS NULL""",
-            [order.id, service.id, external_id],
+                WHERE service_id = %s AND external_subscription_id = %s
+                  AND (order_id IS NULL OR (order_id = %s AND "timestamp" >= %s))""",
+            [order.id, service.id, external_id, previous.id if previous else None, started_at],
         )
         self.env['fusion.billing.usage'].invalidate_model(['order_id'])
         order._fusion_notify('subscription.started')
         return order
+
+    # ---------------------------------------------------------------------- change of plan
+
+    def _fusion_change_plan(self, plan, name=None, ending_at=None):
+        """Lago's change of plan (Subscriptions::CreateService#upgrade?, PlanUpgradeService,
+        PlanDowngradeService): a plan whose yearly amount is at least the current one's applies
+        now: this subscription terminates, billing its days and usage so far (a pay-in-advance
+        fee is credited for the days left), and a new one with the same external id starts on
+        the new plan (returned). A cheaper plan waits for the end of the current period
+        (next_plan_code until then; subscription.updated); this subscription is returned."""
+        self.ensure_one()
+        currency = plan.fusion_currency_id or self.fusion_service_id.currency_id
+        if currency != self.currency_id:
+            raise LagoRefusal('currency', 'currencies_does_not_match')
+        current = self.sale_order_template_id
+        if self._fusion_yearly_amount(plan) >= self._fusion_yearly_amount(current):
+            now = max(fields.Datetime.now(), self.fusion_started_at)
+            self._fusion_terminate(at=now, upgrade=True)
+            new = self._fusion_create_subscription(
+                self.fusion_service_id, self.partner_id, plan, self.fusion_external_id, started_at=now,
+                name=name or self.client_order_ref, ending_at=ending_at or self.fusion_ending_at,
+                billing_time=self.fusion_billing_time or 'calendar', previous=self)
+            # A plan paid in advance bills the rest of its period now.
+            new._fusion_close_periods(until=now)
+            return new
+        switch_at = self._fusion_period_at(fields.Datetime.now(), charges=False).end
+        self.write({'fusion_next_plan_id': plan.id, 'fusion_next_plan_at': _naive_utc(switch_at)})
+        self._fusion_notify('subscription.updated')
+        return self
+
+    def _fusion_next_order(self):
+        """The subscription that replaced this one by a change of plan, if any."""
+        self.ensure_one()
+        return self.search([('fusion_previous_order_id', '=', self.id)], limit=1) if self.fusion_status == 'terminated' else self.browse()
+
+    @api.model
+    def _fusion_yearly_amount(self, plan):
+        amount = stored_numbers(plan, ('fusion_amount',))[plan.id][0] or 0
+        return yearly_amount(plan.fusion_interval, amount)
+
+    def _fusion_apply_next_plans(self, now=None):
+        """Those of these subscriptions whose downgrade is due switch plans: each terminates at
+        the end of its period (billing it whole) and a subscription on the next plan starts
+        there. Returns the new subscriptions."""
+        now = now or fields.Datetime.now()
+        started = self.browse()
+        for order in self.filtered(lambda o: o.fusion_status == 'active' and o.fusion_next_plan_id and o.fusion_next_plan_at and o.fusion_next_plan_at <= now):
+            plan, switch_at = order.fusion_next_plan_id, order.fusion_next_plan_at
+            order._fusion_terminate(at=switch_at)
+            started |= self._fusion_create_subscription(
+                order.fusion_service_id, order.partner_id, plan, order.fusion_external_id, started_at=switch_at,
+                name=order.client_order_ref, ending_at=order.fusion_ending_at, billing_time=order.fusion_billing_time or 'calendar',
+                previous=order)
+        return started
+
+    # ------------------------------------------------------------------------------- trials
+
+    def _fusion_trial_end(self):
+        self.ensure_one()
+        end = trial_end(self._fusion_terms())
+        return _naive_utc(end) if end else None
+
+    def _fusion_end_trials(self, now=None):
+        """Subscriptions whose trial is over: trial_ended_at is set and subscription.trial_ended
+        sent, once (Subscriptions::FreeTrialBillingService). A pay-in-advance fee then falls due."""
+        now = now or fields.Datetime.now()
+        for order in self.filtered(lambda o: o.fusion_status == 'active' and not o.fusion_trial_ended_at and o.sale_order_template_id.fusion_trial_period):
+            ended = order._fusion_trial_end()
+            if ended and ended <= now:
+                order.fusion_trial_ended_at = ended
+                order._fusion_notify('subscription.trial_ended')
 
     def _fusion_update(self, values):
         """PUT /subscriptions/{id}: Lago's name and ending_at (only the keys given; None clears),
@@ -108,16 +195,59 @@ class SaleOrder(models.Model):
             [('currency_id', '=', currency.id), ('company_id', 'in', [company.id, False])], order='company_id, id', limit=1)
         return pricelist or Pricelist.create({'name': f'Fusion Billing {currency.name}', 'currency_id': currency.id, 'company_id': company.id})
 
-    def _fusion_terminate(self, at=None):
-        """Terminate the subscription and bill its last, partial period (Lago's termination invoice)."""
+    def _fusion_terminate(self, at=None, upgrade=False):
+        """Terminate the subscription and bill its last, partial period (Lago's termination
+        invoice); a fee paid in advance is credited for the days not used."""
         self.ensure_one()
         if self.fusion_status == 'terminated':
             return self
         at = max(at or fields.Datetime.now(), self.fusion_started_at)
-        self.write({'fusion_status': 'terminated', 'fusion_terminated_at': at})
+        # Lago cancels a pending downgrade with its subscription (TerminateService#cancel_next_subscription).
+        self.write({'fusion_status': 'terminated', 'fusion_terminated_at': at, 'fusion_next_plan_id': False, 'fusion_next_plan_at': False})
         self._fusion_notify('subscription.terminated')
         self._fusion_close_periods(until=at)
+        self._fusion_credit_unused(upgrade=upgrade)
         return self
+
+    def _fusion_credit_unused(self, upgrade=False):
+        """A credit note for the days of a pay-in-advance period after termination
+        (CreditNotes::CreateFromTermination, on_termination_credit_note: credit), on the invoice
+        of that period's fee; it stays as the customer's credit for their next invoices."""
+        self.ensure_one()
+        stopped = self.fusion_terminated_at
+        fee_line = self.order_line.filtered(
+            lambda line: line.fusion_in_advance and line.fusion_period_start <= stopped < line.fusion_period_end
+            and line.invoice_lines.move_id.filtered(lambda move: move.state == 'posted'))[:1]
+        if not fee_line or self.fusion_service_id.billing_mode == 'shadow':
+            return self.env['account.move']
+        billed = stored_numbers(fee_line, ('price_subtotal',))[fee_line.id][0] or Decimal(0)
+        credit = unused_credit(self._fusion_terms(), billed, upgrade=upgrade)
+        amount = round_amount(credit, self.currency_id.decimal_places)
+        if amount <= 0:
+            return self.env['account.move']
+        invoice_line = fee_line.invoice_lines.filtered(lambda line: line.move_id.state == 'posted')[:1]
+        invoice = invoice_line.move_id
+        refund = self.env['account.move'].create({
+            'move_type': 'out_refund',
+            'partner_id': invoice.partner_id.id,
+            'company_id': invoice.company_id.id,
+            'currency_id': invoice.currency_id.id,
+            'journal_id': invoice.journal_id.id,
+            'reversed_entry_id': invoice.id,
+            'invoice_origin': self.name,
+            'ref': self.env._('Unused days of %s', invoice.name),
+            'fiscal_position_id': invoice.fiscal_position_id.id,
+            # Not linked to the order line: the fee stays invoiced once, the credit stands apart.
+            'invoice_line_ids': [Command.create({
+                'product_id': invoice_line.product_id.id,
+                'name': self.env._('%(fee)s — unused days after %(day)s', fee=fee_line.name, day=fields.Date.to_string(fields.Datetime.context_timestamp(self, stopped).date())),
+                'quantity': 1,
+                'price_unit': float(amount),
+                'tax_ids': [Command.set(invoice_line.tax_ids.ids)],
+            })],
+        })
+        refund.action_post()
+        return refund
 
     def _fusion_terminate_ended(self, now=None):
         """Those of these subscriptions whose ending_at has passed terminate at that time (Lago's

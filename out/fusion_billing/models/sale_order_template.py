@@ -33,6 +33,18 @@ class SaleOrderTemplate(models.Model):
         inverse_name='plan_id',
         string='Usage charges',
     )
+    fusion_pay_in_advance = fields.Boolean(
+        string='Base fee in advance',
+        help="Lago's pay_in_advance: the base fee is invoiced when each period starts; usage stays in arrears.",
+    )
+    fusion_bill_charges_monthly = fields.Boolean(
+        string='Usage billed monthly',
+        help="Lago's bill_charges_monthly (yearly and semiannual plans): usage is invoiced every month, the base fee once per interval.",
+    )
+    fusion_trial_period = fields.Integer(
+        string='Trial days',
+        help="Lago's trial_period: days from the subscription's start without a base fee (usage is billed).",
+    )
 
     _fusion_plan_code_uniq = models.Constraint(
         'UNIQUE(fusion_plan_code, company_id)',

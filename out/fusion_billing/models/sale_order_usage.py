@@ -22,7 +22,8 @@ from ..engine.sql_aggregation import MetricQuery, aggregate_one_pass, aggregate_
 from ..rating.aggregation import AggregationResult
 from ..rating.charges import ChargeResult
 from ..rating.money import decimal_str, round_amount, to_subunits
-from ..rating.periods import Period, period_containing, subscription_periods
+from ..rating.periods import Period, period_containing
+from ..rating.schedule import BaseFee, Terms, base_fee, charges_interval, fees_due, usage_due
 from ..rating.pricing import fee_for_charge, loads_decimal_json
 
 _logger = logging.getLogger(__name__)
@@ -35,6 +36,11 @@ class ChargeUsage(NamedTuple):
     charge: models.Model
     usage: AggregationResult
     fee: ChargeResult
+
+
+class Due(NamedTuple):
+    fees: list[BaseFee]
+    usage: list[Period]
 
 
 def _naive_utc(moment):
@@ -53,26 +59,50 @@ class SaleOrder(models.Model):
     def _fusion_tz(self):
         return self.partner_id.tz or 'UTC'
 
-    def _fusion_period_at(self, at):
-        """The (clamped) billing period of this subscription that contains `at`."""
-        self.ensure_one()
-        started = _aware(self.fusion_started_at)
-        whole = period_containing(
-            max(_aware(at), started), interval=self.sale_order_template_id.fusion_interval,
-            billing_time=self.fusion_billing_time or 'calendar', anchor=started, tz=self._fusion_tz())
-        end = min(whole.end, _aware(self.fusion_terminated_at)) if self.fusion_terminated_at else whole.end
-        return Period(max(whole.start, started), end, whole.full_seconds)
+    def _fusion_local_date(self, moment):
+        """The customer's local date of a stored (naive UTC) instant."""
+        return _aware(moment).astimezone(ZoneInfo(self._fusion_tz())).date()
 
-    def _fusion_closed_periods(self, until):
-        """Complete periods not yet rated onto the order, up to `until`."""
+    def _fusion_terms(self):
+        """This subscription's billing terms for the pure schedule (rating/schedule.py)."""
         self.ensure_one()
-        closed_until = _aware(self.fusion_closed_until) if self.fusion_closed_until else None
-        return [
-            period for period in subscription_periods(
-                self.fusion_started_at, until, interval=self.sale_order_template_id.fusion_interval,
-                billing_time=self.fusion_billing_time or 'calendar', tz=self._fusion_tz(), terminated_at=self.fusion_terminated_at)
-            if closed_until is None or period.end > closed_until
-        ]
+        plan = self.sale_order_template_id
+        return Terms(
+            interval=plan.fusion_interval,
+            amount=stored_numbers(plan, ('fusion_amount',))[plan.id][0] or Decimal(0),
+            started_at=_aware(self.fusion_started_at),
+            subscription_at=_aware(self.fusion_subscription_at) if self.fusion_subscription_at else None,
+            billing_time=self.fusion_billing_time or 'calendar',
+            tz=self._fusion_tz(),
+            pay_in_advance=plan.fusion_pay_in_advance,
+            bill_charges_monthly=plan.fusion_bill_charges_monthly,
+            trial_days=plan.fusion_trial_period or 0,
+            terminated_at=_aware(self.fusion_terminated_at) if self.fusion_terminated_at else None,
+        )
+
+    def _fusion_period_at(self, at, charges=True):
+        """The (clamped) period of this subscription that contains `at`: of its usage charges
+        (months for a yearly plan billing charges monthly), or of its base fee."""
+        self.ensure_one()
+        terms = self._fusion_terms()
+        whole = period_containing(
+            max(_aware(at), terms.started_at), interval=charges_interval(terms) if charges else terms.interval,
+            billing_time=terms.billing_time, anchor=terms.anchor, tz=terms.tz)
+        end = min(whole.end, terms.terminated_at) if terms.terminated_at else whole.end
+        return Period(max(whole.start, terms.started_at), end, whole.full_seconds)
+
+    def _fusion_due(self, until):
+        """What this subscription owes by `until` and has not billed: base fees and usage periods.
+
+        The seam between deciding and invoicing: this module turns it into order lines and an
+        invoice (_fusion_close_periods); an Enterprise bridge can hand the same items to
+        sale_subscription's recurring invoicing instead."""
+        self.ensure_one()
+        terms = self._fusion_terms()
+        rated_until = _aware(self.fusion_closed_until) if self.fusion_closed_until else None
+        # Orders rated before base fees had their own mark billed both together.
+        fees_until = _aware(self.fusion_fees_until) if self.fusion_fees_until else rated_until
+        return Due(fees_due(terms, fees_until, _aware(until)), usage_due(terms, rated_until, _aware(until)))
 
     # ------------------------------------------------------------------------------------ rating
 
@@ -227,8 +257,7 @@ class SaleOrder(models.Model):
     def action_fusion_close_periods(self):
         """Button: rate and invoice the finished periods of these subscriptions now (those whose
         ending_at has passed terminate, as the cron would have them)."""
-        self._fusion_terminate_ended()
-        summary = self._fusion_close_periods()
+        summary = self._fusion_bill_due()
         return {
             'type': 'ir.actions.client',
             'tag': 'display_notification',
@@ -246,15 +275,23 @@ class SaleOrder(models.Model):
         for index, subscription in enumerate(subscriptions):
             try:
                 with self.env.cr.savepoint():
-                    # One whose ending_at has passed terminates, billing its partial period.
-                    if not subscription._fusion_terminate_ended():
-                        subscription._fusion_close_periods()
+                    subscription._fusion_bill_due()
             except Exception:
                 # One subscription that cannot be billed (a rule, a misconfigured tax) must not stop
                 # the others' invoices: it is logged, and tried again at the next run.
                 _logger.exception('fusion_billing: billing the periods of %s failed', subscription.display_name)
             # Commit each subscription: a later failure must not undo an invoice already charged.
             self.env['ir.cron']._commit_progress(processed=1, remaining=len(subscriptions) - index - 1)
+
+    def _fusion_bill_due(self, now=None):
+        """Everything these subscriptions owe at `now`, in Lago's order: trials end, due
+        downgrades switch plans, subscriptions past their ending_at terminate (billing their
+        partial period), then finished periods and fees due are invoiced."""
+        now = now or fields.Datetime.now()
+        self._fusion_end_trials(now)
+        started = self._fusion_apply_next_plans(now)
+        self._fusion_terminate_ended(now)
+        return (self | started)._fusion_close_periods(until=now)
 
     def _fusion_close_periods(self, until=None):
         """Write the rated usage of each finished period onto the order and invoice it.
@@ -267,17 +304,24 @@ class SaleOrder(models.Model):
         # A service in shadow mode bills nobody: Lago does, and reconciliation compares.
         for order in self.filtered(lambda o: o.fusion_external_id and o.state == 'sale' and o.fusion_service_id.billing_mode != 'shadow'):
             self.env.cr.execute('SELECT id FROM sale_order WHERE id = %s FOR UPDATE', [order.id])
-            order.invalidate_recordset(['fusion_closed_until'])
-            periods = order._fusion_closed_periods(until)
-            if not periods:
+            order.invalidate_recordset(['fusion_closed_until', 'fusion_fees_until'])
+            due = order._fusion_due(until)
+            if not due.fees and not due.usage:
                 continue
             lines = []
-            with order._fusion_usage_snapshot(periods[-1].end) as usage_cr:
-                for period in periods:
-                    usages = order._fusion_rate({order.id: period}, cr=usage_cr)[order.id]
-                    lines += order._fusion_period_lines(period, usages)
-            order.write({'order_line': lines, 'fusion_closed_until': _naive_utc(periods[-1].end)})
-            summary['periods'] += len(periods)
+            values = {}
+            if due.usage:
+                with order._fusion_usage_snapshot(due.usage[-1].end) as usage_cr:
+                    for period in due.usage:
+                        usages = order._fusion_rate({order.id: period}, cr=usage_cr)[order.id]
+                        lines += order._fusion_usage_lines(period, usages)
+                values['fusion_closed_until'] = _naive_utc(due.usage[-1].end)
+            for fee in due.fees:
+                lines += order._fusion_fee_lines(fee)
+            if due.fees:
+                values['fusion_fees_until'] = _naive_utc(due.fees[-1].period.end)
+            order.write(dict(values, order_line=lines))
+            summary['periods'] += len(due.usage) or len(due.fees)
             to_invoice |= order
         # Events that arrived for periods already billed: reported (and listed under the "Late"
         # filter of usage events), never added to a closed invoice.
@@ -310,15 +354,10 @@ class SaleOrder(models.Model):
             fresh.execute(query, params)
             yield fresh if fresh.fetchone()[0] >= seen_here else self.env.cr
 
-    def _fusion_period_lines(self, period, usages):
-        """Order lines for one closed period: the (prorated) base fee and one line per charge used."""
-        plan = self.sale_order_template_id
+    def _fusion_usage_lines(self, period, usages):
+        """Order lines for one closed charges period: one per charge used."""
         label = self._fusion_period_label(period)
         commands = []
-        amount = self._fusion_base_fee(period)
-        if amount:
-            base_product = plan.sale_order_template_line_ids.product_id - plan.fusion_charge_ids.product_id
-            commands.append(self._fusion_line(base_product[:1], f'{plan.name} — {label}', amount, period, None, None))
         for charge, usage, fee in usages:
             if not fee.units and not fee.amount:
                 continue
@@ -326,29 +365,25 @@ class SaleOrder(models.Model):
             commands.append(self._fusion_line(charge.product_id, name, fee.precise_amount, period, charge, fee.units, usage.events_count))
         return commands
 
-    def _fusion_base_fee(self, period):
-        """The plan's base fee for `period`, exact, prorated as Lago prorates it: by days of the
-        customer's timezone, every day touched counting whole (Fees::SubscriptionService
-        #first_subscription_amount and #terminated_amount: days_to_bill × amount / days of the full
-        period, days from Utils::Datetime.date_diff_with_timezone, which rounds up)."""
-        base_amount = stored_numbers(self.sale_order_template_id, ('fusion_amount',))[self.sale_order_template_id.id][0] or Decimal(0)
-        if not period.is_partial:
-            return base_amount
-        zone = ZoneInfo(self._fusion_tz())
-        started = _aware(self.fusion_started_at)
-        whole = period_containing(
-            period.start, interval=self.sale_order_template_id.fusion_interval,
-            billing_time=self.fusion_billing_time or 'calendar', anchor=started, tz=self._fusion_tz())
-        days_in_period = (whole.end.astimezone(zone).date() - whole.start.astimezone(zone).date()).days
-        first_day = period.start.astimezone(zone).date()
-        # The period's last instant is one microsecond before its (exclusive) end.
-        last_day = (period.end - timedelta(microseconds=1)).astimezone(zone).date()
-        days_to_bill = (last_day - first_day).days + 1
-        if days_to_bill >= days_in_period:
-            return base_amount
-        return base_amount * days_to_bill / days_in_period
+    def _fusion_fee_lines(self, fee):
+        """The base fee line of one period (none when a trial or a zero fee leaves nothing to bill)."""
+        if not fee.amount:
+            return []
+        plan = self.sale_order_template_id
+        base_product = plan.sale_order_template_line_ids.product_id - plan.fusion_charge_ids.product_id
+        name = f'{plan.name} — {self._fusion_period_label(fee.period)}'
+        if fee.days_billed < fee.days_in_period:
+            name += self.env._(' (%(days)s of %(total)s days)', days=fee.days_billed, total=fee.days_in_period)
+        if fee.in_advance:
+            name += self.env._(', in advance')
+        return [self._fusion_line(base_product[:1], name, fee.amount, fee.period, None, None, in_advance=fee.in_advance)]
 
-    def _fusion_line(self, product, name, amount, period, charge, units, events_count=0):
+    def _fusion_base_fee(self, period):
+        """The plan's base fee for `period` (a period of the plan's interval), exact, prorated as
+        Lago prorates it (rating/schedule.py#base_fee: by local days, trials excluded)."""
+        return base_fee(self._fusion_terms(), period).amount
+
+    def _fusion_line(self, product, name, amount, period, charge, units, events_count=0, in_advance=False):
         amount = round_amount(Decimal(amount), self.currency_id.decimal_places)
         return Command.create({
             'product_id': product.id,
@@ -361,6 +396,7 @@ class SaleOrder(models.Model):
             'fusion_period_end': _naive_utc(period.end),
             'fusion_units': float(units) if units is not None else 0.0,
             'fusion_events_count': events_count,
+            'fusion_in_advance': in_advance,
         })
 
     def _fusion_period_label(self, period):
@@ -379,15 +415,20 @@ class SaleOrder(models.Model):
         Taxes of lines rounded one by one need not add up to the invoice's (a company that rounds
         globally): the latest period on the invoice takes the difference."""
         by_period = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        # Base fees that are not a usage period's (in advance, or yearly beside monthly usage)
+        # belong with the invoice's latest usage period, as Lago's invoice holds them together.
+        other = [Decimal(0), Decimal(0)]
         for line in invoice.invoice_line_ids:
             order_line = line.sale_line_ids.filtered('fusion_period_start')[:1]
             if not order_line:
                 continue
-            amounts = by_period[(order_line.fusion_period_start, order_line.fusion_period_end)]
+            amounts = by_period[(order_line.fusion_period_start, order_line.fusion_period_end)] if order_line._fusion_is_usage_period() else other
             amounts[0] += Decimal(repr(line.price_subtotal))
             amounts[1] += Decimal(repr(line.price_total)) - Decimal(repr(line.price_subtotal))
         if len(by_period) <= 1:
             return Decimal(repr(invoice.amount_untaxed)), Decimal(repr(invoice.amount_tax))
+        by_period[max(by_period)][0] += other[0]
+        by_period[max(by_period)][1] += other[1]
         key = next((line.fusion_period_start, line.fusion_period_end) for line in period_lines if line.fusion_period_start)
         untaxed, tax = by_period[key]
         if key == max(by_period):
@@ -399,7 +440,7 @@ class SaleOrder(models.Model):
         invoiced period, newest first, from what was billed: the invoice's amounts and its charge
         lines (V1::Customers::PastUsageSerializer)."""
         self.ensure_one()
-        lines = self.order_line.filtered(lambda line: line.fusion_period_start and line.invoice_lines)
+        lines = self.order_line.filtered(lambda line: line.fusion_period_start and line.invoice_lines and line._fusion_is_usage_period())
         periods = defaultdict(lambda: self.env['sale.order.line'])
         for line in lines:
             periods[(line.fusion_period_start, line.fusion_period_end)] |= line
@@ -428,3 +469,13 @@ class SaleOrder(models.Model):
                 ],
             })
         return usage
+
+
+class SaleOrderLine(models.Model):
+    _inherit = 'sale.order.line'
+
+    def _fusion_is_usage_period(self):
+        """Whether this line's period is one of Lago's usage periods (past_usage lists those):
+        a charge's, or a base fee billed in arrears with the usage of the same period."""
+        self.ensure_one()
+        return bool(self.fusion_charge_id) or not (self.fusion_in_advance or self.order_id.sale_order_template_id.fusion_bill_charges_monthly)

@@ -12,6 +12,7 @@ from . import test_api_retry_payment
 from . import test_api_subscriptions
 from . import test_engine_aggregation
 from . import test_engine_billing
+from . import test_lifecycle
 from . import test_migration
 from . import test_stripe_charge
 from . import test_stripe_link

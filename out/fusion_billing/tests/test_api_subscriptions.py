@@ -104,10 +104,6 @@ class TestApiSubscriptions(FusionApiCase):
         again = self.assertOk(self.subscribe('tnt_retry001', 'sub_retry', name='Renamed?'))['subscription']
         self.assertEqual((again['lago_id'], again['name'], again['created_at']), (first['lago_id'], 'First', first['created_at']))
         self.assertEqual(len(self.order(self.cloud, 'sub_retry')), 1)
-        # Another plan of the same service is a plan change, which is refused with its reason for now.
-        self._plan(self.cloud, 'api_cloud_starter', '19.00', {self.api_requests: {'amount': '0.02'}})
-        self.assertApiError(self.subscribe('tnt_retry001', 'sub_retry', 'api_cloud_starter'), 422, 'validation_errors',
-                            {'plan_code': ['plan_change_not_supported']})
 
     def test_list_and_read_subscriptions(self):
         self.assertOk(self.subscribe('tnt_list0001', 'sub_list_a', name='A'))

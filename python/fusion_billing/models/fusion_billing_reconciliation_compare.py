@@ -88,7 +88,7 @@ class FusionBillingReconciliation(models.Model):
                 subscription=fee['external_subscription_id']))
             odoo = {'units': Decimal(0), 'events': 0, 'amount': Decimal(0)}
         else:
-            period = order._fusion_period_at(lago_start)
+            period = order._fusion_period_at(lago_start, charges=fee['fee_type'] != 'subscription')
             odoo, fee_code, charge = self._fusion_odoo_side(order, period, fee, rated_cache)
             values.update(fee_code=fee_code, charge_id=charge.id, metric_id=charge.metric_id.id)
         values.update(

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-__all__ = ["INTERVALS", "Period", "period_containing", "subscription_periods"]
+__all__ = ["INTERVALS", "Period", "iter_periods", "period_containing", "subscription_periods"]
 
 INTERVALS = ("weekly", "monthly", "quarterly", "semiannual", "yearly")
 _MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "yearly": 12}
@@ -95,6 +95,34 @@ def period_containing(
     return Period(start, end, int((end - start).total_seconds()))
 
 
+def iter_periods(
+    started_at: datetime,
+    *,
+    interval: str,
+    billing_time: str = "calendar",
+    tz: str | None = None,
+    anchor: datetime | None = None,
+    terminated_at: datetime | None = None,
+) -> Iterator[Period]:
+    """Every period of a subscription from its start, clamped to start and termination: endless
+    unless it terminated. `anchor` (default: the start) is the day anniversary periods count from;
+    after a change of plan it is the first plan's start (Lago keeps subscription_at)."""
+    started = _aware(started_at)
+    anchored = _aware(anchor) if anchor else started
+    stop = _aware(terminated_at) if terminated_at else None
+    cursor = started
+    while True:
+        whole = period_containing(cursor, interval=interval, billing_time=billing_time, anchor=anchored, tz=tz)
+        start = max(whole.start, started)
+        end = min(whole.end, stop) if stop else whole.end
+        if start >= end:
+            return
+        yield Period(start, end, whole.full_seconds)
+        if stop and end >= stop:
+            return
+        cursor = whole.end
+
+
 def subscription_periods(
     started_at: datetime,
     until: datetime,
@@ -102,6 +130,7 @@ def subscription_periods(
     interval: str,
     billing_time: str = "calendar",
     tz: str | None = None,
+    anchor: datetime | None = None,
     terminated_at: datetime | None = None,
 ) -> Iterator[Period]:
     """The periods of a subscription from its start, clamped to start and termination, that end by `until`.
@@ -109,17 +138,9 @@ def subscription_periods(
     Only complete periods are yielded (a period is complete when its end is <= `until`), except
     that a terminated subscription's last period ends at the termination instant.
     """
-    started = _aware(started_at)
     limit = _aware(until)
-    stop = _aware(terminated_at) if terminated_at else None
-    cursor = started
-    while True:
-        whole = period_containing(cursor, interval=interval, billing_time=billing_time, anchor=started, tz=tz)
-        start = max(whole.start, started)
-        end = min(whole.end, stop) if stop else whole.end
-        if end > limit or start >= end:
+    for period in iter_periods(
+            started_at, interval=interval, billing_time=billing_time, tz=tz, anchor=anchor, terminated_at=terminated_at):
+        if period.end > limit:
             return
-        yield Period(start, end, whole.full_seconds)
-        if stop and end >= stop:
-            return
-        cursor = whole.end
+        yield period
