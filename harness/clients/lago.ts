@@ -133,6 +133,14 @@ export class LagoClient {
     return settle(this.official.subscriptions.createSubscription({ subscription }));
   }
 
+  findSubscription(externalId: string, query: { status?: 'active' | 'terminated' | 'pending' | 'canceled' } = {}) {
+    return settle(this.official.subscriptions.findSubscription(id(externalId), query));
+  }
+
+  updateSubscription(externalId: string, subscription: Lago.SubscriptionUpdateInput['subscription']) {
+    return settle(this.official.subscriptions.updateSubscription(id(externalId), { subscription }));
+  }
+
   terminateSubscription(externalId: string) {
     return settle(this.official.subscriptions.destroySubscription(id(externalId)));
   }
