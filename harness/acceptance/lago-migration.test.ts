@@ -140,11 +140,12 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
     console.log(summary());
   });
 
-  it("imports the catalog: Lago's NexaCloud metrics and plan are the spec's already (no diff)", async () => {
+  it("imports the catalog: Lago's NexaCloud metrics and plans (Pro; Starter with its trial, paid in advance) are the spec's already (no diff)", async () => {
     const { code, out } = await phase('lago import-catalog', () => lago('import-catalog'));
     expect(code).toBe(0);
-    expect(out).toContain('4 billable metric(s), 1 plan(s) for nexacloud');
+    expect(out).toContain('4 billable metric(s), 2 plan(s) for nexacloud');
     expect(out).toContain('the spec already holds this catalog: no change');
+    expect(out).toContain('only in the spec (kept): plan nexacloud_pro_annual');
   });
 
   it('imports 50 tenants: a dry run first, then --apply; merges across services, a conflict, a Stripe card, subscriptions as they were', async () => {

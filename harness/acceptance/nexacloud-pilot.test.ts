@@ -15,6 +15,7 @@ import { chunk, EVENTS_BATCH_LIMIT, sendInBatches, spreadSeconds } from '../supp
 import { add, centsOfOdooAmount, dec, divRoundHalfUp, formatCents, ratioToFixed } from '../support/money.ts';
 import { isoSeconds, localDate, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
 import { createPhaseTimer } from '../support/phases.ts';
+import { invoiceOf as invoiceOfOdoo } from '../support/invoices.ts';
 import { recordIdOf, UUID_PATTERN } from '../support/lago-ids.ts';
 
 // Lago keeps customer time zones as Rails' zone names: a Toronto customer is Eastern Time,
@@ -398,27 +399,7 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
     return { 'NC-PRO': 9900n, 'NC-API': 120n, 'NC-EGR': 1500n, 'NC-VCPU': 8000n, 'NC-STOR': divRoundHalfUp(12n * gbSeconds, P) };
   }
 
-  async function invoiceOf(invoiceId: number) {
-    const [move] = await odoo.searchRead<Row & { amount_untaxed: number; amount_tax: number; amount_total: number }>(
-      'account.move', [['id', '=', invoiceId]], ['state', 'move_type', 'currency_id', 'fiscal_position_id', 'partner_id', 'amount_untaxed', 'amount_tax', 'amount_total']);
-    const lines = await odoo.searchRead<Row & { product_id: [number, string]; price_subtotal: number; tax_ids: number[]; quantity: number }>(
-      'account.move.line', [['move_id', '=', invoiceId], ['display_type', '=', 'product']], ['product_id', 'name', 'quantity', 'price_unit', 'price_subtotal', 'tax_ids']);
-    const taxes = await odoo.searchRead('account.tax', [['id', 'in', [...new Set(lines.flatMap((line) => line.tax_ids))]]], ['name']);
-    const byCode: Record<string, bigint> = {};
-    for (const line of lines) {
-      const code = /^\[([^\]]+)\]/.exec(line.product_id[1])?.[1] ?? line.product_id[1];
-      byCode[code] = (byCode[code] ?? 0n) + centsOfOdooAmount(line.price_subtotal);
-    }
-    return {
-      move: move!,
-      lines,
-      byCode,
-      taxNames: taxes.map((tax) => tax.name),
-      untaxed: centsOfOdooAmount(move!.amount_untaxed),
-      tax: centsOfOdooAmount(move!.amount_tax),
-      total: centsOfOdooAmount(move!.amount_total),
-    };
-  }
+  const invoiceOf = (invoiceId: number) => invoiceOfOdoo(odoo, invoiceId);
 
   it('closes last month through JSON-2 into a posted invoice, to the cent, with 13% HST', async () => {
     await phase('period close (JSON-2 action_fusion_close_periods)', () => odoo.call('sale.order', 'action_fusion_close_periods', { ids: [orderId] }));

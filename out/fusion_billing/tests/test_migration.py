@@ -59,6 +59,26 @@ class TestMigration(FusionApiCase):
         self.assertEqual(anniversary.fusion_billing_time, 'anniversary')
         self.assertFalse(self.env['fusion.billing.webhook'].search([('endpoint_id.service_id', '=', self.cloud.id)]), 'imports send no webhook')
 
+    def test_lago_plan_changes_and_trials_are_imported_as_they_stand(self):
+        basic = self._plan(self.cloud, 'api_cloud_basic_import', '19.00', {self.api_requests: {'amount': '0.01'}})
+        self.cloud_plan.fusion_trial_period = 14
+        customer = self.lago_customer('tnt_import04')
+        # Lago lists a downgrade as a pending subscription with the same external id; the order is Lago's.
+        subscriptions = [
+            self.lago_subscription('sub_import04', 'tnt_import04', plan_code=basic.fusion_plan_code, status='pending', started_at=None),
+            self.lago_subscription('sub_import04', 'tnt_import04', trial_ended_at=_iso(self.two_ago + timedelta(days=14))),
+        ]
+        self.Service.fusion_import_account('api_cloud', customer, subscriptions, apply=True)
+        order = self.env['sale.order'].search([('fusion_external_id', '=', 'sub_import04')])
+        self.assertEqual(len(order), 1, 'one subscription, with its next plan')
+        self.assertEqual((order.sale_order_template_id, order.fusion_next_plan_id), (self.cloud_plan, basic))
+        self.assertEqual(order._fusion_tz(), TZ)
+        self.assertEqual(order.fusion_next_plan_at, _month_start(datetime.now(timezone.utc), 1).replace(tzinfo=None), 'at the end of the current month')
+        self.assertEqual(order.fusion_trial_ended_at, (self.two_ago + timedelta(days=14)).replace(tzinfo=None))
+        order._fusion_end_trials()
+        self.assertFalse(self.env['fusion.billing.webhook'].search([('webhook_type', '=', 'subscription.trial_ended')]),
+                         'a trial Lago ended does not end again')
+
     def test_a_refused_subscription_keeps_nothing_of_its_customer(self):
         customer = self.lago_customer('tnt_import03')
         bad = self.lago_subscription('sub_import03', 'tnt_import03', plan_code='no_such_plan')

@@ -101,7 +101,9 @@ class FusionBillingService(models.Model):
             'payment_method': card,
             'subscriptions': [],
         }
-        for subscription in subscriptions:
+        # Active ones first: a pending one with the same external id is Lago's downgrade waiting
+        # for the period's end, which becomes the active subscription's next plan.
+        for subscription in sorted(subscriptions, key=lambda s: s.get('status') == 'pending'):
             report['subscriptions'].append(self._fusion_import_subscription(subscription, apply))
         return report
 
@@ -148,6 +150,13 @@ class FusionBillingService(models.Model):
                if subscription.get(key) is not None}
         raw['subscription_at'] = subscription.get('started_at') or subscription.get('subscription_at')
         create_subscription(self, {'subscription': raw}, {}, {})
+        order = Order.search([('fusion_service_id', '=', self.id), ('fusion_external_id', '=', external_id), ('fusion_status', '=', 'active')], limit=1)
+        if order and not order.fusion_trial_ended_at:
+            # Lago already ended (and announced) a trial that is over: it must not end again here.
+            ended = subscription.get('trial_ended_at')
+            ended = fields.Datetime.to_datetime(ended.replace('T', ' ').replace('Z', '')[:19]) if ended else order._fusion_trial_end()
+            if ended and ended <= fields.Datetime.now():
+                order.fusion_trial_ended_at = ended
         return {**entry, 'action': 'unchanged' if existing else 'created'}
 
     # --------------------------------------------------------------------------- billing mode
