@@ -33,7 +33,7 @@ export interface LagoChargeIn {
   prorated: boolean;
   min_amount_cents: number;
   properties: Record<string, unknown>;
-  filters?: unknown[];
+  filters?: { invoice_display_name?: string | null; properties?: Record<string, unknown> | null; values: Record<string, string[]> }[];
 }
 
 export interface LagoPlanIn {
@@ -132,7 +132,6 @@ export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], pl
       if (charge.prorated) note(chargeObject, 'prorated', 'prorated charge (imported not prorated)');
       if (!charge.invoiceable) note(chargeObject, 'invoiceable', 'not invoiceable (imported invoiceable)');
       if (charge.min_amount_cents) note(chargeObject, 'min_amount_cents', `a minimum of ${centsToDecimal(charge.min_amount_cents, plan.amount_currency)} per period (imported without it)`);
-      if (charge.filters?.length) note(chargeObject, 'filters', `${charge.filters.length} charge filter(s) with their own prices (imported with the default price only)`);
       const properties: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(charge.properties ?? {})) {
         if (value === null || value === undefined) continue;
@@ -150,6 +149,13 @@ export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], pl
         properties,
       };
       if (charge.invoice_display_name) entry.invoice_display_name = charge.invoice_display_name;
+      if (charge.filters?.length) {
+        entry.filters = charge.filters.map((filter) => ({
+          values: Object.fromEntries(Object.entries(filter.values).map(([key, values]) => [key, [...values]])),
+          ...(filter.invoice_display_name ? { invoice_display_name: filter.invoice_display_name } : {}),
+          properties: Object.fromEntries(Object.entries(filter.properties ?? {}).filter(([key, value]) => value !== null && value !== undefined && !EMPTY_PROPERTY_KEYS.includes(key))),
+        }));
+      }
       charges.push(entry);
     }
     mappedPlans.push({
@@ -248,7 +254,7 @@ export function mergeCatalog(doc: Document, mapping: CatalogMapping, service: st
         continue;
       }
       // Product and examples are the spec's own (Lago has neither): kept.
-      setFields(doc, chargeNode, charge as unknown as Record<string, unknown>, ['metric', 'model', 'invoice_display_name', 'properties'], object, report, {});
+      setFields(doc, chargeNode, charge as unknown as Record<string, unknown>, ['metric', 'model', 'invoice_display_name', 'properties', 'filters'], object, report, {});
     }
     for (const item of charges.items) {
       if (isMap(item) && !plan.charges.some((c) => c.code === item.get('code'))) report.onlyInSpec.push(`plan ${plan.code}, charge ${String(item.get('code'))}`);

@@ -471,6 +471,11 @@ function buildCatalog(valid: ValidSpec, specFile: string): CatalogIR {
         productXmlid: productXmlid(charge.product.code),
         model: charge.model,
         properties: charge.properties,
+        filters: (charge.filters ?? []).map((filter) => ({
+          values: filter.values,
+          properties: filter.properties,
+          ...(filter.invoice_display_name ? { invoice_display_name: filter.invoice_display_name } : {}),
+        })),
         invoiceDisplayName: charge.invoice_display_name,
         lineSequence: c + 2,
         examples: (charge.examples ?? []).map((example, e) => ({

@@ -240,6 +240,8 @@ export interface ChargeIR {
   productXmlid: string;
   model: ChargeModel;
   properties: Record<string, unknown>;
+  /** Lago's charge filters as the module stores them (fusion.billing.charge.filters). */
+  filters: { values: Record<string, string[]>; properties: Record<string, unknown>; invoice_display_name?: string }[];
   invoiceDisplayName?: string;
   /** Position of the charge's line on the plan's quotation template (the base fee is line 1). */
   lineSequence: number;

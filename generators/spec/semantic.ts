@@ -127,7 +127,33 @@ function checkCatalog(spec: Spec, report: Report): void {
         report([...cat, 'metric'], `charge '${charge.code}' of plan '${plan.code}' (service '${plan.service}') uses metric '${metric.code}' of service '${metric.service}'`);
       }
       checkCharge(charge, metric, cat, report);
+      checkChargeFilters(charge, metric, cat, report);
     });
+  });
+}
+
+/** Filters price values the metric declares; each filter is a charge of its own for the property rules. */
+function checkChargeFilters(charge: ChargeSpec, metric: MetricSpec | undefined, at: SpecPath, report: Report): void {
+  const seen = new Map<string, number>();
+  (charge.filters ?? []).forEach((filter, f) => {
+    const fat: SpecPath = [...at, 'filters', f];
+    for (const [key, values] of Object.entries(filter.values)) {
+      const allowed = metric?.filters?.[key];
+      if (metric && !allowed) {
+        const keys = Object.keys(metric.filters ?? {});
+        report([...fat, 'values', key], `charge '${charge.code}': metric '${metric.code}' has no filter '${key}'${keys.length ? `${suggest(key, keys)}; its filters: ${keys.join(', ')}` : ' (it declares no filters)'}`, true);
+        continue;
+      }
+      values.forEach((value, v) => {
+        if (allowed && !allowed.includes(value)) {
+          report([...fat, 'values', key, v], `charge '${charge.code}': '${value}' is not a value of filter '${key}' of metric '${metric!.code}'${suggest(value, allowed)}; allowed: ${allowed.join(', ')}`);
+        }
+      });
+    }
+    const canonical = Object.entries(filter.values).map(([key, values]) => `${key}=${[...values].sort().join('+')}`).sort().join('|');
+    if (seen.has(canonical)) report([...fat, 'values'], `charge '${charge.code}': filter ${f} prices the same values as filter ${seen.get(canonical)}`);
+    else seen.set(canonical, f);
+    checkCharge({ ...charge, properties: filter.properties, examples: [] }, metric, fat, report);
   });
 }
 

@@ -188,7 +188,15 @@ export interface ChargeSpec {
   product: ProductSpec;
   invoice_display_name?: string;
   properties: Record<string, unknown>;
+  filters?: ChargeFilterSpec[];
   examples?: PricingExampleSpec[];
+}
+
+/** Lago's charge filter: events whose properties match `values` are priced with `properties`. */
+export interface ChargeFilterSpec {
+  values: Record<string, string[]>;
+  properties: Record<string, unknown>;
+  invoice_display_name?: string;
 }
 
 export interface PricingExampleSpec {

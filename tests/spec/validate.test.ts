@@ -95,6 +95,19 @@ describe('spec validation', () => {
     ]);
   });
 
+  it('refuses impossible plan settings and charge filters, at the offending key', () => {
+    const monthly = onlyProblem('interval: monthly\n      amount: "29.00"\n      pay_in_advance: true', 'interval: monthly\n      amount: "29.00"\n      bill_charges_monthly: true\n      pay_in_advance: true');
+    expect(monthly.problem.message).toBe("plan 'nexacloud_starter' is monthly: bill_charges_monthly applies to yearly and semiannual plans only");
+    const region = onlyProblem('values: {region: [ca-central]}', 'values: {region: [ca-west]}', 'values: {region: ['.length);
+    expect(region.problem).toMatchObject({ line: region.line, column: region.column });
+    expect(region.problem.message).toBe("charge 'api_requests': 'ca-west' is not a value of filter 'region' of metric 'nc_api_requests'; allowed: ca-central, us-east");
+    expect(onlyProblem('values: {region: [ca-central]}', 'values: {zone: [ca-central]}').problem.message).toMatch(/metric 'nc_api_requests' has no filter 'zone'/);
+    // A filter's properties follow its charge model's rules, located inside the filter.
+    const gap = onlyProblem('                  - {from_value: 20001, to_value: null, per_unit_amount: "0.0003"', '                  - {from_value: 20005, to_value: null, per_unit_amount: "0.0003"');
+    expect(gap.problem.line).toBe(gap.line);
+    expect(gap.problem.message).toMatch(/20005/);
+  });
+
   it('checks the module part: references to groups, fields and the core contract', () => {
     const group = onlyProblem('access: {group_user: r, group_manager: r}', 'access: {group_user: r, group_managr: r}');
     expect(group.problem.message).toBe("access: unknown group 'group_managr' (did you mean 'group_manager'?)");

@@ -19,6 +19,7 @@ from decimal import ROUND_CEILING, Decimal, localcontext
 from typing import NamedTuple
 
 from ..rating.aggregation import AggregationResult
+from ..rating.filters import Bucket
 
 __all__ = ["MetricQuery", "aggregate_one_pass", "aggregate_orders", "in_one_pass"]
 
@@ -47,12 +48,22 @@ class MetricQuery(NamedTuple):
     recurring: bool = False
 
 
-def _filters_sql(filters: Mapping | None) -> tuple[str, list]:
-    """Charge filters: keep events whose property is one of the listed values."""
+def _filters_sql(filters: Mapping | Bucket | None) -> tuple[str, list]:
+    """Charge filters: keep events whose property is one of the listed values; for a bucket
+    (rating.filters), also drop the events of the filters that take them first (a missing
+    property counts as "", as in rating.aggregation)."""
+    include, exclude = (filters.include, filters.exclude) if isinstance(filters, Bucket) else (filters or {}, ())
     sql, params = "", []
-    for key, values in sorted((filters or {}).items()):
+    for key, values in sorted(include.items()):
         sql += " AND u.properties->>%s = ANY(%s)"
         params += [key, [str(v) for v in values]]
+    for ignored in exclude:
+        clauses = sorted((key, values) for key, values in ignored.items() if values)
+        if not clauses:
+            continue
+        sql += " AND NOT (" + " AND ".join("COALESCE(u.properties->>%s, '') = ANY(%s)" for _ in clauses) + ")"
+        for key, values in clauses:
+            params += [key, [str(v) for v in values]]
     return sql, params
 
 

@@ -45,6 +45,9 @@ class FusionBillingCharge(models.Model):
         required=True,
         help='Lago charge properties; money as decimal strings.',
     )
+    filters = fields.Json(
+        help="Lago's charge filters: [{values: {key: [values]}, properties, invoice_display_name}]; the most specific matching filter prices an event, the charge's properties the rest.",
+    )
     invoice_display_name = fields.Char()
     company_id = fields.Many2one(
         comodel_name='res.company',

@@ -143,11 +143,18 @@ class FusionBillingReconciliation(models.Model):
             return {'units': Decimal(0), 'events': 0, 'amount': Decimal(0)}, fee.get('charge_code') or fee['code'], charge
         key = (order.id, period.start, period.end)
         if key not in rated_cache:
-            rated_cache[key] = {cu.charge.id: cu for cu in order._fusion_rate({order.id: period})[order.id]}
+            # A charge with filters is compared whole: its buckets added up.
+            totals = defaultdict(lambda: {'units': Decimal(0), 'events': 0, 'amount': Decimal(0)})
+            for cu in order._fusion_rate({order.id: period})[order.id]:
+                total = totals[cu.charge.id]
+                total['units'] += cu.fee.units
+                total['events'] += cu.usage.events_count
+                total['amount'] += cu.fee.amount
+            rated_cache[key] = dict(totals)
         usage = rated_cache[key].get(charge.id)
         if usage is None:
             return {'units': Decimal(0), 'events': 0, 'amount': Decimal(0)}, charge.code, charge
-        return {'units': usage.fee.units, 'events': usage.usage.events_count, 'amount': usage.fee.amount}, charge.code, charge
+        return dict(usage), charge.code, charge
 
     def _fusion_usage_cause(self, numbers, values):
         """The cause that the figures alone tell: the same usage at another price."""

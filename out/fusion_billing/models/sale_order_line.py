@@ -29,8 +29,12 @@ class SaleOrderLine(models.Model):
         string='Billed in advance',
         help="A base fee invoiced when its period starts (Lago's pay_in_advance).",
     )
+    fusion_filter = fields.Char(
+        string='Charge filter',
+        help='The filter bucket a usage line prices (key=values), or default.',
+    )
 
     _fusion_period_uniq = models.Constraint(
-        'UNIQUE(order_id, fusion_charge_id, fusion_period_start)',
+        'UNIQUE(order_id, fusion_charge_id, fusion_filter, fusion_period_start)',
         'This usage period is already rated on the order.',
     )

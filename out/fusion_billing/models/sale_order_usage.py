@@ -7,6 +7,7 @@ charge math is the pure rating core, the same code `fusion-billing price` runs o
 import json
 import logging
 from collections import defaultdict
+from itertools import groupby
 from contextlib import contextmanager
 from datetime import timedelta, timezone
 from decimal import Decimal
@@ -21,6 +22,7 @@ from ..lago.serializers import LAGO_AGGREGATION, cents, decimal_text, iso_date, 
 from ..engine.sql_aggregation import MetricQuery, aggregate_one_pass, aggregate_orders, in_one_pass
 from ..rating.aggregation import AggregationResult
 from ..rating.charges import ChargeResult
+from ..rating.filters import DEFAULT, Bucket, buckets, filter_code
 from ..rating.money import decimal_str, round_amount, to_subunits
 from ..rating.periods import Period, period_containing
 from ..rating.schedule import BaseFee, Terms, base_fee, charges_interval, fees_due, usage_due
@@ -36,6 +38,28 @@ class ChargeUsage(NamedTuple):
     charge: models.Model
     usage: AggregationResult
     fee: ChargeResult
+    # The filter bucket priced (rating/filters.py), None for a charge without filters.
+    bucket: Bucket | None = None
+
+
+class _RatedCharge(NamedTuple):
+    charge: models.Model
+    metric: models.Model
+    model: str
+    buckets: list[Bucket] | None
+
+
+def _bucket_label(charge, bucket):
+    """How an invoice line names a filter bucket: the filter's display name, or its values."""
+    if bucket.index is None:
+        return charge.env._('other')
+    entry = charge.filters[bucket.index]
+    return entry.get('invoice_display_name') or ', '.join(str(v) for values in entry['values'].values() for v in values)
+
+
+def _charge_buckets(charge):
+    """The disjoint filter buckets of a charge (each filter, then the default), or None."""
+    return buckets([entry['values'] for entry in charge.filters]) if charge.filters else None
 
 
 class Due(NamedTuple):
@@ -107,25 +131,30 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------------------------ rating
 
     def _fusion_rate(self, period_of, cr=None):
-        """Rated usage of every charge, per order, each order over `period_of[order.id]`.
+        """Rated usage of every charge, per order, each order over `period_of[order.id]`: one
+        ChargeUsage per charge, or per filter bucket of a charge with filters (rating/filters.py).
 
         Orders sharing a period are aggregated together: count, sum, max and weighted_sum
-        metrics in one pass over the period's events, the others by one query per metric."""
+        metrics in one pass over the period's events, the others by one query per metric, and
+        each filter bucket by one query."""
         cr = cr or self.env.cr
         # Aggregation reads the usage table directly: pending ORM writes must reach it first.
         self.env['fusion.billing.usage'].flush_model(['order_id', 'metric_id', 'timestamp', 'properties', 'value'])
         # Plain values read once: the loops below run per order and charge.
         charges_of_plan = {
-            plan.id: [(charge, charge.metric_id, charge.charge_model)
+            plan.id: [_RatedCharge(charge, charge.metric_id, charge.charge_model, _charge_buckets(charge))
                       for charge in plan.fusion_charge_ids.sorted(lambda charge: (charge.code, charge.id))]
             for plan in self.sale_order_template_id
         }
         charges_of = {order.id: charges_of_plan.get(order.sale_order_template_id.id, []) for order in self}
         exponent_of = {order.id: order.currency_id.decimal_places for order in self}
-        pricing_of = {
-            charge.id: loads_decimal_json(json.dumps(charge.properties))
-            for charges in charges_of_plan.values() for charge, _metric, _model in charges
-        }
+        pricing_of = {}
+        for charges in charges_of_plan.values():
+            for rated in charges:
+                pricing_of[(rated.charge.id, None)] = loads_decimal_json(json.dumps(rated.charge.properties))
+                for bucket in rated.buckets or ():
+                    properties = rated.charge.filters[bucket.index]['properties'] if bucket.index is not None else rated.charge.properties
+                    pricing_of[(rated.charge.id, bucket.code)] = loads_decimal_json(json.dumps(properties))
         by_period = defaultdict(list)
         for order_id in charges_of:
             by_period[period_of[order_id]].append(order_id)
@@ -136,30 +165,37 @@ class SaleOrder(models.Model):
             for order_id in order_ids:
                 exponent = exponent_of[order_id]
                 rated_order = rated[order_id]
-                for charge, metric, model in charges_of[order_id]:
-                    result = usage[(order_id, metric.id)]
-                    # Pricing is a pure function of the charge and the usage: subscriptions with
-                    # the same usage of a charge share its computation.
-                    key = (charge.id, str(result.units), result.events_count, exponent)
-                    fee = fees.get(key) if result.event_values is None else None
-                    if fee is None:
-                        fee = fee_for_charge(
-                            model, pricing_of[charge.id], result.units, events_count=result.events_count,
-                            event_values=result.event_values, currency_exponent=exponent)
-                        if result.event_values is None:
-                            fees[key] = fee
-                    rated_order.append(ChargeUsage(charge, result, fee))
+                for charge, metric, model, buckets in charges_of[order_id]:
+                    for bucket in buckets or (None,):
+                        code = bucket.code if bucket else None
+                        result = usage[(order_id, metric.id, charge.id if bucket else None, code)]
+                        # Pricing is a pure function of the charge and the usage: subscriptions with
+                        # the same usage of a charge share its computation.
+                        key = (charge.id, code, str(result.units), result.events_count, exponent)
+                        fee = fees.get(key) if result.event_values is None else None
+                        if fee is None:
+                            fee = fee_for_charge(
+                                model, pricing_of[(charge.id, code)], result.units, events_count=result.events_count,
+                                event_values=result.event_values, currency_exponent=exponent)
+                            if result.event_values is None:
+                                fees[key] = fee
+                        rated_order.append(ChargeUsage(charge, result, fee, bucket))
         return rated
 
     @api.model
     def _fusion_aggregate(self, cr, order_charges, period):
-        """{(order id, metric id): AggregationResult} over `period` of `order_charges`, pairs of
-        (order id, its plan's (charge, metric, charge model) triples)."""
+        """{(order id, metric id, charge id, bucket code): AggregationResult} over `period` of
+        `order_charges`, pairs of (order id, its plan's _RatedCharge list). Charges without
+        filters share their metric's result (charge id and bucket code None)."""
         start, end = _naive_utc(period.start), _naive_utc(period.end)
         orders_of_metric = defaultdict(list)
         per_event = set()
+        filtered = defaultdict(list)
         for order_id, charges in order_charges:
-            for _charge, metric, model in charges:
+            for charge, metric, model, buckets in charges:
+                if buckets:
+                    filtered[(charge, metric, model in _PER_EVENT_MODELS)].append(order_id)
+                    continue
                 orders_of_metric[metric].append(order_id)
                 if model in _PER_EVENT_MODELS:
                     per_event.add(metric)
@@ -167,9 +203,10 @@ class SaleOrder(models.Model):
             metric for metric in orders_of_metric
             if in_one_pass(metric.aggregation_type, metric.recurring, with_event_values=metric in per_event)
         ]
-        usage = aggregate_one_pass(
+        found = aggregate_one_pass(
             cr, [MetricQuery(metric.id, metric.aggregation_type, metric.recurring) for metric in one_pass],
-            [order_id for order_id, _charges in order_charges], start, end, period.full_seconds)
+            [order_id for order_id, _charges in order_charges if orders_of_metric], start, end, period.full_seconds)
+        usage = {(order_id, metric_id, None, None): result for (order_id, metric_id), result in found.items()}
         for metric, order_ids in orders_of_metric.items():
             if metric in one_pass:
                 continue
@@ -177,7 +214,14 @@ class SaleOrder(models.Model):
                 cr, metric_id=metric.id, aggregation_type=metric.aggregation_type, field_name=metric.field_name or None,
                 recurring=metric.recurring, order_ids=order_ids, start=start, end=end,
                 full_seconds=period.full_seconds, with_event_values=metric in per_event)
-            usage.update({(order_id, metric.id): result for order_id, result in results.items()})
+            usage.update({(order_id, metric.id, None, None): result for order_id, result in results.items()})
+        for (charge, metric, with_event_values), order_ids in filtered.items():
+            for bucket in _charge_buckets(charge):
+                results = aggregate_orders(
+                    cr, metric_id=metric.id, aggregation_type=metric.aggregation_type, field_name=metric.field_name or None,
+                    recurring=metric.recurring, order_ids=order_ids, start=start, end=end,
+                    full_seconds=period.full_seconds, filters=bucket, with_event_values=with_event_values)
+                usage.update({(order_id, metric.id, charge.id, bucket.code): result for order_id, result in results.items()})
         return usage
 
     # ----------------------------------------------------------------------------- current usage
@@ -200,23 +244,27 @@ class SaleOrder(models.Model):
             'amount_cents': to_subunits(amount, exponent),
             'taxes_amount_cents': to_subunits(taxes, exponent),
             'total_amount_cents': to_subunits(amount + taxes, exponent),
-            'charges_usage': [self._fusion_charge_usage_payload(cu, currency) for cu in usages],
+            'charges_usage': [
+                self._fusion_charge_usage_object(charge, [
+                    (cu.bucket.code if cu.bucket else None, cu.fee.units, cu.usage.events_count, cu.fee.amount_cents) for cu in parts
+                ], currency)
+                for charge, parts in groupby(usages, key=lambda cu: cu.charge)
+            ],
         }
 
-    def _fusion_charge_usage_payload(self, charge_usage, currency):
-        charge, usage, fee = charge_usage
-        return self._fusion_charge_usage_object(charge, fee.units, usage.events_count, fee.amount_cents, currency)
-
     @api.model
-    def _fusion_charge_usage_object(self, charge, units, events_count, amount_cents, currency):
-        """One entry of Lago's charges_usage (V1::Customers::ChargeUsageSerializer)."""
+    def _fusion_charge_usage_object(self, charge, parts, currency):
+        """One entry of Lago's charges_usage (V1::Customers::ChargeUsageSerializer): `parts` are
+        (filter bucket code or None, units, events count, amount in cents) of the charge, one per
+        filter bucket of a charge with filters, added up, each also listed under `filters`."""
         metric = charge.metric_id
+        units = sum((part[1] for part in parts), Decimal(0))
         return {
             'units': decimal_text(units),
-            # Lago's total before a charge's filters split it; there are no filters here.
+            # Lago's total before a charge's filters split it.
             'total_aggregated_units': decimal_text(units),
-            'events_count': events_count,
-            'amount_cents': amount_cents,
+            'events_count': sum(part[2] for part in parts),
+            'amount_cents': sum(part[3] for part in parts),
             'amount_currency': currency.name,
             'charge': {
                 'lago_id': lago_id(charge),
@@ -230,9 +278,24 @@ class SaleOrder(models.Model):
                 'code': metric.code,
                 'aggregation_type': LAGO_AGGREGATION[metric.aggregation_type],
             },
-            'filters': [],
+            'filters': [self._fusion_filter_usage_object(charge, *part) for part in parts] if charge.filters else [],
             'grouped_usage': [],
         }
+
+    @api.model
+    def _fusion_filter_usage_object(self, charge, code, units, events_count, amount_cents):
+        """One entry of `filters` in Lago's charges_usage: a filter's usage, or the default's (no values)."""
+        entry = next((entry for entry in charge.filters if filter_code(entry['values']) == code), None)
+        payload = {
+            'units': decimal_text(units),
+            'total_aggregated_units': decimal_text(units),
+            'events_count': events_count,
+            'amount_cents': amount_cents,
+            'values': {key: list(values) for key, values in entry['values'].items()} if entry else {},
+        }
+        if entry and entry.get('invoice_display_name'):
+            payload['invoice_display_name'] = entry['invoice_display_name']
+        return payload
 
     def _fusion_taxes_on(self, product_amounts):
         """Taxes on (product, amount) pairs with this order's fiscal position, rounded as the
@@ -358,11 +421,15 @@ class SaleOrder(models.Model):
         """Order lines for one closed charges period: one per charge used."""
         label = self._fusion_period_label(period)
         commands = []
-        for charge, usage, fee in usages:
+        for charge, usage, fee, bucket in usages:
             if not fee.units and not fee.amount:
                 continue
             name = f'{charge.invoice_display_name or charge.product_id.name} — {label}: {decimal_str(fee.units)} {charge.metric_id.name}'
-            commands.append(self._fusion_line(charge.product_id, name, fee.precise_amount, period, charge, fee.units, usage.events_count))
+            if bucket is not None:
+                name += f' ({_bucket_label(charge, bucket)})'
+            commands.append(self._fusion_line(
+                charge.product_id, name, fee.precise_amount, period, charge, fee.units, usage.events_count,
+                filter_code_=bucket.code if bucket else DEFAULT))
         return commands
 
     def _fusion_fee_lines(self, fee):
@@ -383,7 +450,7 @@ class SaleOrder(models.Model):
         Lago prorates it (rating/schedule.py#base_fee: by local days, trials excluded)."""
         return base_fee(self._fusion_terms(), period).amount
 
-    def _fusion_line(self, product, name, amount, period, charge, units, events_count=0, in_advance=False):
+    def _fusion_line(self, product, name, amount, period, charge, units, events_count=0, in_advance=False, filter_code_=False):
         amount = round_amount(Decimal(amount), self.currency_id.decimal_places)
         return Command.create({
             'product_id': product.id,
@@ -397,6 +464,8 @@ class SaleOrder(models.Model):
             'fusion_units': float(units) if units is not None else 0.0,
             'fusion_events_count': events_count,
             'fusion_in_advance': in_advance,
+            # The filter bucket a usage line prices (rating/filters.py); "default" for the rest.
+            'fusion_filter': filter_code_,
         })
 
     def _fusion_period_label(self, period):
@@ -462,10 +531,13 @@ class SaleOrder(models.Model):
                 'taxes_amount_cents': cents(tax, currency),
                 'total_amount_cents': cents(untaxed + tax, currency),
                 'charges_usage': [
-                    self._fusion_charge_usage_object(
-                        line.fusion_charge_id, Decimal(repr(line.fusion_units)), line.fusion_events_count,
-                        cents(line.price_subtotal, currency), currency)
-                    for line in charge_lines.sorted(lambda line: (line.fusion_charge_id.code, line.id))
+                    self._fusion_charge_usage_object(charge, [
+                        (line.fusion_filter if line.fusion_filter != DEFAULT else None, Decimal(repr(line.fusion_units)),
+                         line.fusion_events_count, cents(line.price_subtotal, currency))
+                        for line in lines_of_charge
+                    ], currency)
+                    for charge, lines_of_charge in groupby(
+                        charge_lines.sorted(lambda line: (line.fusion_charge_id.code, line.id)), key=lambda line: line.fusion_charge_id)
                 ],
             })
         return usage

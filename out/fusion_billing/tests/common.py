@@ -238,6 +238,8 @@ class FusionBillingCase(TransactionCase):
             vals['fusion_charge_id'] = cls.make_charge(company=company).id
         if 'fusion_period_start' not in overrides:
             vals['fusion_period_start'] = fields.Datetime.now()
+        if 'fusion_filter' not in overrides:
+            vals['fusion_filter'] = f'fusion_filter_{n}'
         vals.update(overrides)
         return cls.env['sale.order.line'].create(vals)
 

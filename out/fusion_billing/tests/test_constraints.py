@@ -120,9 +120,12 @@ class TestConstraints(FusionBillingCase):
     def test_sale_order_line_fusion_period_uniq(self):
         """sale.order.line: This usage period is already rated on the order."""
         first = self.make_sale_order_line()
-        same = self.values_of(first, ['order_id', 'fusion_charge_id', 'fusion_period_start'])
+        same = self.values_of(first, ['order_id', 'fusion_charge_id', 'fusion_filter', 'fusion_period_start'])
         with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'):
             self.make_sale_order_line(**same)
+        # Only the declared combination is unique: another fusion_filter is accepted.
+        other = self.make_sale_order_line(**dict(same, fusion_filter=same['fusion_filter'] + '_other'))
+        self.assertTrue(other.exists())
 
     def test_service_code_format(self):
         """fusion.billing.service: The service code must be lowercase letters, digits and underscores."""

@@ -12,6 +12,7 @@ import math
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from ..rating.filters import filter_code
 from ..rating.money import decimal_str, round_amount, to_subunits
 from .ids import lago_id, row_lago_id
 
@@ -205,7 +206,11 @@ def charge_object(charge):
         'prorated': False,
         'min_amount_cents': 0,
         'properties': charge.properties or {},
-        'filters': [],
+        'filters': [
+            {'invoice_display_name': entry.get('invoice_display_name') or None, 'properties': entry['properties'],
+             'values': {key: list(values) for key, values in entry['values'].items()}}
+            for entry in charge.filters or []
+        ],
         'taxes': [],
     }
 
@@ -414,10 +419,14 @@ def fee_object(line, link):
     rate = sum(tax.amount for tax in line.tax_ids if tax.amount_type == 'percent')
     if charge:
         metric = charge.metric_id
+        # The charge filter a line prices (V1::FeeSerializer: charge_filter.to_h, its display name).
+        entry = next((entry for entry in charge.filters or [] if filter_code(entry['values']) == order_line.fusion_filter), None)
         item = {
             'type': 'charge', 'code': metric.code, 'name': metric.name, 'description': metric.description or None,
-            'invoice_display_name': charge.invoice_display_name or line.name, 'filters': None,
-            'filter_invoice_display_name': None, 'lago_item_id': lago_id(metric), 'item_type': 'BillableMetric',
+            'invoice_display_name': charge.invoice_display_name or line.name,
+            'filters': {key: list(values) for key, values in entry['values'].items()} if entry else None,
+            'filter_invoice_display_name': (entry.get('invoice_display_name') or ', '.join(v for values in entry['values'].values() for v in values)) if entry else None,
+            'lago_item_id': lago_id(metric), 'item_type': 'BillableMetric',
         }
     else:
         plan = order.sale_order_template_id
