@@ -45,7 +45,7 @@ export interface LagoPlanIn {
   trial_period?: number | null;
   pay_in_advance?: boolean | null;
   bill_charges_monthly?: boolean | null;
-  minimum_commitment?: unknown;
+  minimum_commitment?: { amount_cents: number; invoice_display_name?: string | null } | null;
   usage_thresholds?: unknown[];
   taxes?: unknown[];
   charges?: LagoChargeIn[];
@@ -113,7 +113,6 @@ export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], pl
       note(object, 'amount_currency', `${plan.amount_currency}, but ${service.code} bills in ${service.currency} (not imported)`);
       continue;
     }
-    if (plan.minimum_commitment) note(object, 'minimum_commitment', 'a minimum commitment (imported without it)');
     if (plan.usage_thresholds?.length) note(object, 'usage_thresholds', `${plan.usage_thresholds.length} progressive billing threshold(s) (imported without them)`);
     if (plan.taxes?.length) note(object, 'taxes', "plan-level Lago taxes (Odoo's taxes come from the products and fiscal positions)");
     const charges: ChargeSpec[] = [];
@@ -168,6 +167,10 @@ export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], pl
       // Lago ignores the flag on plans shorter than a half-year (Plan#bill_charges_monthly?).
       ...(plan.bill_charges_monthly && (plan.interval === 'yearly' || plan.interval === 'semiannual') ? { bill_charges_monthly: true } : {}),
       ...(plan.trial_period ? { trial_period: plan.trial_period } : {}),
+      ...(plan.minimum_commitment?.amount_cents ? { minimum_commitment: {
+        amount: centsToDecimal(plan.minimum_commitment.amount_cents, plan.amount_currency),
+        ...(plan.minimum_commitment.invoice_display_name ? { invoice_display_name: plan.minimum_commitment.invoice_display_name } : {}),
+      } } : {}),
       product: { code: productCode(plan.code), name: plan.name },
       charges,
     });
@@ -239,7 +242,7 @@ export function mergeCatalog(doc: Document, mapping: CatalogMapping, service: st
       continue;
     }
     if (node.get('service') !== service) throw new Error(`plan ${plan.code} belongs to service ${String(node.get('service'))} in the spec, not ${service}`);
-    setFields(doc, node, plan as unknown as Record<string, unknown>, ['name', 'interval', 'amount', 'pay_in_advance', 'bill_charges_monthly', 'trial_period'], `plan ${plan.code}`, report, {
+    setFields(doc, node, plan as unknown as Record<string, unknown>, ['name', 'interval', 'amount', 'pay_in_advance', 'bill_charges_monthly', 'trial_period', 'minimum_commitment'], `plan ${plan.code}`, report, {
       pay_in_advance: false,
       bill_charges_monthly: false,
       trial_period: 0,

@@ -123,6 +123,7 @@ function catalogExpectations(ir: BillingIR) {
           pay_in_advance: p.payInAdvance,
           bill_charges_monthly: p.billChargesMonthly,
           trial_period: p.trialPeriod,
+          minimum_commitment: p.minimumCommitment,
           line_products: [productCodeOf.get(p.productXmlid), ...p.charges.map((c) => productCodeOf.get(c.productXmlid))],
           charges: Object.fromEntries(
             p.charges.map((c) => [c.code, [metricCodeOf.get(c.metricXmlid), c.model, productCodeOf.get(c.productXmlid), c.properties]]),

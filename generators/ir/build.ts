@@ -497,6 +497,8 @@ function buildCatalog(valid: ValidSpec, specFile: string): CatalogIR {
       payInAdvance: plan.pay_in_advance ?? false,
       billChargesMonthly: plan.bill_charges_monthly ?? false,
       trialPeriod: plan.trial_period ?? 0,
+      minimumCommitment: plan.minimum_commitment?.amount ?? '0',
+      ...(plan.minimum_commitment?.invoice_display_name ? { commitmentDisplayName: plan.minimum_commitment.invoice_display_name } : {}),
       currency: service.currency,
       currencyExponent: currencyExponent(service.currency)!,
       productXmlid: productXmlid(plan.product.code),
@@ -519,6 +521,7 @@ function buildCatalog(valid: ValidSpec, specFile: string): CatalogIR {
       unknownSubscription: s.events?.unknown_subscription ?? 'reject',
       billingMode: s.billing?.mode ?? 'live',
       cutoverPeriods: s.billing?.cutover_periods ?? 2,
+      invoiceGracePeriod: s.billing?.invoice_grace_period ?? 0,
       webhooks: (s.webhooks ?? []).map((w) => ({
         xmlid: `webhook_endpoint_${s.code}_${w.code}`,
         code: w.code,

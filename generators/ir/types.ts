@@ -191,6 +191,7 @@ export interface ServiceIR {
   unknownSubscription: UnknownPolicy;
   billingMode: BillingMode;
   cutoverPeriods: number;
+  invoiceGracePeriod: number;
   webhooks: { xmlid: string; code: string; url: string; eventTypes: string[] | null; signatureAlgorithm: SignatureAlgorithm }[];
 }
 
@@ -224,6 +225,9 @@ export interface PlanIR {
   payInAdvance: boolean;
   billChargesMonthly: boolean;
   trialPeriod: number;
+  /** Lago's minimum commitment per period (decimal string), or "0" for none. */
+  minimumCommitment: string;
+  commitmentDisplayName?: string;
   currency: string;
   currencyExponent: number;
   productXmlid: string;

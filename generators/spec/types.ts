@@ -134,7 +134,7 @@ export interface ServiceSpec {
   events?: { unknown_metric?: UnknownPolicy; unknown_subscription?: UnknownPolicy };
   webhooks?: { code: string; url: string; event_types?: string[]; signature_algorithm?: SignatureAlgorithm }[];
   /** Who bills the service: Odoo (live) or Lago, with Odoo rating alongside (shadow). */
-  billing?: { mode?: BillingMode; cutover_periods?: number };
+  billing?: { mode?: BillingMode; cutover_periods?: number; invoice_grace_period?: number };
 }
 
 /** shadow: Odoo ingests and rates for reconciliation, posts no invoice; live: Odoo bills. */
@@ -170,6 +170,7 @@ export interface PlanSpec {
   pay_in_advance?: boolean;
   bill_charges_monthly?: boolean;
   trial_period?: number;
+  minimum_commitment?: { amount: Decimal; invoice_display_name?: string };
   product: ProductSpec;
   charges: ChargeSpec[];
 }

@@ -84,7 +84,6 @@ describe('mapping Lago’s catalog onto the spec', () => {
     expect(mapping.unsupported.map((u) => `${u.object}: ${u.feature}`)).toEqual([
       'billable metric nc_custom: aggregation_type',
       'billable metric nc_rounded: rounding_function',
-      'plan nexacloud_pro: minimum_commitment',
       'plan nexacloud_pro, charge custom: billable_metric_code',
       'plan nexacloud_pro, charge rounded: charge_model',
       'plan nexacloud_pro, charge rounded_std: pay_in_advance',
@@ -95,7 +94,7 @@ describe('mapping Lago’s catalog onto the spec', () => {
     expect(mapping.unsupported.find((u) => u.feature === 'min_amount_cents')!.detail).toContain('10.00');
     expect(mapping.plans.map((p) => p.code)).toEqual(['nexacloud_pro']);
     // Lago's plan settings that the spec holds are imported, not listed.
-    expect(mapping.plans[0]).toMatchObject({ trial_period: 14 });
+    expect(mapping.plans[0]).toMatchObject({ trial_period: 14, minimum_commitment: { amount: '500.00' } });
     expect(mapping.plans[0]!.charges.map((c) => c.code)).toEqual(['api_requests', 'storage', 'egress', 'peak_vcpu', 'rounded_std']);
   });
 
@@ -119,7 +118,7 @@ describe('fusion-billing lago import-catalog, against the Lago double', () => {
   beforeAll(async () => {
     const org: LagoOrganisation = {
       metrics: [...NEXACLOUD_METRICS, { code: 'nc_ipv4', name: 'Public IPv4 addresses', aggregation_type: 'unique_count_agg', field_name: 'ip' }],
-      plans: [{ ...NEXACLOUD_PLAN, trial_period: 30, minimum_commitment: { amount_cents: 50000 }, charges: [...NEXACLOUD_PLAN.charges, { code: 'ipv4', billable_metric_code: 'nc_ipv4', charge_model: 'standard', properties: { amount: '3.00' } }] }],
+      plans: [{ ...NEXACLOUD_PLAN, trial_period: 30, charges: [...NEXACLOUD_PLAN.charges, { code: 'ipv4', billable_metric_code: 'nc_ipv4', charge_model: 'standard', properties: { amount: '3.00' }, min_amount_cents: 1000 }] }],
       customers: [], subscriptions: [], events: [], invoices: [],
     };
     double = await new LagoDouble(org).start();
@@ -127,12 +126,12 @@ describe('fusion-billing lago import-catalog, against the Lago double', () => {
   });
   afterAll(() => double.stop());
 
-  it('prints the diff first, lists the unsupported commitment and exits 1 without --allow-partial, writing nothing', async () => {
+  it('prints the diff first, lists the unsupported charge minimum and exits 1 without --allow-partial, writing nothing', async () => {
     expect(await run()).toBe(1);
     const text = out.join('\n');
     expect(text).toContain('+    - {code: nc_ipv4, service: nexacloud, name: Public IPv4 addresses, aggregation: unique_count, field_name: ip}');
     expect(text).toContain('+      trial_period: 30');
-    expect(text).toContain('unsupported: plan nexacloud_pro: minimum_commitment: a minimum commitment (imported without it)');
+    expect(text).toContain('unsupported: plan nexacloud_pro, charge ipv4: min_amount_cents: a minimum of 10.00 per period (imported without it)');
     expect(text).toContain('dry run: the spec is unchanged');
     expect(readFileSync(copy, 'utf8')).toBe(specText);
   });

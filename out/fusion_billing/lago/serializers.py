@@ -128,8 +128,9 @@ def customer_object(link, includes=()):
         'state': partner.state_id.code or None,
         'country': partner.country_id.code or None,
     }
-    # No per-customer invoicing overrides here: Lago's null, "as the billing entity says".
+    # Per-customer invoicing overrides: Lago's null means "as the billing entity says" (here, the service).
     billing_configuration = {
+        'invoice_grace_period': link.invoice_grace_period or None,
         'document_locale': (partner.lang or 'en_US').split('_')[0],
         'subscription_invoice_issuing_date_anchor': None,
         'subscription_invoice_issuing_date_adjustment': None,
@@ -218,7 +219,7 @@ def charge_object(charge):
 
 def plan_object(plan, amount, currency):
     """`amount` is the plan's base fee as an exact Decimal (read from its numeric column)."""
-    return {
+    payload = {
         'lago_id': lago_id(plan),
         'name': plan.name,
         'invoice_display_name': plan.name,
@@ -235,6 +236,15 @@ def plan_object(plan, amount, currency):
         'usage_thresholds': [],
         'taxes': [],
     }
+    commitment = stored_numbers(plan, ('fusion_minimum_commitment',))[plan.id][0] if plan.fusion_minimum_commitment else None
+    if commitment:
+        # V1::CommitmentSerializer, present only when the plan has one (PlanSerializer#minimum_commitment).
+        payload['minimum_commitment'] = {
+            'lago_id': lago_id(plan), 'plan_code': plan.fusion_plan_code, 'invoice_display_name': plan.fusion_commitment_display_name or None,
+            'commitment_type': 'minimum_commitment', 'amount_cents': cents(commitment, currency), 'interval': plan.fusion_interval,
+            'created_at': iso_utc(plan.create_date), 'updated_at': iso_utc(plan.write_date), 'taxes': [],
+        }
+    return payload
 
 
 # ------------------------------------------------------------------------------- subscriptions
@@ -432,7 +442,8 @@ def fee_object(line, link):
     else:
         plan = order.sale_order_template_id
         item = {
-            'type': 'subscription', 'code': plan.fusion_plan_code or '', 'name': plan.name or line.name,
+            # A true-up is Lago's commitment fee; it names the plan as a subscription fee does.
+            'type': 'commitment' if order_line.fusion_true_up else 'subscription', 'code': plan.fusion_plan_code or '', 'name': plan.name or line.name,
             'description': None, 'invoice_display_name': line.name, 'filters': None,
             'filter_invoice_display_name': None, 'lago_item_id': lago_id(order) if order else '',
             'item_type': 'Subscription',

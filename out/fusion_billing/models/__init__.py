@@ -14,6 +14,7 @@ from . import sale_order
 from . import sale_order_line
 from . import account_move
 from . import account_move_api
+from . import account_move_grace
 from . import account_move_stripe_charge
 from . import account_move_webhooks
 from . import fusion_billing_account_link_api

@@ -10,3 +10,8 @@ class AccountMove(models.Model):
         copy=False,
         help='invoice.payment_overdue was written for this invoice.',
     )
+    fusion_grace_until = fields.Datetime(
+        string='Draft until',
+        copy=False,
+        help="End of the invoice's grace period: late usage of its periods is billed on it until then, when it is posted.",
+    )

@@ -28,12 +28,13 @@ class AccountMove(models.Model):
 
     @api.model
     def _fusion_service_domain(self, service):
-        """Invoices and refunds of `service`'s subscriptions that Lago would show: posted, or
-        cancelled after posting (Lago's voided). Extension point."""
+        """Invoices and refunds of `service`'s subscriptions that Lago would show: posted, drafts
+        in their grace period (Lago's draft), or cancelled after posting (Lago's voided). Extension point."""
         return [
             ('move_type', 'in', ('out_invoice', 'out_refund')),
             ('invoice_line_ids.sale_line_ids.order_id', 'any', [('fusion_service_id', '=', service.id)]),
-            '|', ('state', '=', 'posted'), '&', ('state', '=', 'cancel'), ('name', 'not in', ('/', False)),
+            '|', '|', ('state', '=', 'posted'), '&', ('state', '=', 'draft'), ('fusion_grace_until', '!=', False),
+            '&', ('state', '=', 'cancel'), ('name', 'not in', ('/', False)),
         ]
 
     @api.model
@@ -55,8 +56,8 @@ class AccountMove(models.Model):
             domain.append(('partner_id', '=', partner.id))
         statuses = _lago_values(filters, 'statuses', LAGO_INVOICE_STATUSES)
         if statuses:
-            # Invoices here are finalized (posted) or voided (cancelled after posting).
-            states = {'finalized': 'posted', 'voided': 'cancel'}
+            # Invoices here are drafts (grace period), finalized (posted) or voided (cancelled after posting).
+            states = {'draft': 'draft', 'finalized': 'posted', 'voided': 'cancel'}
             domain.append(('state', 'in', [states[s] for s in statuses if s in states]))
         payment_statuses = _lago_values(filters, 'payment_statuses', LAGO_PAYMENT_STATUSES)
         if payment_statuses:

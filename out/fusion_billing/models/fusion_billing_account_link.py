@@ -30,6 +30,10 @@ class FusionBillingAccountLink(models.Model):
     active = fields.Boolean(
         default=True,
     )
+    invoice_grace_period = fields.Integer(
+        string='Invoice grace period (days)',
+        help="The customer's own grace period (Lago's billing_configuration.invoice_grace_period); empty: the service's.",
+    )
     company_id = fields.Many2one(
         comodel_name='res.company',
         string='Company',

@@ -75,6 +75,10 @@ class FusionBillingService(models.Model):
         string='Periods to reconcile before cutover',
         default=2,
     )
+    invoice_grace_period = fields.Integer(
+        string='Invoice grace period (days)',
+        help="Lago's invoice_grace_period: a closed period's invoice stays a draft this many days, billing late usage, then is posted.",
+    )
     lago_api_url = fields.Char(
         string='Lago API URL',
         help="Shadow mode: Lago's API root (https://api.getlago.com/api/v1) from which the cron pulls each subscription's events. Empty: the applications send their events here too.",

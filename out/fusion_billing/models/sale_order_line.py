@@ -33,6 +33,10 @@ class SaleOrderLine(models.Model):
         string='Charge filter',
         help='The filter bucket a usage line prices (key=values), or default.',
     )
+    fusion_true_up = fields.Boolean(
+        string='Commitment true-up',
+        help="The difference between a period's fees and the plan's minimum commitment (Lago's commitment fee).",
+    )
 
     _fusion_period_uniq = models.Constraint(
         'UNIQUE(order_id, fusion_charge_id, fusion_filter, fusion_period_start)',

@@ -45,6 +45,14 @@ class SaleOrderTemplate(models.Model):
         string='Trial days',
         help="Lago's trial_period: days from the subscription's start without a base fee (usage is billed).",
     )
+    fusion_minimum_commitment = fields.Monetary(
+        string='Minimum commitment',
+        currency_field='fusion_currency_id',
+        help="Lago's minimum commitment per period: a true-up line bills what the period's fees leave under it.",
+    )
+    fusion_commitment_display_name = fields.Char(
+        string='Commitment invoice name',
+    )
 
     _fusion_plan_code_uniq = models.Constraint(
         'UNIQUE(fusion_plan_code, company_id)',

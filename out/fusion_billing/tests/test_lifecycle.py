@@ -36,6 +36,8 @@ class TestLifecycle(FusionApiCase):
         cls.trial.write({'fusion_pay_in_advance': True, 'fusion_trial_period': 14})
         cls.annual = cls._plan(cls.cloud, 'api_cloud_annual', '990.00', requests)
         cls.annual.write({'fusion_interval': 'yearly', 'fusion_pay_in_advance': True, 'fusion_bill_charges_monthly': True})
+        cls.committed = cls._plan(cls.cloud, 'api_cloud_committed', '0', {cls.api_requests: {'amount': '1.00'}})
+        cls.committed.write({'fusion_minimum_commitment': 25.0, 'fusion_commitment_display_name': 'Minimum spend'})
         cls.endpoint = cls.env['fusion.billing.webhook.endpoint'].create(
             {'service_id': cls.cloud.id, 'code': 'lifecycle', 'url': 'http://127.0.0.1:9/hooks'})
 
@@ -218,3 +220,75 @@ class TestLifecycle(FusionApiCase):
             'external_customer_id': 'tnt_currency1', 'plan_code': 'api_cloud_foreign', 'external_id': 'sub_currency'}}),
             422, 'validation_errors', {'currency': ['currencies_does_not_match']})
         self.assertEqual(len(self.orders('sub_currency')), 1)
+
+    def test_a_minimum_commitment_tops_up_a_period_whose_fees_stay_under_it(self):
+        with self.now(at(2026, 3, 10)):
+            self.subscribe('tnt_commit001', 'sub_commit', 'api_cloud_committed', started=at(2026, 3, 10))
+        order = self.orders('sub_commit')
+        self.events('sub_commit', at(2026, 3, 11), at(2026, 3, 12), at(2026, 3, 13))
+        self.bill('sub_commit', at(2026, 4, 1))
+        # March 10-31: 22 days of 31 → a commitment of 25.00 × 22 / 31 = 17.741… → 17.74; the usage
+        # (3 × 1.00) leaves 14.74 to true up.
+        self.assertEqual(self.untaxed(order), [Decimal('17.74')])
+        true_up = order.order_line.filtered('fusion_true_up')
+        self.assertEqual((true_up.price_unit, true_up.name.split(' — ')[0]), (14.74, 'Minimum spend'))
+        self.bill('sub_commit', at(2026, 5, 1))
+        self.assertEqual(self.untaxed(order), [Decimal('17.74'), Decimal('25.00')], 'a month without usage pays the commitment')
+        self.bill('sub_commit', at(2026, 5, 1, 3))
+        self.assertEqual(len(order.order_line.filtered('fusion_true_up')), 2, 'a true-up is billed once')
+        self.events('sub_commit', *[at(2026, 5, 2, hour) for hour in range(24)], at(2026, 5, 3), at(2026, 5, 4))
+        self.bill('sub_commit', at(2026, 6, 1))
+        # 26 requests × 1.00 = 26.00: above the commitment, nothing to top up.
+        self.assertEqual(self.untaxed(order), [Decimal('17.74'), Decimal('25.00'), Decimal('26.00')])
+        self.assertEqual(len(order.order_line.filtered('fusion_true_up')), 2)
+        listed = self.assertOk(self.get('/invoices', params={'external_customer_id': 'tnt_commit001'}))['invoices']
+        fees = [sorted((fee['item']['type'], fee['amount_cents']) for fee in self.assertOk(self.get(f"/invoices/{invoice['lago_id']}"))['invoice']['fees'])
+                for invoice in listed]
+        self.assertCountEqual(fees, [[('charge', 300), ('commitment', 1474)], [('commitment', 2500)], [('charge', 2600)]])
+        plan = self.assertOk(self.get('/plans/api_cloud_committed'))['plan']
+        self.assertEqual((plan['minimum_commitment']['amount_cents'], plan['minimum_commitment']['invoice_display_name']), (2500, 'Minimum spend'))
+
+    def test_a_grace_period_keeps_the_invoice_a_draft_that_bills_late_usage(self):
+        self.cloud.invoice_grace_period = 3
+        with self.now(at(2026, 3, 1)):
+            self.subscribe('tnt_grace0001', 'sub_grace', 'api_cloud_basic', started=at(2026, 3, 1))
+        order = self.orders('sub_grace')
+        self.events('sub_grace', at(2026, 3, 5), at(2026, 3, 6))
+        self.bill('sub_grace', at(2026, 4, 1, 0, 30))
+        invoice = order.invoice_ids
+        self.assertEqual((invoice.state, invoice.fusion_grace_until, invoice.amount_untaxed), ('draft', at(2026, 4, 4, 0, 30), 31.02))
+        hooks = lambda: self.env['fusion.billing.webhook'].search(  # noqa: E731
+            [('endpoint_id', '=', self.endpoint.id), ('object_key', '=', f'account.move,{invoice.id}')], order='id').mapped('webhook_type')
+        self.assertEqual(hooks(), ['invoice.drafted'])
+        # A March event arriving on April 2nd: late, yet billed on the draft.
+        with self.now(at(2026, 4, 2)):
+            self.events('sub_grace', at(2026, 3, 20))
+        self.assertTrue(self.usage_rows(order_id=order.id, late=True))
+        with self.now(at(2026, 4, 3)):
+            self.assertFalse(self.env['account.move']._cron_fusion_finalize_drafts(), 'the grace period is not over')
+        with self.now(at(2026, 4, 4, 1)):
+            finalized = self.env['account.move']._cron_fusion_finalize_drafts()
+        self.assertEqual(finalized, invoice, 'the same invoice, posted')
+        self.assertEqual((invoice.state, invoice.amount_untaxed, invoice.fusion_grace_until), ('posted', 31.03, False))
+        self.assertFalse(self.usage_rows(order_id=order.id, late=True), 'billed, so no longer late')
+        self.assertEqual(order.order_line.filtered('fusion_charge_id').fusion_events_count, 3)
+        self.assertEqual(hooks(), ['invoice.drafted', 'invoice.created'])
+        self.assertEqual(self.untaxed(order), [Decimal('31.03')])
+
+    def test_a_customer_grace_period_and_finalizing_a_draft_through_the_api(self):
+        customer = self.customer('tnt_grace0002', billing_configuration={'invoice_grace_period': 5})
+        self.assertEqual(customer['billing_configuration']['invoice_grace_period'], 5)
+        self.assertApiError(self.post('/customers', {'customer': {'external_id': 'tnt_grace0002', 'billing_configuration': {'invoice_grace_period': 'soon'}}}),
+                            422, 'validation_errors', {'invoice_grace_period': ['invalid_value']})
+        with self.now(at(2026, 3, 1)):
+            self.subscribe('tnt_grace0002', 'sub_grace2', 'api_cloud_basic', started=at(2026, 3, 1))
+        self.bill('sub_grace2', at(2026, 4, 1))
+        invoice = self.orders('sub_grace2').invoice_ids
+        self.assertEqual((invoice.state, invoice.fusion_grace_until), ('draft', at(2026, 4, 6)))
+        listed = self.assertOk(self.get('/invoices', params={'external_customer_id': 'tnt_grace0002'}))['invoices']
+        self.assertEqual([i['status'] for i in listed], ['draft'])
+        refreshed = self.assertOk(self.call('PUT', f"/invoices/{listed[0]['lago_id']}/refresh", self.cloud_key))['invoice']
+        self.assertEqual((refreshed['status'], refreshed['fees_amount_cents']), ('draft', 3100))
+        body = self.assertOk(self.call('PUT', f"/invoices/{listed[0]['lago_id']}/finalize", self.cloud_key))['invoice']
+        self.assertEqual((body['lago_id'], body['status'], body['total_amount_cents'] >= 3100), (listed[0]['lago_id'], 'finalized', True))
+        self.assertEqual(invoice.state, 'posted')

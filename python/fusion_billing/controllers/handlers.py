@@ -111,11 +111,28 @@ def upsert_customer(service, body, params, query_args):
     existing = Links.search([('service_id', '=', service.id), ('external_id', '=', external_id)], limit=1)
     # A state sent alone belongs to the country the customer already has.
     values = partner_values(service.env, raw, existing.partner_id.country_id)
+    grace = _grace_period(raw.get('billing_configuration'))
     link = _links(service).with_context(fusion_defer_customer_webhook=True)._fusion_upsert(service, external_id, values)
     link_payment_provider(service, link.partner_id, raw.get('billing_configuration'))
+    if grace is not _UNSET and (link.invoice_grace_period or None) != grace:
+        link.invoice_grace_period = grace or False
     # Lago's upsert: customer.created for a new customer, customer.updated for a known one.
     link._fusion_notify('customer.updated' if existing else 'customer.created')
     return {'customer': customer_object(link, ('integration_customers', 'taxes'))}
+
+
+_UNSET = object()
+
+
+def _grace_period(billing_configuration):
+    """billing_configuration.invoice_grace_period: the customer's own grace period in days (None:
+    the service's), _UNSET when not sent; checked before anything is written."""
+    if not isinstance(billing_configuration, dict) or 'invoice_grace_period' not in billing_configuration:
+        return _UNSET
+    days = billing_configuration['invoice_grace_period']
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 365):
+        raise ApiError.validation({'invoice_grace_period': ['invalid_value']})
+    return days or None
 
 
 def list_customers(service, body, params, query_args):
@@ -333,6 +350,22 @@ def retry_invoice_payment(service, body, params, query_args):
         raise ApiError.validation({'payment_method': ['not_found']})
     invoice._fusion_charge_with_token()
     return {'invoice': invoice._fusion_lago_invoice((), service)}
+
+
+def refresh_invoice(service, body, params, query_args):
+    """Lago's PUT /invoices/{id}/refresh: a draft invoice's usage rated again (late events
+    included); a finalized invoice is returned as it is, as Lago does."""
+    invoice = _service_invoice(service, params.get('lago_id'))
+    invoice._fusion_refresh_draft()
+    return {'invoice': invoice._fusion_lago_invoice(API_INCLUDES, service)}
+
+
+def finalize_invoice(service, body, params, query_args):
+    """Lago's PUT /invoices/{id}/finalize: a draft invoice refreshed and posted now, its grace
+    period cut short (then charged on the linked card, as at the end of the grace period)."""
+    invoice = _service_invoice(service, params.get('lago_id'))
+    invoice._fusion_finalize_draft()
+    return {'invoice': invoice._fusion_lago_invoice(API_INCLUDES, service)}
 
 
 def _service_invoice(service, invoice_lago_id):

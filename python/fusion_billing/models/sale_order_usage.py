@@ -24,7 +24,7 @@ from ..rating.charges import ChargeResult
 from ..rating.filters import DEFAULT, Bucket, buckets, filter_code
 from ..rating.money import decimal_str, round_amount, to_subunits
 from ..rating.periods import Period, period_containing
-from ..rating.schedule import BaseFee, Terms, base_fee, charges_interval, fees_due, usage_due
+from ..rating.schedule import BaseFee, Terms, base_fee, charges_interval, commitment_for, fees_due, usage_due
 from ..rating.pricing import fee_for_charge, loads_decimal_json
 
 _logger = logging.getLogger(__name__)
@@ -333,6 +333,8 @@ class SaleOrder(models.Model):
 
     @api.model
     def _cron_fusion_close_periods(self):
+        # Drafts whose grace period ended are posted first (account_move_grace.py).
+        self.env['account.move']._cron_fusion_finalize_drafts()
         subscriptions = self.search([('fusion_status', 'in', ('active', 'terminated')), ('state', '=', 'sale')])
         for index, subscription in enumerate(subscriptions):
             try:
@@ -383,6 +385,11 @@ class SaleOrder(models.Model):
             if due.fees:
                 values['fusion_fees_until'] = _naive_utc(due.fees[-1].period.end)
             order.write(dict(values, order_line=lines))
+            # A base period whose usage is now all rated is checked against the plan's minimum commitment.
+            ended = [order._fusion_period_at(period.start, charges=False) for period in due.usage]
+            true_ups = [line for period in ended if period.end in {usage.end for usage in due.usage} for line in order._fusion_true_up_lines(period)]
+            if true_ups:
+                order.write({'order_line': true_ups})
             summary['periods'] += len(due.usage) or len(due.fees)
             to_invoice |= order
         # Events that arrived for periods already billed: reported (and listed under the "Late"
@@ -391,9 +398,7 @@ class SaleOrder(models.Model):
         for order in to_invoice:
             if any(line.qty_to_invoice for line in order.order_line):
                 invoices = order._create_invoices()
-                invoices.action_post()
-                # Off-session charge of the card linked from Lago's Stripe customer, if any.
-                invoices._fusion_charge_with_token()
+                order._fusion_issue_invoices(invoices)
                 summary['invoices'] += len(invoices)
         return summary
 
@@ -443,6 +448,30 @@ class SaleOrder(models.Model):
         if fee.in_advance:
             name += self.env._(', in advance')
         return [self._fusion_line(base_product[:1], name, fee.amount, fee.period, None, None, in_advance=fee.in_advance)]
+
+    def _fusion_true_up_lines(self, period):
+        """The true-up of one ended period of the plan's interval: what its fees (base fee and
+        usage, as invoiced) leave under the plan's minimum commitment, prorated for a partial
+        period (Commitments::Minimum::CalculateTrueUpFeeService: commitment - fees, never below 0)."""
+        plan = self.sale_order_template_id
+        commitment = stored_numbers(plan, ('fusion_minimum_commitment',))[plan.id][0] or Decimal(0)
+        if commitment <= 0:
+            return []
+        start, end = _naive_utc(period.start), _naive_utc(period.end)
+        lines = self.order_line.filtered(
+            lambda line: line.fusion_period_start and start <= line.fusion_period_start and line.fusion_period_end <= end)
+        if lines.filtered('fusion_true_up'):
+            return []
+        exponent = self.currency_id.decimal_places
+        due = round_amount(commitment_for(self._fusion_terms(), commitment, period), exponent)
+        billed = sum((amount or Decimal(0) for (amount,) in stored_numbers(lines, ('price_subtotal',)).values()), Decimal(0))
+        if billed >= due:
+            return []
+        base_product = plan.sale_order_template_line_ids.product_id - plan.fusion_charge_ids.product_id
+        name = f'{plan.fusion_commitment_display_name or self.env._("Minimum commitment")} — {self._fusion_period_label(period)}'
+        line = self._fusion_line(base_product[:1], name, due - billed, period, None, None)
+        line[2]['fusion_true_up'] = True
+        return [line]
 
     def _fusion_base_fee(self, period):
         """The plan's base fee for `period` (a period of the plan's interval), exact, prorated as

@@ -34,6 +34,7 @@ __all__ = [
     "Terms",
     "base_fee",
     "charges_interval",
+    "commitment_for",
     "fees_due",
     "trial_end",
     "unused_credit",
@@ -176,3 +177,17 @@ def unused_credit(terms: Terms, billed: Decimal, *, upgrade: bool = False) -> De
     remaining = max(0, (last_day - billed_from).days)
     days_in_period = _local_days(whole.start, whole.end, zone)
     return min(billed, terms.amount * remaining / days_in_period)
+
+
+def commitment_for(terms: Terms, commitment: Decimal, period: Period) -> Decimal:
+    """The minimum commitment of one (clamped) period of the plan's interval, prorated by the
+    local days it covers (Commitments::CalculateProratedCoefficientService: days billed / days of
+    the period; the trial does not reduce it)."""
+    if commitment <= 0:
+        return Decimal(0)
+    zone = ZoneInfo(terms.tz or "UTC")
+    whole = period_containing(
+        period.start, interval=terms.interval, billing_time=terms.billing_time, anchor=terms.anchor, tz=terms.tz)
+    days_in_period = _local_days(whole.start, whole.end, zone)
+    days = min(_local_days(period.start, period.end, zone), days_in_period)
+    return commitment if days >= days_in_period else commitment * days / days_in_period
