@@ -12,4 +12,5 @@ export const WEBHOOK_TYPES = [
   'invoice.payment_failure',
   'invoice.payment_overdue',
   'events.errors',
+  'alert.triggered',
 ] as const;

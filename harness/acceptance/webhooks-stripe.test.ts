@@ -303,6 +303,38 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     expect(all.every((entry) => entry.verdict.ok && entry.admitted)).toBe(true);
   });
 
+  it('a usage alert crossing its threshold is delivered once, signed as Lago signs it', async () => {
+    okBody(await cloud.upsertCustomer({ external_id: 'tnt_alert01', name: 'Alerted Inc.', email: 'alert@example.test', state: 'ON', country: 'CA', timezone: TZ } as never), 'POST /customers');
+    okBody(await cloud.createSubscription({ external_customer_id: 'tnt_alert01', plan_code: 'nexacloud_pro', external_id: 'sub_alert01', billing_time: 'calendar' }), 'POST /subscriptions');
+    const alert = okBody(await cloud.request<{ alert: { lago_id: string; previous_value: number } }>('POST', '/subscriptions/sub_alert01/alerts', { body: { alert: {
+      alert_type: 'billable_metric_current_usage_units', code: 'egress_200', name: 'Egress over 200 GB', billable_metric_code: 'nc_egress_gb',
+      thresholds: [{ code: 'high', value: 200 }] } } }), 'POST /subscriptions/{id}/alerts').alert;
+    expect(alert.previous_value).toBe(0);
+    const alertCron = await cronId('cron_check_alerts');
+    const sent = Date.now();
+    okBody(await cloud.createEvent({ transaction_id: 'alert-egress-1', external_subscription_id: 'sub_alert01', code: 'nc_egress_gb', timestamp: Math.floor(sent / 1000), properties: { gb: '250' } }), 'POST /events');
+    const checked = await phase('alert check (cron over JSON-2)', async () => {
+      await trigger(alertCron);
+      return Date.now() - sent;
+    });
+    // Twice more: the value did not cross anything new.
+    await trigger(alertCron);
+    await trigger(alertCron);
+    await phase('alert delivery (cron over JSON-2)', deliverAll);
+    const alerts = (await receiver.received()).filter((entry) => entry.payload.webhook_type === 'alert.triggered');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.verdict.ok).toBe(true);
+    expect(alerts[0]!.payload).toMatchObject({
+      object_type: 'triggered_alert',
+      triggered_alert: {
+        alert_code: 'egress_200', alert_name: 'Egress over 200 GB', alert_type: 'billable_metric_current_usage_units', billable_metric_code: 'nc_egress_gb',
+        external_subscription_id: 'sub_alert01', external_customer_id: 'tnt_alert01', previous_value: 0, current_value: 250,
+        crossed_thresholds: [{ code: 'high', value: 200, recurring: false }],
+      },
+    });
+    console.log(`  alert: event to checked crossing ${checked} ms (one check); in production the check runs every 60 s, so a crossing is reported within a minute of the event plus one check`);
+  });
+
   it('receiver down, failing, slow, then up: attempts logged, dead letter after 6, replay; each unique key processed once', async () => {
     let flakyKey = '';
     const attemptsOf = async (webhookId: number) =>

@@ -1,5 +1,5 @@
 // Ingestion throughput of the Lago-shaped API, beside what the stack under it can do:
-//   npx tsx harness/bench/ingest.ts [--workers N] [--batch 100] [--seconds 10] [--clients 4] [--rounds 3] [--db-filter]
+//   npx tsx harness/bench/ingest.ts [--workers N] [--batch 100] [--seconds 10] [--clients 4] [--rounds 3] [--alert-interval 5] [--db-filter]
 // By default the server runs as the README recommends: --workers = cores (0: threaded) and one
 // database named with -d (--db-filter instead: Odoo lists the databases on every request that
 // names none).
@@ -27,6 +27,8 @@ const batchSize = numberOption(args, 'batch', 100);
 const seconds = numberOption(args, 'seconds', 10);
 const clients = numberOption(args, 'clients', 4);
 const rounds = Math.max(1, numberOption(args, 'rounds', 3));
+// The alert cron runs every 60 s; the bench checks far more often to see its cost within a phase.
+const alertInterval = numberOption(args, 'alert-interval', 5);
 const dbFilter = args.includes('--db-filter');
 const WARMUP_SECONDS = 2;
 const BATCH_TARGET = 20_000;
@@ -74,6 +76,34 @@ async function benchmark(billing: BillingServer): Promise<void> {
   const odoo = new OdooClient({ baseUrl: billing.server.baseUrl, db: billing.db, apiKey: billing.adminKey, fetch: transport });
   const lagoWithDatabase = lago.withHeaders({ 'X-Odoo-Database': billing.db });
   const subscriptions = await createSubscriptions(billing.lago('nexacloud'), clients);
+  // Usage alerts on every subscription, checked by their cron during the "alerts" phases.
+  for (const subscription of subscriptions) {
+    okBody(await lago.request('POST', `/subscriptions/${subscription}/alerts`, { body: { alert: {
+      alert_type: 'current_usage_amount', code: 'spend', thresholds: [{ code: 'warn', value: 1_000_00 }, { code: 'every', value: 500_00, recurring: true }] } } }), 'POST alerts');
+    okBody(await lago.request('POST', `/subscriptions/${subscription}/alerts`, { body: { alert: {
+      alert_type: 'billable_metric_current_usage_units', code: 'requests', billable_metric_code: 'nc_api_requests', thresholds: [{ code: 'million', value: 1_000_000 }] } } }), 'POST alerts');
+  }
+  const [alertCron] = await odoo.searchRead<{ id: number; res_id: number }>('ir.model.data', [['module', '=', 'fusion_billing'], ['name', '=', 'cron_check_alerts']], ['res_id']);
+  const checks: number[] = [];
+  /** Runs the alert check every `alertInterval` seconds (the cron: every 60) while `work` runs. */
+  const withAlertChecks = async <T>(work: () => Promise<T>): Promise<T> => {
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const started = performance.now();
+        await odoo.call('ir.cron', 'method_direct_trigger', { ids: [alertCron!.res_id] });
+        checks.push(performance.now() - started);
+        const wait = alertInterval * 1000 - (performance.now() - started);
+        for (let slept = 0; running && slept < wait; slept += 100) await new Promise((done) => setTimeout(done, 100));
+      }
+    })();
+    try {
+      return await work();
+    } finally {
+      running = false;
+      await loop;
+    }
+  };
   const event = (phase: string, client: number, iteration: number, index: number): LagoEventInput => ({
     transaction_id: `${phase}-${client}-${iteration}-${index}`,
     external_subscription_id: subscriptions[client]!,
@@ -116,12 +146,14 @@ async function benchmark(billing: BillingServer): Promise<void> {
   const json2: Phase[] = [];
   const singles: Phase[] = [];
   const batches: Phase[] = [];
+  const alerted: Phase[] = [];
   const singlesDb: Phase[] = [];
   for (let round = 1; round <= rounds; round += 1) {
     const tag = (name: string): string => `${name}${round}`;
     json2.push(await measure(`round ${round}: JSON-2 res.partner search_read limit 1`, 'calls', json2Call));
     singles.push(await measure(`round ${round}: POST /api/v1/events, 1 event/request`, 'events', single(lago, tag('single')), single(lago, tag('warm-single'))));
     batches.push(await measure(`round ${round}: POST /api/v1/events/batch, ${batchSize} events/request`, 'events', batch(lago, tag('batch')), batch(lago, tag('warm-batch'))));
+    alerted.push(await withAlertChecks(() => measure(`  same, alert checks every ${alertInterval} s`, 'events', batch(lago, tag('alertbatch')), batch(lago, tag('warm-alertbatch')))));
     singlesDb.push(await measure('  same, with X-Odoo-Database header', 'events', single(lagoWithDatabase, tag('dbsingle')), single(lagoWithDatabase, tag('warm-dbsingle'))));
     await measure('  same, with X-Odoo-Database header', 'events', batch(lagoWithDatabase, tag('dbbatch')), batch(lagoWithDatabase, tag('warm-dbbatch')));
   }
@@ -155,6 +187,9 @@ async function benchmark(billing: BillingServer): Promise<void> {
   const percent = (values: number[]): string => `median ${(median(values) * 100).toFixed(1)}%, rounds ${values.map((value) => `${(value * 100).toFixed(0)}%`).join(' / ')}`;
   log(`target batch ingestion >= ${formatRate(BATCH_TARGET)} events/s (batch ${batchSize}, ${billing.mode}): ${median(batchRates) >= BATCH_TARGET ? 'MET' : 'MISSED'} (${spread(batchRates)})`);
   log(`target single-event rate >= ${SINGLE_TARGET_SHARE * 100}% of the JSON-2 rate: ${median(shares) >= SINGLE_TARGET_SHARE ? 'MET' : 'MISSED'} (${percent(shares)}; with X-Odoo-Database ${percent(sharesDb)})`);
+  const alertShares = alerted.map((phase, index) => rate(phase) / rate(batches[index]!));
+  const checkMs = [...checks].sort((a, b) => a - b);
+  log(`alert checks (${subscriptions.length * 2} alerts, ${checks.length} checks every ${alertInterval} s, each ${checkMs.length ? `median ${checkMs[Math.floor(checkMs.length / 2)]!.toFixed(0)} ms, max ${checkMs[checkMs.length - 1]!.toFixed(0)} ms` : 'n/a'}; the cron runs them once a minute): batch rate ${percent(alertShares)} of the same round without them; target >= 95%: ${median(alertShares) >= 0.95 ? 'MET' : 'MISSED'}`);
   // The machine's speed drifts within minutes: rates against references of the same round travel.
   const perJson2 = batches.map((phase, index) => rate(phase) / rate(json2[index]!));
   log(`batch events/s per JSON-2 call/s of the same round: median ${median(perJson2).toFixed(0)}x, rounds ${perJson2.map((value) => `${value.toFixed(0)}x`).join(' / ')}; median batch rate = ${((median(batchRates) / raw.insertRate) * 100).toFixed(0)}% of PostgreSQL's own INSERT rate`);

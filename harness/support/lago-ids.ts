@@ -12,6 +12,8 @@ const MODEL_NUMBERS: Record<string, number> = {
   'sale.order.template': 8,
   'account.move.line': 9,
   'account.tax': 10,
+  'fusion.billing.webhook': 11,
+  'fusion.billing.alert': 12,
 };
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -27,6 +27,7 @@
         'views/fusion_billing_webhook_views.xml',
         'views/fusion_billing_webhook_attempt_views.xml',
         'views/fusion_billing_signing_key_views.xml',
+        'views/fusion_billing_alert_views.xml',
         'views/fusion_billing_reconciliation_views.xml',
         'views/sale_order_views.xml',
         'views/menus.xml',

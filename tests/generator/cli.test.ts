@@ -14,7 +14,7 @@ describe('fusion-billing CLI', () => {
   it('validate: 0 and a summary for the shipped spec', () => {
     const r = cli('validate');
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe('spec/nexa.yaml: valid (5 services, 11 metrics, 8 plans, 18 charges, 10 models)\n');
+    expect(r.stdout).toBe('spec/nexa.yaml: valid (5 services, 11 metrics, 8 plans, 18 charges, 11 models)\n');
   });
 
   it('validate: 1 and file:line:column errors for a broken spec', () => {

@@ -27,6 +27,7 @@ from ..lago.serializers import (
     subscription_object,
 )
 from ..lago.refusal import LagoRefusal
+from ..rating.alerts import ALERT_TYPES, threshold_error
 from ..models.account_move_webhooks import API_INCLUDES
 from ..settings import EVENTS_BATCH_LIMIT
 from .api import ApiError, PlainText, missing_root_key
@@ -351,6 +352,67 @@ def retry_invoice_payment(service, body, params, query_args):
         raise ApiError.validation({'payment_method': ['not_found']})
     invoice._fusion_charge_with_token()
     return {'invoice': invoice._fusion_lago_invoice((), service)}
+
+
+# ----------------------------------------------------------------------------------- alerts
+
+def create_alert(service, body, params, query_args):
+    """Lago's POST /subscriptions/{external_id}/alerts: a usage alert of the subscription."""
+    order = _subscription(service, params.get('external_id'))
+    raw = _root_object(body, 'alert')
+    errors = {}
+    code = _text(raw, 'code', errors)
+    alert_type = raw.get('alert_type')
+    if alert_type not in ALERT_TYPES:
+        errors['alert_type'] = ['value_is_invalid'] if alert_type else ['value_is_mandatory']
+    metric = service.env['fusion.billing.metric']
+    if alert_type in ALERT_TYPES and alert_type != 'current_usage_amount':
+        metric_code = raw.get('billable_metric_code')
+        metric = metric.search([('service_id', '=', service.id), ('code', '=', metric_code)], limit=1) if isinstance(metric_code, str) else metric
+        if not metric:
+            raise ApiError.not_found('billable_metric')
+    error = threshold_error(raw.get('thresholds'))
+    if error:
+        errors['thresholds'] = [error]
+    if raw.get('name') is not None and not isinstance(raw.get('name'), str):
+        errors['name'] = ['invalid_format']
+    if errors:
+        raise ApiError.validation(errors)
+    Alerts = service.env['fusion.billing.alert']
+    if Alerts.search_count([('order_id', '=', order.id), ('code', '=', code)], limit=1):
+        raise ApiError.validation({'code': ['value_already_exist']})
+    alert = Alerts.create({
+        'service_id': service.id, 'order_id': order.id, 'code': code, 'name': raw.get('name') or False,
+        'alert_type': alert_type, 'metric_id': metric.id or False,
+        'thresholds': [{'code': t.get('code'), 'value': str(t['value']), 'recurring': bool(t.get('recurring'))} for t in raw['thresholds']],
+    })
+    # As in Lago the previous value starts at 0: thresholds the usage already passed are reported at the next check.
+    return {'alert': alert._fusion_lago_alert()}
+
+
+def list_alerts(service, body, params, query_args):
+    order = _subscription(service, params.get('external_id'))
+    alerts = service.env['fusion.billing.alert'].search([('order_id', '=', order.id)], order='code')
+    return {'alerts': [alert._fusion_lago_alert() for alert in alerts]}
+
+
+def get_alert(service, body, params, query_args):
+    return {'alert': _alert(service, params)._fusion_lago_alert()}
+
+
+def delete_alert(service, body, params, query_args):
+    alert = _alert(service, params)
+    payload = alert._fusion_lago_alert()
+    alert.unlink()
+    return {'alert': payload}
+
+
+def _alert(service, params):
+    order = _subscription(service, params.get('external_id'))
+    alert = service.env['fusion.billing.alert'].search([('order_id', '=', order.id), ('code', '=', params.get('code') or '')], limit=1)
+    if not alert:
+        raise ApiError.not_found('alert')
+    return alert
 
 
 def refresh_invoice(service, body, params, query_args):

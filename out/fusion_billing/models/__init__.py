@@ -8,6 +8,7 @@ from . import fusion_billing_webhook_endpoint
 from . import fusion_billing_webhook
 from . import fusion_billing_webhook_attempt
 from . import fusion_billing_signing_key
+from . import fusion_billing_alert
 from . import fusion_billing_reconciliation
 from . import sale_order_template
 from . import sale_order
@@ -20,6 +21,7 @@ from . import account_move_webhooks
 from . import fusion_billing_account_link_api
 from . import fusion_billing_account_link_events
 from . import fusion_billing_account_link_resolve
+from . import fusion_billing_alert_check
 from . import fusion_billing_metric_codes
 from . import fusion_billing_reconciliation_compare
 from . import fusion_billing_service_api_key

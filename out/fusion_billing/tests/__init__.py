@@ -3,6 +3,7 @@ from . import test_constraints
 from . import test_access
 from . import test_catalog
 from . import test_pricing_examples
+from . import test_alerts
 from . import test_api_auth
 from . import test_api_catalog
 from . import test_api_customers

@@ -168,6 +168,24 @@ class FusionBillingCase(TransactionCase):
         return cls.env['fusion.billing.signing.key'].create(vals)
 
     @classmethod
+    def make_alert(cls, company=None, **overrides):
+        company = company or cls.env.company
+        n = cls._next()
+        vals = {}
+        if 'service_id' not in overrides:
+            vals['service_id'] = cls.make_service(company=company).id
+        if 'order_id' not in overrides:
+            vals['order_id'] = cls.env['sale.order'].create({'partner_id': cls.env['res.partner'].create({'name': f'Customer {n}'}).id, 'company_id': company.id}).id
+        if 'code' not in overrides:
+            vals['code'] = f'code_{n}'
+        if 'alert_type' not in overrides:
+            vals['alert_type'] = 'current_usage_amount'
+        if 'thresholds' not in overrides:
+            vals['thresholds'] = {'thresholds': [{'code': 'warn', 'value': 1000}]}
+        vals.update(overrides)
+        return cls.env['fusion.billing.alert'].create(vals)
+
+    @classmethod
     def make_reconciliation(cls, company=None, **overrides):
         company = company or cls.env.company
         n = cls._next()

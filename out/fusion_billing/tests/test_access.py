@@ -7,7 +7,7 @@ from .common import FusionBillingCase
 OPERATIONS = ('read', 'write', 'create', 'unlink')
 
 # Effective rights per model and group, implied groups included (from the spec's access matrix).
-EXPECTED_ACCESS = {'fusion.billing.service': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.account.link': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.metric': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.charge': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.usage': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.webhook.endpoint': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.webhook': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.webhook.attempt': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.signing.key': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.reconciliation': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}}
+EXPECTED_ACCESS = {'fusion.billing.service': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.account.link': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.metric': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.charge': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.usage': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.webhook.endpoint': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.webhook': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.webhook.attempt': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.signing.key': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.alert': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.reconciliation': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}}
 
 
 @tagged('post_install', '-at_install')
@@ -100,6 +100,14 @@ class TestAccess(FusionBillingCase):
         with self.assertRaises(AccessError):
             record.with_user(self.users['internal']).read(['display_name'])
 
+    def test_rights_alert(self):
+        self.assert_rights('fusion.billing.alert', 'group_user')
+        self.assert_rights('fusion.billing.alert', 'group_manager')
+        self.assert_rights('fusion.billing.alert', 'internal')
+        record = self.make_alert()
+        with self.assertRaises(AccessError):
+            record.with_user(self.users['internal']).read(['display_name'])
+
     def test_rights_reconciliation(self):
         self.assert_rights('fusion.billing.reconciliation', 'group_user')
         self.assert_rights('fusion.billing.reconciliation', 'group_manager')
@@ -178,6 +186,14 @@ class TestAccess(FusionBillingCase):
         theirs = self.make_signing_key(company=other_company)
         self.assertEqual(theirs.company_id, other_company)
         found = self.env['fusion.billing.signing.key'].with_user(self.users['group_user']).search([('id', 'in', (mine | theirs).ids)])
+        self.assertEqual(found, mine)
+
+    def test_company_isolation_alert(self):
+        other_company = self.env['res.company'].create({'name': 'Isolation test company alert'})
+        mine = self.make_alert()
+        theirs = self.make_alert(company=other_company)
+        self.assertEqual(theirs.company_id, other_company)
+        found = self.env['fusion.billing.alert'].with_user(self.users['group_user']).search([('id', 'in', (mine | theirs).ids)])
         self.assertEqual(found, mine)
 
     def test_company_isolation_reconciliation(self):

@@ -12,8 +12,8 @@ class TestConstraints(FusionBillingCase):
     """Every constraint of the spec exists in PostgreSQL and rejects what it should."""
 
     def test_constraints_and_indexes_exist_in_database(self):
-        self.env.cr.execute("SELECT conname FROM pg_constraint WHERE conname = ANY(%s)", [['fusion_billing_service_code_company_uniq', 'fusion_billing_service_code_format', 'fusion_billing_account_link_service_external_uniq', 'fusion_billing_metric_service_code_uniq', 'fusion_billing_metric_field_name_required', 'fusion_billing_metric_recurring_allowed', 'fusion_billing_charge_plan_code_uniq', 'fusion_billing_usage_idempotency_uniq', 'fusion_billing_webhook_endpoint_service_code_uniq', 'fusion_billing_webhook_endpoint_url_scheme', 'fusion_billing_webhook_unique_key_uniq', 'fusion_billing_webhook_attempt_count_positive', 'fusion_billing_reconciliation_period_order', 'fusion_billing_reconciliation_accepted_with_reason', 'fusion_billing_reconciliation_line_uniq', 'sale_order_template_fusion_plan_code_uniq', 'sale_order_line_fusion_period_uniq']])
-        self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], ['fusion_billing_service_code_company_uniq', 'fusion_billing_service_code_format', 'fusion_billing_account_link_service_external_uniq', 'fusion_billing_metric_service_code_uniq', 'fusion_billing_metric_field_name_required', 'fusion_billing_metric_recurring_allowed', 'fusion_billing_charge_plan_code_uniq', 'fusion_billing_usage_idempotency_uniq', 'fusion_billing_webhook_endpoint_service_code_uniq', 'fusion_billing_webhook_endpoint_url_scheme', 'fusion_billing_webhook_unique_key_uniq', 'fusion_billing_webhook_attempt_count_positive', 'fusion_billing_reconciliation_period_order', 'fusion_billing_reconciliation_accepted_with_reason', 'fusion_billing_reconciliation_line_uniq', 'sale_order_template_fusion_plan_code_uniq', 'sale_order_line_fusion_period_uniq'])
+        self.env.cr.execute("SELECT conname FROM pg_constraint WHERE conname = ANY(%s)", [['fusion_billing_service_code_company_uniq', 'fusion_billing_service_code_format', 'fusion_billing_account_link_service_external_uniq', 'fusion_billing_metric_service_code_uniq', 'fusion_billing_metric_field_name_required', 'fusion_billing_metric_recurring_allowed', 'fusion_billing_charge_plan_code_uniq', 'fusion_billing_usage_idempotency_uniq', 'fusion_billing_webhook_endpoint_service_code_uniq', 'fusion_billing_webhook_endpoint_url_scheme', 'fusion_billing_webhook_unique_key_uniq', 'fusion_billing_webhook_attempt_count_positive', 'fusion_billing_alert_order_code_uniq', 'fusion_billing_reconciliation_period_order', 'fusion_billing_reconciliation_accepted_with_reason', 'fusion_billing_reconciliation_line_uniq', 'sale_order_template_fusion_plan_code_uniq', 'sale_order_line_fusion_period_uniq']])
+        self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], ['fusion_billing_service_code_company_uniq', 'fusion_billing_service_code_format', 'fusion_billing_account_link_service_external_uniq', 'fusion_billing_metric_service_code_uniq', 'fusion_billing_metric_field_name_required', 'fusion_billing_metric_recurring_allowed', 'fusion_billing_charge_plan_code_uniq', 'fusion_billing_usage_idempotency_uniq', 'fusion_billing_webhook_endpoint_service_code_uniq', 'fusion_billing_webhook_endpoint_url_scheme', 'fusion_billing_webhook_unique_key_uniq', 'fusion_billing_webhook_attempt_count_positive', 'fusion_billing_alert_order_code_uniq', 'fusion_billing_reconciliation_period_order', 'fusion_billing_reconciliation_accepted_with_reason', 'fusion_billing_reconciliation_line_uniq', 'sale_order_template_fusion_plan_code_uniq', 'sale_order_line_fusion_period_uniq'])
         self.env.cr.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [['fusion_billing_usage_rating_idx', 'fusion_billing_webhook_delivery_queue_idx', 'fusion_billing_reconciliation_service_period_idx', 'sale_order_fusion_external_active_uniq']])
         self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], ['fusion_billing_usage_rating_idx', 'fusion_billing_webhook_delivery_queue_idx', 'fusion_billing_reconciliation_service_period_idx', 'sale_order_fusion_external_active_uniq'])
 
@@ -85,6 +85,16 @@ class TestConstraints(FusionBillingCase):
             self.make_webhook(**same)
         # Only the declared combination is unique: another unique_key is accepted.
         other = self.make_webhook(**dict(same, unique_key=same['unique_key'] + '_other'))
+        self.assertTrue(other.exists())
+
+    def test_alert_order_code_uniq(self):
+        """fusion.billing.alert: An alert with this code already exists on this subscription."""
+        first = self.make_alert()
+        same = self.values_of(first, ['order_id', 'code'])
+        with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'):
+            self.make_alert(**same)
+        # Only the declared combination is unique: another code is accepted.
+        other = self.make_alert(**dict(same, code=same['code'] + '_other'))
         self.assertTrue(other.exists())
 
     def test_reconciliation_line_uniq(self):

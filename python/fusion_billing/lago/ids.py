@@ -32,6 +32,7 @@ MODEL_NUMBERS = {
     'account.move.line': 9,  # fee
     'account.tax': 10,  # tax
     'fusion.billing.webhook': 11,
+    'fusion.billing.alert': 12,  # usage alert
 }
 _CANONICAL = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 _MAX_ID = (1 << 62) - 1
