@@ -9,14 +9,11 @@ for usage that had none are added."""
 
 import logging
 from datetime import timedelta
-from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.fields import Command
 
-from ..lago.serializers import stored_numbers
-from ..rating.money import round_amount
-from ..rating.schedule import commitment_for, usage_due
+from ..rating.schedule import usage_due
 from .sale_order_usage import _aware, _naive_utc
 
 _logger = logging.getLogger(__name__)
@@ -76,8 +73,8 @@ class SaleOrder(models.Model):
         return added
 
     def _fusion_refresh_true_up(self, period):
-        """The true-up of `period` after its usage changed: smaller (none at all once the fees
-        reach the commitment), or a new one."""
+        """The true-up of `period` after its usage changed: smaller (0.00 once the fees reach the
+        commitment), or a new one."""
         true_up = self.order_line.filtered(lambda line: line.fusion_true_up and line.fusion_period_start == _naive_utc(period.start))
         if not true_up:
             before = self.order_line
@@ -85,14 +82,7 @@ class SaleOrder(models.Model):
             if lines:
                 self.write({'order_line': lines})
             return self.order_line - before
-        plan = self.sale_order_template_id
-        commitment = stored_numbers(plan, ('fusion_minimum_commitment',))[plan.id][0] or Decimal(0)
-        start, end = _naive_utc(period.start), _naive_utc(period.end)
-        others = self.order_line.filtered(
-            lambda line: line.fusion_period_start and not line.fusion_true_up and start <= line.fusion_period_start and line.fusion_period_end <= end)
-        billed = sum((amount or Decimal(0) for (amount,) in stored_numbers(others, ('price_subtotal',)).values()), Decimal(0))
-        due = round_amount(commitment_for(self._fusion_terms(), commitment, period), self.currency_id.decimal_places)
-        true_up.write({'price_unit': float(max(due - billed, Decimal(0)))})
+        true_up.write({'price_unit': float(self._fusion_true_up_amount(period))})
         return self.env['sale.order.line']
 
 

@@ -450,27 +450,34 @@ class SaleOrder(models.Model):
             name += self.env._(', in advance')
         return [self._fusion_line(base_product[:1], name, fee.amount, fee.period, None, None, in_advance=fee.in_advance)]
 
-    def _fusion_true_up_lines(self, period):
-        """The true-up of one ended period of the plan's interval: what its fees (base fee and
-        usage, as invoiced) leave under the plan's minimum commitment, prorated for a partial
+    def _fusion_true_up_amount(self, period):
+        """What the fees of one ended period of the plan's interval (base fee and usage, as
+        invoiced; not its true-up) leave under the plan's minimum commitment, prorated for a partial
         period (Commitments::Minimum::CalculateTrueUpFeeService: commitment - fees, never below 0)."""
         plan = self.sale_order_template_id
         commitment = stored_numbers(plan, ('fusion_minimum_commitment',))[plan.id][0] or Decimal(0)
         if commitment <= 0:
-            return []
+            return Decimal(0)
         start, end = _naive_utc(period.start), _naive_utc(period.end)
-        lines = self.order_line.filtered(
-            lambda line: line.fusion_period_start and start <= line.fusion_period_start and line.fusion_period_end <= end)
-        if lines.filtered('fusion_true_up'):
+        fees = self.order_line.filtered(
+            lambda line: line.fusion_period_start and not line.fusion_true_up and start <= line.fusion_period_start and line.fusion_period_end <= end)
+        due = round_amount(commitment_for(self._fusion_terms(), commitment, period), self.currency_id.decimal_places)
+        billed = sum((amount or Decimal(0) for (amount,) in stored_numbers(fees, ('price_subtotal',)).values()), Decimal(0))
+        return max(due - billed, Decimal(0))
+
+    def _fusion_true_up_lines(self, period):
+        """The true-up line of one ended period of the plan's interval, when it has none yet and its
+        fees stay under the commitment."""
+        start = _naive_utc(period.start)
+        if self.order_line.filtered(lambda line: line.fusion_true_up and line.fusion_period_start == start):
             return []
-        exponent = self.currency_id.decimal_places
-        due = round_amount(commitment_for(self._fusion_terms(), commitment, period), exponent)
-        billed = sum((amount or Decimal(0) for (amount,) in stored_numbers(lines, ('price_subtotal',)).values()), Decimal(0))
-        if billed >= due:
+        amount = self._fusion_true_up_amount(period)
+        if not amount:
             return []
+        plan = self.sale_order_template_id
         base_product = plan.sale_order_template_line_ids.product_id - plan.fusion_charge_ids.product_id
         name = f'{plan.fusion_commitment_display_name or self.env._("Minimum commitment")} — {self._fusion_period_label(period)}'
-        line = self._fusion_line(base_product[:1], name, due - billed, period, None, None)
+        line = self._fusion_line(base_product[:1], name, amount, period, None, None)
         line[2]['fusion_true_up'] = True
         return [line]
 

@@ -129,11 +129,13 @@ def customer_object(link, includes=()):
     }
     # Per-customer invoicing overrides: Lago's null means "as the billing entity says" (here, the service).
     billing_configuration = {
-        'invoice_grace_period': link.invoice_grace_period or None,
         'document_locale': (partner.lang or 'en_US').split('_')[0],
         'subscription_invoice_issuing_date_anchor': None,
         'subscription_invoice_issuing_date_adjustment': None,
     }
+    if link.invoice_grace_period:
+        # The client declares it a number or absent (Lago writes null when the customer has none).
+        billing_configuration['invoice_grace_period'] = link.invoice_grace_period
     stripe_customer = _stripe_customer_id(partner, service.company_id)
     if stripe_customer:
         billing_configuration.update(payment_provider='stripe', provider_customer_id=stripe_customer, provider_payment_methods=['card'])
@@ -239,10 +241,12 @@ def plan_object(plan, amount, currency):
     if commitment:
         # V1::CommitmentSerializer, present only when the plan has one (PlanSerializer#minimum_commitment).
         payload['minimum_commitment'] = {
-            'lago_id': lago_id(plan), 'plan_code': plan.fusion_plan_code, 'invoice_display_name': plan.fusion_commitment_display_name or None,
-            'commitment_type': 'minimum_commitment', 'amount_cents': cents(commitment, currency), 'interval': plan.fusion_interval,
+            'lago_id': lago_id(plan), 'plan_code': plan.fusion_plan_code,
+            'amount_cents': cents(commitment, currency), 'interval': plan.fusion_interval,
             'created_at': iso_utc(plan.create_date), 'updated_at': iso_utc(plan.write_date), 'taxes': [],
         }
+        if plan.fusion_commitment_display_name:
+            payload['minimum_commitment']['invoice_display_name'] = plan.fusion_commitment_display_name
     return payload
 
 

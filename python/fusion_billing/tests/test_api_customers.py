@@ -44,7 +44,7 @@ class TestApiCustomers(FusionApiCase):
             'net_payment_term': None,
             'external_salesforce_id': None,
             'finalize_zero_amount_invoice': 'inherit',
-            'billing_configuration': {'invoice_grace_period': None, 'document_locale': 'en', 'subscription_invoice_issuing_date_anchor': None,
+            'billing_configuration': {'document_locale': 'en', 'subscription_invoice_issuing_date_anchor': None,
                                       'subscription_invoice_issuing_date_adjustment': None},
             'shipping_address': address,
             'skip_invoice_custom_sections': False,
