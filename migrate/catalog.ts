@@ -81,6 +81,20 @@ export function centsToDecimal(cents: number, currency: string): string {
   return `${negative ? '-' : ''}${whole}${exponent ? `.${digits.slice(digits.length - exponent)}` : ''}`;
 }
 
+/** Lago's charge properties as the spec writes them: nulls and empty grouping keys dropped; `grouped` hears of grouping that is lost. */
+function specProperties(raw: Record<string, unknown> | null | undefined, grouped?: (key: string, value: unknown[]) => void): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw ?? {})) {
+    if (value === null || value === undefined) continue;
+    if (EMPTY_PROPERTY_KEYS.includes(key)) {
+      if (Array.isArray(value) && value.length) grouped?.(key, value);
+      continue;
+    }
+    properties[key] = value;
+  }
+  return properties;
+}
+
 export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], plans: LagoPlanIn[]): CatalogMapping {
   const unsupported: Unsupported[] = [];
   const note = (object: string, feature: string, detail: string) => unsupported.push({ object, feature, detail });
@@ -131,15 +145,7 @@ export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], pl
       if (charge.prorated) note(chargeObject, 'prorated', 'prorated charge (imported not prorated)');
       if (!charge.invoiceable) note(chargeObject, 'invoiceable', 'not invoiceable (imported invoiceable)');
       if (charge.min_amount_cents) note(chargeObject, 'min_amount_cents', `a minimum of ${centsToDecimal(charge.min_amount_cents, plan.amount_currency)} per period (imported without it)`);
-      const properties: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(charge.properties ?? {})) {
-        if (value === null || value === undefined) continue;
-        if (EMPTY_PROPERTY_KEYS.includes(key)) {
-          if (Array.isArray(value) && value.length) note(chargeObject, key, `${JSON.stringify(value)} (imported without grouping)`);
-          continue;
-        }
-        properties[key] = value;
-      }
+      const properties = specProperties(charge.properties, (key, value) => note(chargeObject, key, `${JSON.stringify(value)} (imported without grouping)`));
       const entry: ChargeSpec = {
         code,
         metric: charge.billable_metric_code,
@@ -152,7 +158,7 @@ export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], pl
         entry.filters = charge.filters.map((filter) => ({
           values: Object.fromEntries(Object.entries(filter.values).map(([key, values]) => [key, [...values]])),
           ...(filter.invoice_display_name ? { invoice_display_name: filter.invoice_display_name } : {}),
-          properties: Object.fromEntries(Object.entries(filter.properties ?? {}).filter(([key, value]) => value !== null && value !== undefined && !EMPTY_PROPERTY_KEYS.includes(key))),
+          properties: specProperties(filter.properties),
         }));
       }
       charges.push(entry);

@@ -14,6 +14,7 @@ import type { OdooClient } from '../clients/json2.ts';
 import { okBody, type LagoClient, type LagoEventInput } from '../clients/lago.ts';
 import { startBillingServer, type BillingServer } from '../runtime/billing-server.ts';
 import { invoiceOf } from '../support/invoices.ts';
+import { daysOf as daysInMonth, feeAfterTrialCents } from '../support/lago-proration.ts';
 import { divRoundHalfUp, formatCents } from '../support/money.ts';
 import { createPhaseTimer } from '../support/phases.ts';
 import { recordIdOf } from '../support/lago-ids.ts';
@@ -42,10 +43,7 @@ function taxCents(untaxed: bigint): bigint {
   return divRoundHalfUp(untaxed * HST, 100n);
 }
 
-/** Days of a local month (its last day's number). */
-function daysOf(month: MonthPeriod): number {
-  return localDate(TZ, month.endMs - 1).day;
-}
+const daysOf = (month: MonthPeriod): number => daysInMonth(TZ, month);
 
 /** Package egress: 5.00 per started 100 GB beyond 100 GB free. */
 function egressCents(gb: bigint): bigint {
@@ -90,11 +88,7 @@ describe('Subscription lifecycle as Lago bills it, on a real Odoo 19', () => {
     }), `POST /subscriptions ${externalId} ${planCode}`).subscription;
 
   /** Starter from the first of m0: the trial ends 14 days later; m0's fee covers the days after. */
-  function starterFeeOfFirstMonth(): bigint {
-    const trialEnd = m0.startMs + 14 * DAY_MS;
-    const days = BigInt(daysOf(m0) - localDate(TZ, trialEnd).day + 1);
-    return divRoundHalfUp(STARTER * days, BigInt(daysOf(m0)));
-  }
+  const starterFeeOfFirstMonth = (): bigint => feeAfterTrialCents(TZ, m0, 14, STARTER);
 
   beforeAll(async () => {
     const started = performance.now();

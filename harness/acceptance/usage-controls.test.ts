@@ -12,9 +12,10 @@ import { okBody, type LagoClient, type LagoEventInput } from '../clients/lago.ts
 import { startBillingServer, type BillingServer } from '../runtime/billing-server.ts';
 import { sendInBatches } from '../support/events.ts';
 import { invoiceOf } from '../support/invoices.ts';
+import { feeAfterTrialCents } from '../support/lago-proration.ts';
 import { divRoundHalfUp, formatCents } from '../support/money.ts';
 import { createPhaseTimer } from '../support/phases.ts';
-import { isoSeconds, localDate, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
+import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
 
 const TZ = 'America/New_York';
 const DAY_MS = 86_400_000;
@@ -114,9 +115,7 @@ describe('Usage controls (charge filters, minimum commitment, grace period) on a
     const canadaCents = starterRequestsCents(BigInt(canada), true);
     const otherCents = starterRequestsCents(BigInt(us + unknown), false);
     // Starter's fee: the month after its 14-day trial, and the current month in advance.
-    const lastDay = localDate(TZ, m1.endMs - 1).day;
-    const days = BigInt(lastDay - localDate(TZ, m1.startMs + 14 * DAY_MS).day + 1);
-    const fee = divRoundHalfUp(STARTER * days, BigInt(lastDay)) + STARTER;
+    const fee = feeAfterTrialCents(TZ, m1, 14, STARTER) + STARTER;
     expect(invoice.byCode).toEqual({ 'NC-START': fee, 'NC-API': canadaCents + otherCents });
     const apiLines = invoice.lines.filter((line) => line.product_id[1].includes('NC-API')).map((line) => [line.name.includes('(API requests (Canada))'), line.price_subtotal]);
     expect(apiLines.sort()).toEqual([[false, Number(formatCents(otherCents))], [true, Number(formatCents(canadaCents))]]);

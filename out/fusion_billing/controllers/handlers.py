@@ -23,6 +23,7 @@ from ..lago.serializers import (
     page_request,
     plan_object,
     search_page,
+    stored_number,
     stored_numbers,
     subscription_object,
 )
@@ -514,7 +515,7 @@ def get_plan(service, body, params, query_args):
         [('fusion_service_id', '=', service.id), ('fusion_plan_code', '=', params.get('code') or '')], limit=1)
     if not plan:
         raise ApiError.not_found('plan')
-    amount = stored_numbers(plan, ('fusion_amount',))[plan.id][0]
+    amount = stored_number(plan, 'fusion_amount')
     return {'plan': plan_object(plan, amount, plan.fusion_currency_id or service.currency_id)}
 
 

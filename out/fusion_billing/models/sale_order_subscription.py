@@ -3,7 +3,6 @@
 and to the application's external subscription id. Each closed billing period adds its own
 lines (see sale_order_usage), so a new subscription starts with none."""
 
-from decimal import Decimal
 from typing import NamedTuple
 
 from odoo import api, fields, models
@@ -11,7 +10,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Command
 
 from ..lago.refusal import LagoRefusal
-from ..lago.serializers import stored_numbers, subscription_object
+from ..lago.serializers import stored_number, subscription_object
 from ..rating.money import round_amount
 from ..rating.schedule import trial_end, unused_credit, yearly_amount
 from .sale_order_usage import _naive_utc
@@ -117,11 +116,7 @@ class SaleOrder(models.Model):
         current = self.sale_order_template_id
         if self._fusion_yearly_amount(plan) >= self._fusion_yearly_amount(current):
             now = max(fields.Datetime.now(), self.fusion_started_at)
-            self._fusion_terminate(at=now, upgrade=True)
-            new = self._fusion_create_subscription(
-                self.fusion_service_id, self.partner_id, plan, self.fusion_external_id, started_at=now,
-                name=name or self.client_order_ref, ending_at=ending_at or self.fusion_ending_at,
-                billing_time=self.fusion_billing_time or 'calendar', previous=self)
+            new = self._fusion_switch_plan(plan, now, upgrade=True, name=name, ending_at=ending_at)
             # A plan paid in advance bills the rest of its period now.
             new._fusion_close_periods(until=now)
             return new
@@ -137,8 +132,7 @@ class SaleOrder(models.Model):
 
     @api.model
     def _fusion_yearly_amount(self, plan):
-        amount = stored_numbers(plan, ('fusion_amount',))[plan.id][0] or 0
-        return yearly_amount(plan.fusion_interval, amount)
+        return yearly_amount(plan.fusion_interval, stored_number(plan, 'fusion_amount'))
 
     def _fusion_apply_next_plans(self, now=None):
         """Those of these subscriptions whose downgrade is due switch plans: each terminates at
@@ -147,13 +141,18 @@ class SaleOrder(models.Model):
         now = now or fields.Datetime.now()
         started = self.browse()
         for order in self.filtered(lambda o: o.fusion_status == 'active' and o.fusion_next_plan_id and o.fusion_next_plan_at and o.fusion_next_plan_at <= now):
-            plan, switch_at = order.fusion_next_plan_id, order.fusion_next_plan_at
-            order._fusion_terminate(at=switch_at)
-            started |= self._fusion_create_subscription(
-                order.fusion_service_id, order.partner_id, plan, order.fusion_external_id, started_at=switch_at,
-                name=order.client_order_ref, ending_at=order.fusion_ending_at, billing_time=order.fusion_billing_time or 'calendar',
-                previous=order)
+            started |= order._fusion_switch_plan(order.fusion_next_plan_id, order.fusion_next_plan_at)
         return started
+
+    def _fusion_switch_plan(self, plan, at, upgrade=False, name=None, ending_at=None):
+        """This subscription terminates at `at` and one on `plan` with the same external id,
+        customer, billing time and (unless given) name and ending_at starts there."""
+        self.ensure_one()
+        self._fusion_terminate(at=at, upgrade=upgrade)
+        return self._fusion_create_subscription(
+            self.fusion_service_id, self.partner_id, plan, self.fusion_external_id, started_at=at,
+            name=name or self.client_order_ref, ending_at=ending_at or self.fusion_ending_at,
+            billing_time=self.fusion_billing_time or 'calendar', previous=self)
 
     # ------------------------------------------------------------------------------- trials
 
@@ -220,7 +219,7 @@ class SaleOrder(models.Model):
             and line.invoice_lines.move_id.filtered(lambda move: move.state == 'posted'))[:1]
         if not fee_line or self.fusion_service_id.billing_mode == 'shadow':
             return self.env['account.move']
-        billed = stored_numbers(fee_line, ('price_subtotal',))[fee_line.id][0] or Decimal(0)
+        billed = stored_number(fee_line, 'price_subtotal')
         credit = unused_credit(self._fusion_terms(), billed, upgrade=upgrade)
         amount = round_amount(credit, self.currency_id.decimal_places)
         if amount <= 0:

@@ -18,11 +18,11 @@ from odoo import api, fields, models
 from odoo.fields import Command
 
 from ..lago.ids import lago_id
-from ..lago.serializers import LAGO_AGGREGATION, cents, decimal_text, iso_date, iso_utc, stored_numbers
+from ..lago.serializers import LAGO_AGGREGATION, cents, decimal_text, iso_date, iso_utc, stored_number, stored_numbers
 from ..engine.sql_aggregation import MetricQuery, aggregate_one_pass, aggregate_orders, in_one_pass
 from ..rating.aggregation import AggregationResult
 from ..rating.charges import ChargeResult
-from ..rating.filters import DEFAULT, Bucket, buckets, filter_code
+from ..rating.filters import DEFAULT, Bucket, buckets, display_name, filter_named
 from ..rating.money import decimal_str, round_amount, to_subunits
 from ..rating.periods import Period, period_containing
 from ..rating.schedule import BaseFee, Terms, base_fee, charges_interval, commitment_for, fees_due, usage_due
@@ -47,14 +47,6 @@ class _RatedCharge(NamedTuple):
     metric: models.Model
     model: str
     buckets: list[Bucket] | None
-
-
-def _bucket_label(charge, bucket):
-    """How an invoice line names a filter bucket: the filter's display name, or its values."""
-    if bucket.index is None:
-        return charge.env._('other')
-    entry = charge.filters[bucket.index]
-    return entry.get('invoice_display_name') or ', '.join(str(v) for values in entry['values'].values() for v in values)
 
 
 def _charge_buckets(charge):
@@ -93,7 +85,7 @@ class SaleOrder(models.Model):
         plan = self.sale_order_template_id
         return Terms(
             interval=plan.fusion_interval,
-            amount=stored_numbers(plan, ('fusion_amount',))[plan.id][0] or Decimal(0),
+            amount=stored_number(plan, 'fusion_amount'),
             started_at=_aware(self.fusion_started_at),
             subscription_at=_aware(self.fusion_subscription_at) if self.fusion_subscription_at else None,
             billing_time=self.fusion_billing_time or 'calendar',
@@ -285,7 +277,7 @@ class SaleOrder(models.Model):
     @api.model
     def _fusion_filter_usage_object(self, charge, code, units, events_count, amount_cents):
         """One entry of `filters` in Lago's charges_usage: a filter's usage, or the default's (no values)."""
-        entry = next((entry for entry in charge.filters if filter_code(entry['values']) == code), None)
+        entry = filter_named(charge.filters, code)
         payload = {
             'units': decimal_text(units),
             'total_aggregated_units': decimal_text(units),
@@ -386,9 +378,9 @@ class SaleOrder(models.Model):
             if due.fees:
                 values['fusion_fees_until'] = _naive_utc(due.fees[-1].period.end)
             order.write(dict(values, order_line=lines))
-            # A base period whose usage is now all rated is checked against the plan's minimum commitment.
-            ended = [order._fusion_period_at(period.start, charges=False) for period in due.usage]
-            true_ups = [line for period in ended if period.end in {usage.end for usage in due.usage} for line in order._fusion_true_up_lines(period)]
+            # A plan period whose usage is now all rated is checked against the plan's minimum commitment.
+            true_ups = [line for period in due.usage if (ended := order._fusion_plan_period_ended_by(period))
+                        for line in order._fusion_true_up_lines(ended)]
             if true_ups:
                 order.write({'order_line': true_ups})
             summary['periods'] += len(due.usage) or len(due.fees)
@@ -431,10 +423,10 @@ class SaleOrder(models.Model):
                 continue
             name = f'{charge.invoice_display_name or charge.product_id.name} — {label}: {decimal_str(fee.units)} {charge.metric_id.name}'
             if bucket is not None:
-                name += f' ({_bucket_label(charge, bucket)})'
+                name += f" ({display_name(charge.filters[bucket.index]) if bucket.index is not None else self.env._('other')})"
             commands.append(self._fusion_line(
                 charge.product_id, name, fee.precise_amount, period, charge, fee.units, usage.events_count,
-                filter_code_=bucket.code if bucket else DEFAULT))
+                bucket_code=bucket.code if bucket else DEFAULT))
         return commands
 
     def _fusion_fee_lines(self, fee):
@@ -450,12 +442,18 @@ class SaleOrder(models.Model):
             name += self.env._(', in advance')
         return [self._fusion_line(base_product[:1], name, fee.amount, fee.period, None, None, in_advance=fee.in_advance)]
 
+    def _fusion_plan_period_ended_by(self, usage_period):
+        """The plan period (of the base fee) that ends with this usage period, or None: a yearly
+        plan billing usage monthly ends its year with December's usage."""
+        plan_period = self._fusion_period_at(usage_period.start, charges=False)
+        return plan_period if plan_period.end == usage_period.end else None
+
     def _fusion_true_up_amount(self, period):
         """What the fees of one ended period of the plan's interval (base fee and usage, as
         invoiced; not its true-up) leave under the plan's minimum commitment, prorated for a partial
         period (Commitments::Minimum::CalculateTrueUpFeeService: commitment - fees, never below 0)."""
         plan = self.sale_order_template_id
-        commitment = stored_numbers(plan, ('fusion_minimum_commitment',))[plan.id][0] or Decimal(0)
+        commitment = stored_number(plan, 'fusion_minimum_commitment')
         if commitment <= 0:
             return Decimal(0)
         start, end = _naive_utc(period.start), _naive_utc(period.end)
@@ -486,7 +484,7 @@ class SaleOrder(models.Model):
         Lago prorates it (rating/schedule.py#base_fee: by local days, trials excluded)."""
         return base_fee(self._fusion_terms(), period).amount
 
-    def _fusion_line(self, product, name, amount, period, charge, units, events_count=0, in_advance=False, filter_code_=False):
+    def _fusion_line(self, product, name, amount, period, charge, units, events_count=0, in_advance=False, bucket_code=False):
         amount = round_amount(Decimal(amount), self.currency_id.decimal_places)
         return Command.create({
             'product_id': product.id,
@@ -501,7 +499,7 @@ class SaleOrder(models.Model):
             'fusion_events_count': events_count,
             'fusion_in_advance': in_advance,
             # The filter bucket a usage line prices (rating/filters.py); "default" for the rest.
-            'fusion_filter': filter_code_,
+            'fusion_filter': bucket_code,
         })
 
     def _fusion_period_label(self, period):

@@ -107,11 +107,19 @@ def _local_days(start: datetime, end: datetime, zone: ZoneInfo) -> int:
     return (last - first).days + 1
 
 
+def _plan_period(terms: Terms, at: datetime) -> Period:
+    """The whole (unclamped) period of the plan's interval that contains `at`."""
+    return period_containing(at, interval=terms.interval, billing_time=terms.billing_time, anchor=terms.anchor, tz=terms.tz)
+
+
+def _prorated(amount: Decimal, days: int, days_in_period: int) -> Decimal:
+    return amount if days >= days_in_period else amount * days / days_in_period
+
+
 def base_fee(terms: Terms, period: Period) -> BaseFee:
     """The base fee of one (clamped) period of the plan's interval."""
     zone = ZoneInfo(terms.tz or "UTC")
-    whole = period_containing(
-        period.start, interval=terms.interval, billing_time=terms.billing_time, anchor=terms.anchor, tz=terms.tz)
+    whole = _plan_period(terms, period.start)
     days_in_period = _local_days(whole.start, whole.end, zone)
     billed_from = period.start
     ends_trial = trial_end(terms)
@@ -124,8 +132,7 @@ def base_fee(terms: Terms, period: Period) -> BaseFee:
     if terms.pay_in_advance:
         due_at = billed_from
     days = _local_days(billed_from, period.end, zone)
-    amount = terms.amount if days >= days_in_period else terms.amount * days / days_in_period
-    return BaseFee(period, due_at, amount, min(days, days_in_period), days_in_period, terms.pay_in_advance)
+    return BaseFee(period, due_at, _prorated(terms.amount, days, days_in_period), min(days, days_in_period), days_in_period, terms.pay_in_advance)
 
 
 def fees_due(terms: Terms, billed_until: datetime | None, until: datetime) -> list[BaseFee]:
@@ -165,9 +172,7 @@ def unused_credit(terms: Terms, billed: Decimal, *, upgrade: bool = False) -> De
     zone = ZoneInfo(terms.tz or "UTC")
     stopped = terms.terminated_at
     # The period the termination falls in (a termination on a boundary ends the previous one).
-    whole = period_containing(
-        stopped - timedelta(microseconds=1), interval=terms.interval, billing_time=terms.billing_time,
-        anchor=terms.anchor, tz=terms.tz)
+    whole = _plan_period(terms, stopped - timedelta(microseconds=1))
     last_day = (whole.end - timedelta(microseconds=1)).astimezone(zone).date()
     billed_from = stopped.astimezone(zone).date() - (timedelta(days=1) if upgrade else timedelta(0))
     ends_trial = trial_end(terms)
@@ -187,8 +192,5 @@ def commitment_for(terms: Terms, commitment: Decimal, period: Period) -> Decimal
     if commitment <= 0:
         return Decimal(0)
     zone = ZoneInfo(terms.tz or "UTC")
-    whole = period_containing(
-        period.start, interval=terms.interval, billing_time=terms.billing_time, anchor=terms.anchor, tz=terms.tz)
-    days_in_period = _local_days(whole.start, whole.end, zone)
-    days = min(_local_days(period.start, period.end, zone), days_in_period)
-    return commitment if days >= days_in_period else commitment * days / days_in_period
+    whole = _plan_period(terms, period.start)
+    return _prorated(commitment, _local_days(period.start, period.end, zone), _local_days(whole.start, whole.end, zone))

@@ -12,7 +12,7 @@ import math
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from ..rating.filters import filter_code
+from ..rating.filters import display_name, filter_named
 from ..rating.money import decimal_str, round_amount, to_subunits
 from .ids import lago_id, row_lago_id
 
@@ -237,7 +237,8 @@ def plan_object(plan, amount, currency):
         'usage_thresholds': [],
         'taxes': [],
     }
-    commitment = stored_numbers(plan, ('fusion_minimum_commitment',))[plan.id][0] if plan.fusion_minimum_commitment else None
+    # Read exactly only when there is one: plan lists would pay a query per plan.
+    commitment = stored_number(plan, 'fusion_minimum_commitment') if plan.fusion_minimum_commitment else 0
     if commitment:
         # V1::CommitmentSerializer, present only when the plan has one (PlanSerializer#minimum_commitment).
         payload['minimum_commitment'] = {
@@ -256,7 +257,7 @@ def subscription_object(order, now=None, include_plan=False, include_customer=Fa
     """Lago's subscription (V1::SubscriptionSerializer), with its plan and customer when asked."""
     plan = order.sale_order_template_id
     currency = plan.fusion_currency_id or order.fusion_service_id.currency_id
-    amounts = stored_numbers(plan, ('fusion_amount',))[plan.id] if plan else (0,)
+    amount = stored_number(plan, 'fusion_amount')
     link = order._fusion_customer_link()
     period_start = period_end = None
     if order.fusion_status == 'active':
@@ -270,7 +271,7 @@ def subscription_object(order, now=None, include_plan=False, include_customer=Fa
         'external_customer_id': link.external_id or None,
         'name': order.client_order_ref or None,
         'plan_code': plan.fusion_plan_code,
-        'plan_amount_cents': cents(amounts[0], currency),
+        'plan_amount_cents': cents(amount, currency),
         'plan_amount_currency': currency.name,
         'status': order.fusion_status or 'active',
         'billing_time': order.fusion_billing_time or 'calendar',
@@ -299,7 +300,7 @@ def subscription_object(order, now=None, include_plan=False, include_customer=Fa
         payload['customer'] = customer_object(link)
     payload['payment_method'] = {'payment_method_id': None, 'payment_method_type': 'provider'}
     if include_plan:
-        payload['plan'] = plan_object(plan, amounts[0], currency)
+        payload['plan'] = plan_object(plan, amount, currency)
     payload['activation_rules'] = []
     return payload
 
@@ -434,12 +435,12 @@ def fee_object(line, link):
     if charge:
         metric = charge.metric_id
         # The charge filter a line prices (V1::FeeSerializer: charge_filter.to_h, its display name).
-        entry = next((entry for entry in charge.filters or [] if filter_code(entry['values']) == order_line.fusion_filter), None)
+        entry = filter_named(charge.filters, order_line.fusion_filter)
         item = {
             'type': 'charge', 'code': metric.code, 'name': metric.name, 'description': metric.description or None,
             'invoice_display_name': charge.invoice_display_name or line.name,
             'filters': {key: list(values) for key, values in entry['values'].items()} if entry else None,
-            'filter_invoice_display_name': (entry.get('invoice_display_name') or ', '.join(v for values in entry['values'].values() for v in values)) if entry else None,
+            'filter_invoice_display_name': display_name(entry) if entry else None,
             'lago_item_id': lago_id(metric), 'item_type': 'BillableMetric',
         }
     else:
@@ -501,6 +502,13 @@ def last_transaction_state(move):
     # Online payment transactions are linked to invoices by account_payment (auto-installed).
     transactions = move['transaction_ids'] if 'transaction_ids' in move._fields else ()
     return transactions.sorted('id')[-1].state if transactions else None
+
+
+def stored_number(record, column):
+    """One record's numeric column as an exact Decimal (0 when empty, or for no record)."""
+    if not record:
+        return Decimal(0)
+    return stored_numbers(record, (column,))[record.id][0] or Decimal(0)
 
 
 def stored_numbers(records, columns):

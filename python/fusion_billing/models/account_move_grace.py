@@ -65,8 +65,8 @@ class SaleOrder(models.Model):
             self.env.cr.execute(
                 'UPDATE fusion_billing_usage SET late = FALSE WHERE order_id = %s AND late AND "timestamp" >= %s AND "timestamp" < %s',
                 [self.id, _naive_utc(period.start), _naive_utc(period.end)])
-            plan_period = self._fusion_period_at(period.start, charges=False)
-            if plan_period.end == period.end:
+            plan_period = self._fusion_plan_period_ended_by(period)
+            if plan_period:
                 added |= self._fusion_refresh_true_up(plan_period)
         self.env['fusion.billing.usage'].invalidate_model(['late'])
         return added

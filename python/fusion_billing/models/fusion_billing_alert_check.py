@@ -14,7 +14,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 
 from ..lago.ids import lago_id
-from ..lago.serializers import iso_utc, metric_object, stored_numbers
+from ..lago.serializers import iso_utc, metric_object, stored_number, stored_numbers
 from ..rating.alerts import crossed_thresholds
 from ..rating.money import to_subunits
 
@@ -101,7 +101,7 @@ class FusionBillingAlert(models.Model):
     def _fusion_lago_alert(self):
         """The alert as Lago's API shows it (V1::UsageMonitoring::AlertSerializer)."""
         self.ensure_one()
-        previous = stored_numbers(self, ('previous_value',))[self.id][0] or Decimal(0)
+        previous = stored_number(self, 'previous_value')
         return {
             'lago_id': lago_id(self),
             'lago_organization_id': lago_id(self.order_id.company_id),

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-__all__ = ["Bucket", "DEFAULT", "bucket_of", "buckets", "filter_code"]
+__all__ = ["Bucket", "DEFAULT", "bucket_of", "buckets", "display_name", "filter_code", "filter_named"]
 
 DEFAULT = "default"
 
@@ -66,3 +66,13 @@ def bucket_of(properties: Mapping, filters: Sequence[Mapping[str, Sequence[str]]
         if _beats(index, best, filters):
             best = index
     return best
+
+
+def filter_named(filters: Sequence[Mapping], code: str | None) -> Mapping | None:
+    """The filter entry ({values, properties, invoice_display_name}) whose values have this code."""
+    return next((entry for entry in filters or () if filter_code(entry["values"]) == code), None)
+
+
+def display_name(entry: Mapping) -> str:
+    """A filter as invoices name it: its display name, or its values (Lago's ChargeFilter#display_name)."""
+    return entry.get("invoice_display_name") or ", ".join(str(v) for values in entry["values"].values() for v in values)
