@@ -499,6 +499,11 @@ function buildCatalog(valid: ValidSpec, specFile: string): CatalogIR {
       trialPeriod: plan.trial_period ?? 0,
       minimumCommitment: plan.minimum_commitment?.amount ?? '0',
       ...(plan.minimum_commitment?.invoice_display_name ? { commitmentDisplayName: plan.minimum_commitment.invoice_display_name } : {}),
+      usageThresholds: (plan.usage_thresholds ?? []).map((threshold) => ({
+        amount_cents: toSubunits(threshold.amount, currencyExponent(service.currency)!),
+        recurring: threshold.recurring ?? false,
+        threshold_display_name: threshold.threshold_display_name ?? null,
+      })),
       currency: service.currency,
       currencyExponent: currencyExponent(service.currency)!,
       productXmlid: productXmlid(plan.product.code),
@@ -548,4 +553,10 @@ function buildCatalog(valid: ValidSpec, specFile: string): CatalogIR {
 
 function whereIs(d: Diagnostic, specFile: string): string {
   return `${specFile}:${d.line}:${d.column}`;
+}
+
+/** A decimal string as an integer of the currency's subunits (the validator refused extra decimals). */
+function toSubunits(amount: string, exponent: number): number {
+  const [whole, fraction = ''] = amount.split('.');
+  return Number(BigInt(whole + fraction.padEnd(exponent, '0').slice(0, exponent)));
 }

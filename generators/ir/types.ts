@@ -228,6 +228,8 @@ export interface PlanIR {
   /** Lago's minimum commitment per period (decimal string), or "0" for none. */
   minimumCommitment: string;
   commitmentDisplayName?: string;
+  /** Lago's usage thresholds as the plan stores them: amounts in the currency's subunits. */
+  usageThresholds: { amount_cents: number; recurring: boolean; threshold_display_name: string | null }[];
   currency: string;
   currencyExponent: number;
   productXmlid: string;

@@ -3,7 +3,7 @@
 import { CORE_CONTRACT, EXTENDABLE_MODELS } from './core-contract.ts';
 import { currencyExponent } from './currencies.ts';
 import type { Diagnostic, SourceLocator, SpecPath } from './diagnostics.ts';
-import type { ChargeSpec, ConstraintSpec, FieldSpec, MetricSpec, ModelSpec, Spec, TierSpec } from './types.ts';
+import type { ChargeSpec, ConstraintSpec, FieldSpec, MetricSpec, ModelSpec, PlanSpec, Spec, TierSpec } from './types.ts';
 import { WEBHOOK_TYPES } from './webhook-types.ts';
 
 type Report = (path: SpecPath, message: string, onKey?: boolean) => void;
@@ -116,6 +116,7 @@ function checkCatalog(spec: Spec, report: Report): void {
     if (plan.bill_charges_monthly && plan.interval !== 'yearly' && plan.interval !== 'semiannual') {
       report([...at, 'bill_charges_monthly'], `plan '${plan.code}' is ${plan.interval}: bill_charges_monthly applies to yearly and semiannual plans only`);
     }
+    checkUsageThresholds(plan, services.find((s) => s.code === plan.service)?.currency, at, report);
     checkUnique(plan.charges, (c) => c.code, [...at, 'charges'], 'code', 'charge code', report);
     plan.charges.forEach((charge, c) => {
       const cat: SpecPath = [...at, 'charges', c];
@@ -129,6 +130,32 @@ function checkCatalog(spec: Spec, report: Report): void {
       checkCharge(charge, metric, cat, report);
       checkChargeFilters(charge, metric, cat, report);
     });
+  });
+}
+
+/** Lago's UsageThreshold validations: amounts above zero in whole subunits of the plan's currency,
+ * one threshold per (amount, recurring), at most one recurring. */
+function checkUsageThresholds(plan: PlanSpec, currency: string | undefined, at: SpecPath, report: Report): void {
+  const exponent = currency ? currencyExponent(currency) : undefined;
+  const seen = new Map<string, number>();
+  let recurring: number | undefined;
+  (plan.usage_thresholds ?? []).forEach((threshold, t) => {
+    const tat: SpecPath = [...at, 'usage_thresholds', t];
+    const [, decimals = ''] = threshold.amount.split('.');
+    if (!/[1-9]/.test(threshold.amount)) {
+      report([...tat, 'amount'], `usage threshold of plan '${plan.code}' must be above zero`);
+    } else if (exponent !== undefined && decimals.replace(/0+$/, '').length > exponent) {
+      report([...tat, 'amount'], `usage threshold ${threshold.amount} of plan '${plan.code}' has more decimals than ${currency} (${exponent})`);
+    }
+    const key = `${Number(threshold.amount)}/${threshold.recurring ? 'recurring' : 'once'}`;
+    if (seen.has(key)) {
+      report([...tat, 'amount'], `plan '${plan.code}' already has a ${threshold.recurring ? 'recurring' : 'one-time'} usage threshold of ${threshold.amount} (usage_thresholds[${seen.get(key)}])`);
+    } else seen.set(key, t);
+    if (threshold.recurring) {
+      if (recurring !== undefined) {
+        report([...tat, 'recurring'], `plan '${plan.code}' has a recurring usage threshold already (usage_thresholds[${recurring}]): Lago allows one`);
+      } else recurring = t;
+    }
   });
 }
 

@@ -171,8 +171,16 @@ export interface PlanSpec {
   bill_charges_monthly?: boolean;
   trial_period?: number;
   minimum_commitment?: { amount: Decimal; invoice_display_name?: string };
+  usage_thresholds?: UsageThresholdSpec[];
   product: ProductSpec;
   charges: ChargeSpec[];
+}
+
+/** Lago's usage threshold (progressive billing) of a plan. */
+export interface UsageThresholdSpec {
+  amount: Decimal;
+  recurring?: boolean;
+  threshold_display_name?: string;
 }
 
 export interface ProductSpec {

@@ -6,6 +6,7 @@ export const WEBHOOK_TYPES = [
   'subscription.updated',
   'subscription.terminated',
   'subscription.trial_ended',
+  'subscription.usage_threshold_reached',
   'invoice.drafted',
   'invoice.created',
   'invoice.payment_status_updated',

@@ -211,6 +211,7 @@ def create_subscription(service, body, params, query_args):
     billing_time = raw.get('billing_time') or 'calendar'
     if billing_time not in ('calendar', 'anniversary'):
         errors['billing_time'] = ['value_is_invalid']
+    progressive_off = _progressive_billing_disabled(raw, errors)
     if errors:
         raise ApiError.validation(errors)
     plan = service.env['sale.order.template'].search(
@@ -226,7 +227,17 @@ def create_subscription(service, body, params, query_args):
             service, link, plan, external_id, started_at=started_at, name=name or None, ending_at=ending_at, billing_time=billing_time)
     except LagoRefusal as refused:
         raise ApiError.refused(refused) from refused
+    if progressive_off is not None:
+        order.fusion_progressive_billing_disabled = progressive_off
     return {'subscription': order._fusion_lago_subscription(include_plan=True)}
+
+
+def _progressive_billing_disabled(raw, errors):
+    """Lago's progressive_billing_disabled of a subscription body: a boolean, or None when not sent."""
+    value = raw.get('progressive_billing_disabled')
+    if value is not None and not isinstance(value, bool):
+        errors['progressive_billing_disabled'] = ['invalid_format']
+    return value
 
 
 def list_subscriptions(service, body, params, query_args):
@@ -276,6 +287,8 @@ def update_subscription(service, body, params, query_args):
         if ending_at is not None and (ending_at <= now or ending_at <= order.fusion_started_at):
             errors['ending_at'] = ['invalid_date']
         values['ending_at'] = ending_at
+    if 'progressive_billing_disabled' in raw:
+        values['progressive_billing_disabled'] = bool(_progressive_billing_disabled(raw, errors))
     for unsupported in ('plan_overrides', 'usage_thresholds', 'activation_rules'):
         if raw.get(unsupported):
             errors[unsupported] = ['not_supported']

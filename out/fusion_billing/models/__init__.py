@@ -35,4 +35,5 @@ from . import fusion_billing_webhook_outbox
 from . import payment_token_stripe_link
 from . import payment_transaction
 from . import sale_order_subscription
+from . import sale_order_thresholds
 from . import sale_order_usage

@@ -15,3 +15,8 @@ class AccountMove(models.Model):
         copy=False,
         help="End of the invoice's grace period: late usage of its periods is billed on it until then, when it is posted.",
     )
+    fusion_applied_thresholds = fields.Json(
+        string='Usage thresholds passed',
+        copy=False,
+        help="A progressive invoice's passed thresholds, with the lifetime usage that passed them (Lago's applied_usage_thresholds).",
+    )

@@ -52,6 +52,10 @@ class SaleOrder(models.Model):
         string='Trial ended at',
         copy=False,
     )
+    fusion_progressive_billing_disabled = fields.Boolean(
+        string='Progressive billing disabled',
+        help="Lago's progressive_billing_disabled: the plan's usage thresholds do not apply to this subscription.",
+    )
     fusion_previous_order_id = fields.Many2one(
         comodel_name='sale.order',
         string="Previous plan's subscription",

@@ -37,8 +37,16 @@ class SaleOrderLine(models.Model):
         string='Commitment true-up',
         help="The difference between a period's fees and the plan's minimum commitment (Lago's commitment fee).",
     )
+    fusion_progressive_seq = fields.Integer(
+        string='Progressive invoice',
+        help="0 for the usage billed when its period closes; n for the n-th progressive invoice of the period (Lago's progressive billing).",
+    )
+    fusion_deduction = fields.Boolean(
+        string='Progressive billing credit',
+        help="What earlier progressive invoices of the period billed for this charge, deducted (Lago's progressive_billing_credit).",
+    )
 
     _fusion_period_uniq = models.Constraint(
-        'UNIQUE(order_id, fusion_charge_id, fusion_filter, fusion_period_start)',
+        'UNIQUE(order_id, fusion_charge_id, fusion_filter, fusion_period_start, fusion_progressive_seq, fusion_deduction)',
         'This usage period is already rated on the order.',
     )

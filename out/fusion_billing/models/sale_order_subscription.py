@@ -172,7 +172,7 @@ class SaleOrder(models.Model):
                 order._fusion_notify('subscription.trial_ended')
 
     def _fusion_update(self, values):
-        """PUT /subscriptions/{id}: Lago's name and ending_at (only the keys given; None clears),
+        """PUT /subscriptions/{id}: Lago's name, ending_at and progressive_billing_disabled (only the keys given; None clears),
         then subscription.updated. A subscription whose ending_at has passed terminates at the
         next period close (the daily cron, or the Bill usage now button)."""
         self.ensure_one()
@@ -181,6 +181,8 @@ class SaleOrder(models.Model):
             write['client_order_ref'] = values['name'] or False
         if 'ending_at' in values:
             write['fusion_ending_at'] = values['ending_at'] or False
+        if 'progressive_billing_disabled' in values:
+            write['fusion_progressive_billing_disabled'] = values['progressive_billing_disabled']
         if write:
             self.write(write)
         self._fusion_notify('subscription.updated')
@@ -225,6 +227,14 @@ class SaleOrder(models.Model):
         if amount <= 0:
             return self.env['account.move']
         invoice_line = fee_line.invoice_lines.filtered(lambda line: line.move_id.state == 'posted')[:1]
+        day = fields.Date.to_string(fields.Datetime.context_timestamp(self, stopped).date())
+        return self._fusion_credit_note(
+            invoice_line, amount, self.env._('%(fee)s — unused days after %(day)s', fee=fee_line.name, day=day),
+            self.env._('Unused days of %s', invoice_line.move_id.name))
+
+    def _fusion_credit_note(self, invoice_line, amount, name, ref):
+        """A posted credit note of `amount` on the invoice of `invoice_line`, for its product and
+        taxes; it stays as the customer's credit for their next invoices."""
         invoice = invoice_line.move_id
         refund = self.env['account.move'].create({
             'move_type': 'out_refund',
@@ -234,12 +244,12 @@ class SaleOrder(models.Model):
             'journal_id': invoice.journal_id.id,
             'reversed_entry_id': invoice.id,
             'invoice_origin': self.name,
-            'ref': self.env._('Unused days of %s', invoice.name),
+            'ref': ref,
             'fiscal_position_id': invoice.fiscal_position_id.id,
-            # Not linked to the order line: the fee stays invoiced once, the credit stands apart.
+            # Not linked to the order line: what was invoiced stays invoiced once, the credit stands apart.
             'invoice_line_ids': [Command.create({
                 'product_id': invoice_line.product_id.id,
-                'name': self.env._('%(fee)s — unused days after %(day)s', fee=fee_line.name, day=fields.Date.to_string(fields.Datetime.context_timestamp(self, stopped).date())),
+                'name': name,
                 'quantity': 1,
                 'price_unit': float(amount),
                 'tax_ids': [Command.set(invoice_line.tax_ids.ids)],

@@ -16,6 +16,7 @@ from . import test_engine_aggregation
 from . import test_engine_billing
 from . import test_lifecycle
 from . import test_migration
+from . import test_progressive_billing
 from . import test_stripe_charge
 from . import test_stripe_link
 from . import test_webhook_sources

@@ -258,6 +258,10 @@ class FusionBillingCase(TransactionCase):
             vals['fusion_period_start'] = fields.Datetime.now()
         if 'fusion_filter' not in overrides:
             vals['fusion_filter'] = f'fusion_filter_{n}'
+        if 'fusion_progressive_seq' not in overrides:
+            vals['fusion_progressive_seq'] = n
+        if 'fusion_deduction' not in overrides:
+            vals['fusion_deduction'] = False
         vals.update(overrides)
         return cls.env['sale.order.line'].create(vals)
 

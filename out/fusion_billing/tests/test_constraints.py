@@ -130,7 +130,7 @@ class TestConstraints(FusionBillingCase):
     def test_sale_order_line_fusion_period_uniq(self):
         """sale.order.line: This usage period is already rated on the order."""
         first = self.make_sale_order_line()
-        same = self.values_of(first, ['order_id', 'fusion_charge_id', 'fusion_filter', 'fusion_period_start'])
+        same = self.values_of(first, ['order_id', 'fusion_charge_id', 'fusion_filter', 'fusion_period_start', 'fusion_progressive_seq', 'fusion_deduction'])
         with self.assertRaises(IntegrityError), mute_logger('odoo.sql_db'):
             self.make_sale_order_line(**same)
         # Only the declared combination is unique: another fusion_filter is accepted.

@@ -9,6 +9,7 @@ started_at, an event's timestamp), plain dates for Date columns. Decimal columns
 
 import functools
 import math
+import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -234,7 +235,7 @@ def plan_object(plan, amount, currency):
         # Lago answers null unless the plan is yearly or semiannual.
         'bill_charges_monthly': bool(plan.fusion_bill_charges_monthly) if plan.fusion_interval in ('yearly', 'semiannual') else None,
         'charges': [charge_object(charge) for charge in plan.fusion_charge_ids.sorted(lambda c: (c.code, c.id))],
-        'usage_thresholds': [],
+        'usage_thresholds': [usage_threshold_object(plan, threshold) for threshold in plan.fusion_usage_thresholds or []],
         'taxes': [],
     }
     # Read exactly only when there is one: plan lists would pay a query per plan.
@@ -249,6 +250,20 @@ def plan_object(plan, amount, currency):
         if plan.fusion_commitment_display_name:
             payload['minimum_commitment']['invoice_display_name'] = plan.fusion_commitment_display_name
     return payload
+
+
+def usage_threshold_object(plan, threshold):
+    """Lago's usage threshold (V1::UsageThresholdSerializer) of a plan; its id derives from the
+    plan and the threshold's (amount, recurring), which a plan holds once."""
+    key = f"{lago_id(plan)}:{threshold['amount_cents']}:{int(bool(threshold.get('recurring')))}"
+    return {
+        'lago_id': str(uuid.uuid5(uuid.NAMESPACE_URL, f'fusion-billing:usage-threshold:{key}')),
+        'threshold_display_name': threshold.get('threshold_display_name'),
+        'amount_cents': threshold['amount_cents'],
+        'recurring': bool(threshold.get('recurring')),
+        'created_at': iso_utc(plan.create_date),
+        'updated_at': iso_utc(plan.write_date),
+    }
 
 
 # ------------------------------------------------------------------------------- subscriptions
@@ -291,7 +306,7 @@ def subscription_object(order, now=None, include_plan=False, include_customer=Fa
         # Lago's default for plans paid in advance; empty for plans billed in arrears (app/models/subscription.rb#validates).
         'on_termination_credit_note': 'credit' if plan.fusion_pay_in_advance else None,
         'on_termination_invoice': 'generate',
-        'progressive_billing_disabled': False,
+        'progressive_billing_disabled': bool(order.fusion_progressive_billing_disabled),
         'consolidate_invoice': False,
         'purchase_order_number': None,
         'activated_at': iso_utc(order.fusion_started_at),
@@ -334,6 +349,12 @@ def invoice_object(move, amounts=None, link=None, includes=()):
     due_cents = 0 if status == 'voided' else cents(residual, currency)
     payment_status = invoice_payment_status(move)
     today = datetime.now(timezone.utc).date()
+    # Progressive billing (sale_order_thresholds.py): a progressive invoice bills the period's
+    # usage so far; its deductions, and the period invoice's, are Lago's progressive billing credit.
+    sale_lines = move.invoice_line_ids.sale_line_ids
+    progressive = any(sale_lines.mapped('fusion_progressive_seq'))
+    credit_cents = -sign * sum(cents(line.price_subtotal, currency) for line in move.invoice_line_ids
+                               if line.sale_line_ids[:1].fusion_deduction)
     payload = {
         'lago_id': lago_id(move),
         'billing_entity_code': None,
@@ -347,13 +368,13 @@ def invoice_object(move, amounts=None, link=None, includes=()):
                                 and move.invoice_date_due and move.invoice_date_due < today),
         'net_payment_term': (move.invoice_date_due - move.invoice_date).days if move.invoice_date and move.invoice_date_due else 0,
         # Refunds have no Lago invoice type (Lago issues credit notes); they are marked and negative.
-        'invoice_type': 'credit' if sign < 0 else 'subscription',
+        'invoice_type': 'credit' if sign < 0 else 'progressive_billing' if progressive else 'subscription',
         'status': status,
         'payment_status': payment_status,
         'currency': currency.name,
-        'fees_amount_cents': sign * cents(untaxed, currency),
+        'fees_amount_cents': sign * cents(untaxed, currency) + credit_cents,
         'taxes_amount_cents': sign * cents(tax, currency),
-        'progressive_billing_credit_amount_cents': 0,
+        'progressive_billing_credit_amount_cents': credit_cents,
         'coupons_amount_cents': 0,
         'credit_notes_amount_cents': 0,
         'sub_total_excluding_taxes_amount_cents': sign * cents(untaxed, currency),
@@ -379,9 +400,18 @@ def invoice_object(move, amounts=None, link=None, includes=()):
         orders = move.invoice_line_ids.sale_line_ids.order_id.filtered('fusion_external_id')
         payload['subscriptions'] = [subscription_object(order) for order in orders.sorted(lambda o: (o.client_order_ref or '', o.id))]
     if 'fees' in includes:
-        payload['fees'] = [fee_object(line, link) for line in move.invoice_line_ids.filtered(lambda l: l.display_type == 'product')]
+        payload['fees'] = [fee_object(line, link) for line in move.invoice_line_ids.filtered(
+            lambda l: l.display_type == 'product' and not l.sale_line_ids[:1].fusion_deduction)]
     if 'applied_taxes' in includes:
         payload['applied_taxes'] = invoice_applied_taxes(move)
+    if progressive:
+        # V1::AppliedUsageThresholdSerializer, on progressive invoices only (as Lago's invoice).
+        plan = sale_lines.order_id.sale_order_template_id[:1]
+        payload['applied_usage_thresholds'] = [{
+            'lifetime_usage_amount_cents': applied['lifetime_usage_amount_cents'],
+            'created_at': applied.get('applied_at') or iso_utc(move.create_date),
+            'usage_threshold': usage_threshold_object(plan, applied),
+        } for applied in move.fusion_applied_thresholds or []]
     payload['metadata'] = []
     return payload
 

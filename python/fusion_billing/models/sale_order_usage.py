@@ -357,6 +357,7 @@ class SaleOrder(models.Model):
         until = _aware(until or fields.Datetime.now())
         summary = {'periods': 0, 'invoices': 0, 'late_events': 0}
         to_invoice = self.browse()
+        excess_of = defaultdict(list)
         # A service in shadow mode bills nobody: Lago does, and reconciliation compares.
         for order in self.filtered(lambda o: o.fusion_external_id and o.state == 'sale' and o.fusion_service_id.billing_mode != 'shadow'):
             self.env.cr.execute('SELECT id FROM sale_order WHERE id = %s FOR UPDATE', [order.id])
@@ -370,7 +371,11 @@ class SaleOrder(models.Model):
                 with order._fusion_usage_snapshot(due.usage[-1].end) as usage_cr:
                     for period in due.usage:
                         usages = order._fusion_rate({order.id: period}, cr=usage_cr)[order.id]
-                        lines += order._fusion_usage_lines(period, usages)
+                        # What progressive invoices billed of the period is deducted (sale_order_thresholds.py).
+                        commands, excess = order._fusion_deducted_usage_lines(period, usages)
+                        lines += commands
+                        if excess:
+                            excess_of[order].append((period, excess))
                 values['fusion_closed_until'] = _naive_utc(due.usage[-1].end)
             for fee in due.fees:
                 lines += order._fusion_fee_lines(fee)
@@ -392,6 +397,8 @@ class SaleOrder(models.Model):
                 invoices = order._create_invoices()
                 order._fusion_issue_invoices(invoices)
                 summary['invoices'] += len(invoices)
+            for period, excess in excess_of.get(order, ()):
+                order._fusion_credit_excess(period, excess)
         return summary
 
     @contextmanager
@@ -413,8 +420,9 @@ class SaleOrder(models.Model):
             fresh.execute(query, params)
             yield fresh if fresh.fetchone()[0] >= seen_here else self.env.cr
 
-    def _fusion_usage_lines(self, period, usages):
-        """Order lines for one closed charges period: one per charge used."""
+    def _fusion_usage_lines(self, period, usages, progressive_seq=0):
+        """Order lines for one charges period: one per charge used. At the period's close, or
+        on its `progressive_seq`-th progressive invoice (sale_order_thresholds.py)."""
         label = self._fusion_period_label(period)
         commands = []
         for charge, usage, fee, bucket in usages:
@@ -423,9 +431,11 @@ class SaleOrder(models.Model):
             name = f'{charge.invoice_display_name or charge.product_id.name} — {label}: {decimal_str(fee.units)} {charge.metric_id.name}'
             if bucket is not None:
                 name += f" ({display_name(charge.filters[bucket.index]) if bucket.index is not None else self.env._('other')})"
-            commands.append(self._fusion_line(
+            line = self._fusion_line(
                 charge.product_id, name, fee.precise_amount, period, charge, fee.units, usage.events_count,
-                bucket_code=bucket.code if bucket else DEFAULT))
+                bucket_code=bucket.code if bucket else DEFAULT)
+            line[2]['fusion_progressive_seq'] = progressive_seq
+            commands.append(line)
         return commands
 
     def _fusion_fee_lines(self, fee):
@@ -542,7 +552,9 @@ class SaleOrder(models.Model):
         invoiced period, newest first, from what was billed: the invoice's amounts and its charge
         lines (V1::Customers::PastUsageSerializer)."""
         self.ensure_one()
-        lines = self.order_line.filtered(lambda line: line.fusion_period_start and line.invoice_lines and line._fusion_is_usage_period())
+        # A period's usage is what its close billed; progressive invoices and their deductions add up to no more.
+        lines = self.order_line.filtered(lambda line: line.fusion_period_start and line.invoice_lines and line._fusion_is_usage_period()
+                                         and not line.fusion_progressive_seq and not line.fusion_deduction)
         periods = defaultdict(lambda: self.env['sale.order.line'])
         for line in lines:
             periods[(line.fusion_period_start, line.fusion_period_end)] |= line
