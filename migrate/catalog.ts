@@ -46,7 +46,7 @@ export interface LagoPlanIn {
   pay_in_advance?: boolean | null;
   bill_charges_monthly?: boolean | null;
   minimum_commitment?: { amount_cents: number; invoice_display_name?: string | null } | null;
-  usage_thresholds?: unknown[];
+  usage_thresholds?: { amount_cents: number; recurring?: boolean | null; threshold_display_name?: string | null }[] | null;
   taxes?: unknown[];
   charges?: LagoChargeIn[];
 }
@@ -127,7 +127,6 @@ export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], pl
       note(object, 'amount_currency', `${plan.amount_currency}, but ${service.code} bills in ${service.currency} (not imported)`);
       continue;
     }
-    if (plan.usage_thresholds?.length) note(object, 'usage_thresholds', `${plan.usage_thresholds.length} progressive billing threshold(s) (imported without them)`);
     if (plan.taxes?.length) note(object, 'taxes', "plan-level Lago taxes (Odoo's taxes come from the products and fiscal positions)");
     const charges: ChargeSpec[] = [];
     for (const charge of plan.charges ?? []) {
@@ -177,6 +176,11 @@ export function mapLagoCatalog(service: ServiceSpec, metrics: LagoMetricIn[], pl
         amount: centsToDecimal(plan.minimum_commitment.amount_cents, plan.amount_currency),
         ...(plan.minimum_commitment.invoice_display_name ? { invoice_display_name: plan.minimum_commitment.invoice_display_name } : {}),
       } } : {}),
+      ...(plan.usage_thresholds?.length ? { usage_thresholds: plan.usage_thresholds.map((threshold) => ({
+        amount: centsToDecimal(threshold.amount_cents, plan.amount_currency),
+        ...(threshold.recurring ? { recurring: true } : {}),
+        ...(threshold.threshold_display_name ? { threshold_display_name: threshold.threshold_display_name } : {}),
+      })) } : {}),
       product: { code: productCode(plan.code), name: plan.name },
       charges,
     });
@@ -248,7 +252,7 @@ export function mergeCatalog(doc: Document, mapping: CatalogMapping, service: st
       continue;
     }
     if (node.get('service') !== service) throw new Error(`plan ${plan.code} belongs to service ${String(node.get('service'))} in the spec, not ${service}`);
-    setFields(doc, node, plan as unknown as Record<string, unknown>, ['name', 'interval', 'amount', 'pay_in_advance', 'bill_charges_monthly', 'trial_period', 'minimum_commitment'], `plan ${plan.code}`, report, {
+    setFields(doc, node, plan as unknown as Record<string, unknown>, ['name', 'interval', 'amount', 'pay_in_advance', 'bill_charges_monthly', 'trial_period', 'minimum_commitment', 'usage_thresholds'], `plan ${plan.code}`, report, {
       pay_in_advance: false,
       bill_charges_monthly: false,
       trial_period: 0,

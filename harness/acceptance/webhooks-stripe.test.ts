@@ -23,7 +23,9 @@ import { createRuntime } from '../runtime/index.ts';
 import type { HarnessRuntime } from '../runtime/harness-runtime.ts';
 import { REPO_ROOT } from '../runtime/local.ts';
 import type { OdooServer } from '../runtime/types.ts';
-import { isoSeconds, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
+import { isoSeconds, localDate, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
+import { daysOf } from '../support/lago-proration.ts';
+import { divRoundHalfUp, formatCents } from '../support/money.ts';
 import type { ReceiverHandle, StripeMockHandle } from '../services/handles.ts';
 import { SLOW_ANSWER_MS, type Received } from '../webhooks/receiver.ts';
 import { fusionSignature, verifyAsLagoReceiver, verifyWebhook } from '../webhooks/verifier.ts';
@@ -333,6 +335,72 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
       },
     });
     console.log(`  alert: event to checked crossing ${checked} ms (one check); in production the check runs every 60 s, so a crossing is reported within a minute of the event plus one check`);
+  });
+
+  it('progressive billing: usage past NexaCloud Pro\'s 150.00 and 400.00 thresholds is invoiced at once, the termination invoice deducts it, to the cent', async () => {
+    // Egress at 5.00 per 100 GB after 100 free (spec/nexa.yaml): 2,100 GB = 100.00, 3,100 = 150.00, 8,100 = 400.00, 9,100 = 450.00.
+    const egressCents = (gb: bigint) => (gb <= 100n ? 0n : ((gb - 100n + 99n) / 100n) * 500n);
+    const taxCents = (untaxedCents: bigint) => divRoundHalfUp(untaxedCents * 13n, 100n);
+    const month = monthPeriod(TZ, Date.now());
+    okBody(await cloud.upsertCustomer({ external_id: 'tnt_progress01', name: 'Progress Inc.', email: 'progress@example.test', state: 'ON', country: 'CA', timezone: TZ } as never), 'POST /customers');
+    okBody(await cloud.createSubscription({
+      external_customer_id: 'tnt_progress01', plan_code: 'nexacloud_pro', external_id: 'sub_progress01', billing_time: 'calendar', subscription_at: isoSeconds(month.startMs),
+    }), 'POST /subscriptions');
+    const thresholdCron = await cronId('cron_check_thresholds');
+    let sent = 0;
+    const egress = async (gb: number) => {
+      sent += 1;
+      okBody(await cloud.createEvent({ transaction_id: `progress-egress-${sent}`, external_subscription_id: 'sub_progress01', code: 'nc_egress_gb',
+        timestamp: Math.floor(Math.max(month.startMs, Date.now() - 3_600_000) / 1000) + sent, properties: { gb: String(gb) } }), 'POST /events');
+    };
+    const progressive = async () => (okBody(await cloud.listInvoices({ external_customer_id: 'tnt_progress01' }), 'GET /invoices').invoices as LagoInvoice[])
+      .filter((invoice) => invoice.invoice_type === 'progressive_billing')
+      .sort((a, b) => (a.sequential_id ?? 0) - (b.sequential_id ?? 0));
+
+    await egress(2100);
+    await phase('threshold check under 150.00 (cron over JSON-2)', () => trigger(thresholdCron));
+    expect(await progressive()).toEqual([]);
+    await egress(1000);
+    const checked = Date.now();
+    await phase('threshold check past 150.00 (cron over JSON-2)', () => trigger(thresholdCron));
+    const checkMs = Date.now() - checked;
+    await trigger(thresholdCron); // nothing new passed: no second invoice
+    let invoices = await progressive();
+    expect(invoices.map((i) => [i.status, i.fees_amount_cents, i.progressive_billing_credit_amount_cents, i.sub_total_excluding_taxes_amount_cents, i.total_amount_cents]))
+      .toEqual([['finalized', 15000, 0, 15000, Number(15000n + taxCents(15000n))]]);
+    await egress(5000);
+    await phase('threshold check past 400.00 (cron over JSON-2)', () => trigger(thresholdCron));
+    invoices = await progressive();
+    const second = egressCents(8100n) - egressCents(3100n);
+    expect(invoices.map((i) => [i.fees_amount_cents, i.progressive_billing_credit_amount_cents, i.sub_total_excluding_taxes_amount_cents]))
+      .toEqual([[15000, 0, 15000], [40000, 15000, Number(second)]]);
+    // Through the official client, as an application reads it: the threshold that invoiced it.
+    const shown = (await cloud.official.invoices.findInvoice(invoices[1]!.lago_id)).data.invoice;
+    expect(shown.applied_usage_thresholds?.map((a) => [a.usage_threshold.amount_cents, a.lifetime_usage_amount_cents])).toEqual([[40000, 40000]]);
+
+    // The subscription ends today: its termination invoice bills the month's days and all its usage, less what was billed.
+    await egress(1000);
+    await phase('termination (DELETE /subscriptions, official client)', () => cloud.official.subscriptions.destroySubscription('sub_progress01'));
+    const [order] = await odoo.searchRead<Row & { invoice_ids: number[]; fusion_terminated_at: string }>('sale.order', [['fusion_external_id', '=', 'sub_progress01']], ['invoice_ids', 'fusion_terminated_at']);
+    const terminatedMs = Date.parse(`${order!.fusion_terminated_at.replace(' ', 'T')}Z`);
+    const fee = divRoundHalfUp(9900n * BigInt(localDate(TZ, terminatedMs).day), BigInt(daysOf(TZ, month)));
+    const all = (okBody(await cloud.listInvoices({ external_customer_id: 'tnt_progress01' }), 'GET /invoices').invoices as LagoInvoice[]);
+    const final = all.find((i) => i.invoice_type === 'subscription')!;
+    expect([final.fees_amount_cents, final.progressive_billing_credit_amount_cents, final.sub_total_excluding_taxes_amount_cents])
+      .toEqual([Number(fee + egressCents(9100n)), 40000, Number(fee + egressCents(9100n) - egressCents(8100n))]);
+    const taxes = all.reduce((sum, i) => sum + BigInt(i.taxes_amount_cents), 0n);
+    const untaxed = all.reduce((sum, i) => sum + BigInt(i.sub_total_excluding_taxes_amount_cents), 0n);
+    expect(untaxed).toBe(fee + egressCents(9100n));
+    // HST per line, deductions included (they carry the charge's tax): 13% of each invoice's net, to the cent.
+    expect(taxes).toBe(taxCents(15000n) + taxCents(second) + taxCents(fee) + taxCents(egressCents(9100n) - egressCents(8100n)));
+
+    await phase('threshold webhooks delivery (cron over JSON-2)', deliverAll);
+    const reached = (await receiver.received()).filter((entry) => entry.payload.webhook_type === 'subscription.usage_threshold_reached');
+    expect(reached.every((entry) => entry.verdict.ok)).toBe(true);
+    expect(reached.map((entry) => (entry.payload.subscription as { usage_threshold: { amount_cents: number; threshold_display_name: string | null } }).usage_threshold))
+      .toEqual([expect.objectContaining({ amount_cents: 15000, threshold_display_name: 'First usage invoice' }), expect.objectContaining({ amount_cents: 40000, threshold_display_name: null })]);
+    expect(reached[0]!.payload.subscription).toMatchObject({ external_id: 'sub_progress01', plan: { code: 'nexacloud_pro' }, customer: { external_id: 'tnt_progress01' } });
+    console.log(`  progressive: invoices ${formatCents(15000n)}, ${formatCents(second)}, termination ${formatCents(fee + egressCents(9100n) - egressCents(8100n))} (fee ${formatCents(fee)}) = ${formatCents(untaxed)} untaxed; one check ${checkMs} ms, every 60 s in production`);
   });
 
   it('receiver down, failing, slow, then up: attempts logged, dead letter after 6, replay; each unique key processed once', async () => {

@@ -95,6 +95,10 @@ describe('mapping Lago’s catalog onto the spec', () => {
     expect(mapping.plans.map((p) => p.code)).toEqual(['nexacloud_pro']);
     // Lago's plan settings that the spec holds are imported, not listed.
     expect(mapping.plans[0]).toMatchObject({ trial_period: 14, minimum_commitment: { amount: '500.00' } });
+    expect(mapping.plans[0]!.usage_thresholds).toEqual([
+      { amount: '150.00', threshold_display_name: 'First usage invoice' }, { amount: '400.00' },
+      { amount: '500.00', recurring: true, threshold_display_name: 'Every 500.00 more' },
+    ]);
     expect(mapping.plans[0]!.charges.map((c) => c.code)).toEqual(['api_requests', 'storage', 'egress', 'peak_vcpu', 'rounded_std']);
   });
 

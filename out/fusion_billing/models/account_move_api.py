@@ -68,9 +68,16 @@ class AccountMove(models.Model):
             domain += overdue if filters['payment_overdue'] else ['!', '&', '&', *overdue]
         invoice_types = _lago_values(filters, 'invoice_type', LAGO_INVOICE_TYPES)
         if invoice_types:
-            # Lago's types of the invoices billed here: subscription (invoices) and credit (refunds).
-            move_types = {'subscription': 'out_invoice', 'credit': 'out_refund'}
-            domain.append(('move_type', 'in', [move_types[t] for t in invoice_types if t in move_types]))
+            # Lago's types of the invoices billed here: subscription (invoices), progressive_billing
+            # (invoices of usage past a threshold, sale_order_thresholds.py) and credit (refunds).
+            progressive = [('invoice_line_ids.sale_line_ids.fusion_progressive_seq', '>', 0)]
+            kinds = {
+                'subscription': ['&', ('move_type', '=', 'out_invoice'), '!', *progressive],
+                'progressive_billing': ['&', ('move_type', '=', 'out_invoice'), *progressive],
+                'credit': [('move_type', '=', 'out_refund')],
+            }
+            chosen = [kinds[t] for t in invoice_types if t in kinds]
+            domain += ['|'] * (len(chosen) - 1) + [leaf for kind in chosen for leaf in kind] if chosen else [('id', '=', 0)]
         if filters.get('currency'):
             domain.append(('currency_id.name', '=', filters['currency'].upper()))
         if filters.get('issuing_date_from'):

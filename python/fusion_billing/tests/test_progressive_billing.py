@@ -92,6 +92,10 @@ class TestProgressiveBilling(FusionApiCase):
                          [[(500, 600)], [(1200, 1300)], []])
         self.assertEqual(shown[0]['applied_usage_thresholds'][0]['usage_threshold']['threshold_display_name'], 'First usage invoice')
         self.assertEqual(sorted(fee['amount_cents'] for fee in shown[2]['fees']), [1000, 1500], 'fees before the credit')
+        # Lago's invoice_type filter tells them apart.
+        listed = lambda kind: sorted(i['fees_amount_cents'] for i in self.assertOk(self.get('/invoices', params={
+            'external_customer_id': 'tnt_progress01', 'invoice_type': kind}))['invoices'])
+        self.assertEqual((listed('progressive_billing'), listed('subscription')), ([600, 1300], [2500]))
         # Past usage reports the month as its own invoice billed it: 150 GB, 15.00 of charges.
         (march,) = order._fusion_past_usage()
         self.assertEqual((march['charges_usage'][0]['units'], march['charges_usage'][0]['amount_cents'], march['amount_cents']), ('150.0', 1500, 1200))
