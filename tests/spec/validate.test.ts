@@ -108,6 +108,17 @@ describe('spec validation', () => {
     expect(gap.problem.message).toMatch(/20005/);
   });
 
+  it('refuses usage thresholds Lago refuses, at the offending threshold', () => {
+    const cents = onlyProblem('- {amount: "400.00"}', '- {amount: "400.005"}', '- {amount: '.length);
+    expect(cents.problem).toMatchObject({ line: cents.line, column: cents.column });
+    expect(cents.problem.message).toBe("usage threshold 400.005 of plan 'nexacloud_pro' has more decimals than CAD (2)");
+    expect(onlyProblem('- {amount: "400.00"}', '- {amount: "150.0"}').problem.message)
+      .toBe("plan 'nexacloud_pro' already has a one-time usage threshold of 150.0 (usage_thresholds[0])");
+    expect(onlyProblem('- {amount: "400.00"}', '- {amount: "0.00"}').problem.message).toBe("usage threshold of plan 'nexacloud_pro' must be above zero");
+    expect(onlyProblem('- {amount: "400.00"}', '- {amount: "400.00", recurring: true}').problem.message)
+      .toBe("plan 'nexacloud_pro' has a recurring usage threshold already (usage_thresholds[1]): Lago allows one");
+  });
+
   it('checks the module part: references to groups, fields and the core contract', () => {
     const group = onlyProblem('access: {group_user: r, group_manager: r}', 'access: {group_user: r, group_managr: r}');
     expect(group.problem.message).toBe("access: unknown group 'group_managr' (did you mean 'group_manager'?)");
