@@ -115,6 +115,8 @@ function generate(args: string[]): number {
   const { ir, files } = generateFiles(spec);
   const moduleName = ir.module.technicalName;
   const shown = relative(process.cwd(), outDir) || '.';
+  const clientFiles = files.filter((f) => f.path.startsWith('client/')).length;
+  const what = `${shown}/${moduleName} (${files.length - clientFiles} files) and ${shown}/client (${clientFiles})`;
   if (values.check) {
     const drift = checkOutput(outDir, moduleName, files);
     const problems = [
@@ -123,14 +125,14 @@ function generate(args: string[]): number {
       ...drift.unexpected.map((p) => `  unexpected: ${shown}/${p}`),
     ];
     if (problems.length > 0) {
-      process.stderr.write(`${shown}/${moduleName} has drifted from ${spec} (${problems.length} file${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}\nRun \`fusion-billing generate\` and commit the result.\n`);
+      process.stderr.write(`${what} drifted from ${spec} (${problems.length} file${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}\nRun \`fusion-billing generate\` and commit the result.\n`);
       return 1;
     }
-    process.stdout.write(`${shown}/${moduleName} matches ${spec} (${files.length} files)\n`);
+    process.stdout.write(`${what} match ${spec}\n`);
     return 0;
   }
   const { written, removed } = writeOutput(outDir, moduleName, files);
-  process.stdout.write(`${shown}/${moduleName}: ${files.length} files from ${spec} (${written} written, ${removed.length} removed)\n`);
+  process.stdout.write(`${what} from ${spec} (${written} written, ${removed.length} removed)\n`);
   return 0;
 }
 

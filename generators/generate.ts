@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emitData } from './emitters/data.ts';
+import { clientEmitter } from './emitters/client.ts';
 import { emitControllers } from './emitters/controllers.ts';
 import { emitManifest } from './emitters/manifest.ts';
 import { emitOdooTests } from './emitters/odoo-tests.ts';
@@ -59,6 +60,7 @@ export function generateFiles(specFile: string): { ir: BillingIR; files: Generat
     emitOdooTests,
     emitControllers,
     staticPythonEmitter(staticRoot, `${STATIC_PYTHON_DIR}/${ir.module.technicalName}`),
+    clientEmitter(REPO_ROOT),
   ];
   const files = emitters.flatMap((emit) => emit(ctx)).map((f) => ({ path: f.path, content: normalise(f.content) }));
   const seen = new Set<string>();
@@ -75,7 +77,7 @@ export interface Drift {
   unexpected: string[];
 }
 
-/** Compares generated files with what is on disk under outDir/<module>. */
+/** Compares generated files with what is on disk under outDir/<module> and the other folders the files are in (the client). */
 export function checkOutput(outDir: string, moduleName: string, files: GeneratedFile[]): Drift {
   const drift: Drift = { changed: [], missing: [], unexpected: [] };
   for (const f of files) {
@@ -84,7 +86,8 @@ export function checkOutput(outDir: string, moduleName: string, files: Generated
     else if (digest(readFileSync(path, 'utf8')) !== digest(f.content)) drift.changed.push(f.path);
   }
   const expected = new Set(files.map((f) => f.path));
-  drift.unexpected = listFiles(join(outDir, moduleName)).map((p) => relative(outDir, p).split('\\').join('/')).filter((p) => !expected.has(p));
+  const roots = [...new Set([moduleName, ...files.map((f) => f.path.split('/')[0]!)])].sort();
+  drift.unexpected = roots.flatMap((root) => listFiles(join(outDir, root))).map((p) => relative(outDir, p).split('\\').join('/')).filter((p) => !expected.has(p));
   return drift;
 }
 

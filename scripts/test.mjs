@@ -70,7 +70,8 @@ try {
   count(0, 1);
 }
 
-single(run('generated addon matches the spec (generate --check)', process.execPath, ['bin/fusion-billing.mjs', 'generate', '--check']).ok);
+single(run('generated addon and client match the spec (generate --check)', process.execPath, ['bin/fusion-billing.mjs', 'generate', '--check']).ok);
+single(run('generated client compiles strictly (tsc --strict -p out/client)', 'npx', ['--no-install', 'tsc', '--strict', '-p', 'out/client/tsconfig.json']).ok);
 
 const python = run('pure-Python rating core and webhook signing (unittest, no Odoo)', 'python3', ['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.'], { capture: true, cwd: join(root, 'python') });
 {

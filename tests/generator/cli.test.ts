@@ -48,7 +48,7 @@ describe('fusion-billing CLI', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('changed:    ');
     expect(r.stderr).toContain('fusion_billing/security/ir.model.access.csv');
-  });
+  }, 30_000);
 
   it('exits 2 on usage errors', () => {
     expect(cli('frobnicate').status).toBe(2);

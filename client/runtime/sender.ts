@@ -1,0 +1,157 @@
+// A batching sender for usage events: batches up to the API's limit, flushed on size and on an
+// interval; a bounded queue (a full queue makes `send` wait: back-pressure, never unbounded memory);
+// retries with exponential backoff and full jitter on network errors, 5xx and 429, never on 4xx
+// (refused events go back to the caller). Transaction ids travel unchanged, so the API counts an
+// event once however often it was retried.
+import type { ApiResult, LagoErrorBody } from './api.ts';
+import type { UsageEvent } from './events.ts';
+
+export interface BatchApi<Code extends string> {
+  sendEvents(events: UsageEvent<Code>[]): Promise<ApiResult<unknown>>;
+}
+
+export interface SenderOptions<Code extends string> {
+  api: BatchApi<Code>;
+  /** Events per request; at most the API's batch limit. */
+  batchSize?: number;
+  /** A partial batch is sent this long after its first event. Default 1000 ms. */
+  flushIntervalMs?: number;
+  /** Events held at most; `send` waits beyond. Default 10,000. */
+  maxQueue?: number;
+  /** Attempts per batch before a flush gives up (the batch stays queued). Default 8. */
+  maxAttempts?: number;
+  /** Backoff: attempt n waits a random time up to min(maxDelayMs, baseDelayMs × 2^(n-1)). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Events the API refused (4xx), with its error: they are not retried. */
+  onRejected?: (events: UsageEvent<Code>[], error: LagoErrorBody) => void;
+  /** For tests: the jitter source and the clock's sleep. */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SenderStats {
+  sent: number;
+  rejected: number;
+  retries: number;
+  queued: number;
+}
+
+/** The API's batch limit (spec/nexa.yaml: api.events_batch_limit), the most a batch may hold. */
+export const DEFAULT_BATCH_LIMIT = 100;
+
+export class EventSender<Code extends string = string> {
+  readonly #api: BatchApi<Code>;
+  readonly #batchSize: number;
+  readonly #intervalMs: number;
+  readonly #maxQueue: number;
+  readonly #maxAttempts: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #onRejected: SenderOptions<Code>['onRejected'];
+  readonly #random: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #queue: UsageEvent<Code>[] = [];
+  readonly #waiting: (() => void)[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #draining: Promise<void> | undefined;
+  #closed = false;
+  readonly stats: SenderStats = { sent: 0, rejected: 0, retries: 0, queued: 0 };
+
+  constructor(options: SenderOptions<Code>, batchLimit = DEFAULT_BATCH_LIMIT) {
+    this.#api = options.api;
+    this.#batchSize = Math.min(options.batchSize ?? batchLimit, batchLimit);
+    if (!(this.#batchSize >= 1)) throw new RangeError(`batchSize must be between 1 and ${batchLimit}`);
+    this.#intervalMs = options.flushIntervalMs ?? 1000;
+    this.#maxQueue = Math.max(options.maxQueue ?? 10_000, this.#batchSize);
+    this.#maxAttempts = options.maxAttempts ?? 8;
+    this.#baseDelayMs = options.baseDelayMs ?? 200;
+    this.#maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.#onRejected = options.onRejected;
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
+  }
+
+  /** Queues one event; waits while the queue is full. */
+  async send(event: UsageEvent<Code>): Promise<void> {
+    if (this.#closed) throw new Error('the sender is closed');
+    while (this.#queue.length >= this.#maxQueue) {
+      this.#drain();
+      await new Promise<void>((resume) => this.#waiting.push(resume));
+    }
+    this.#queue.push(event);
+    this.stats.queued = this.#queue.length;
+    if (this.#queue.length >= this.#batchSize) this.#drain();
+    else this.#timer ??= setTimeout(() => this.#drain(), this.#intervalMs);
+  }
+
+  /** Sends everything queued; resolves when the queue is empty or a batch ran out of attempts. */
+  async flush(): Promise<SenderStats> {
+    do {
+      await this.#drain();
+    } while (this.#queue.length && !this.#gaveUp);
+    this.#gaveUp = false;
+    return { ...this.stats, queued: this.#queue.length };
+  }
+
+  /** Flushes and refuses further events; returns what is left unsent (0 when all went through). */
+  async close(): Promise<SenderStats> {
+    this.#closed = true;
+    return this.flush();
+  }
+
+  #gaveUp = false;
+
+  #drain(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#draining ??= this.#sendAll().finally(() => {
+      this.#draining = undefined;
+    });
+    return this.#draining;
+  }
+
+  async #sendAll(): Promise<void> {
+    while (this.#queue.length) {
+      const batch = this.#queue.slice(0, this.#batchSize);
+      const outcome = await this.#sendWithRetries(batch);
+      if (outcome === 'gave-up') {
+        this.#gaveUp = true;
+        return;
+      }
+      this.#queue.splice(0, batch.length);
+      this.stats.queued = this.#queue.length;
+      // Room in the queue: producers waiting on back-pressure resume, in order.
+      for (const resume of this.#waiting.splice(0)) resume();
+    }
+  }
+
+  async #sendWithRetries(batch: UsageEvent<Code>[]): Promise<'sent' | 'rejected' | 'gave-up'> {
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.#api.sendEvents(batch);
+      if (result.ok) {
+        this.stats.sent += batch.length;
+        return 'sent';
+      }
+      if (!retryable(result.status)) {
+        this.stats.rejected += batch.length;
+        this.#onRejected?.(batch, result.error as LagoErrorBody);
+        return 'rejected';
+      }
+      if (attempt >= this.#maxAttempts) return 'gave-up';
+      this.stats.retries += 1;
+      await this.#sleep(this.backoffMs(attempt));
+    }
+  }
+
+  /** The wait after failed attempt `attempt` (1-based): full jitter under the exponential cap. */
+  backoffMs(attempt: number): number {
+    const cap = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
+    return Math.floor(this.#random() * cap);
+  }
+}
+
+/** Network errors (status 0), throttling and server errors are retried; other refusals are final. */
+export function retryable(status: number): boolean {
+  return status === 0 || status === 429 || status >= 500;
+}
