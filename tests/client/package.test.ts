@@ -28,7 +28,7 @@ describe('the generated client package', () => {
     const tsc = join(REPO, 'node_modules/.bin/tsc');
     let output = '';
     try {
-      execFileSync(tsc, ['--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,dom', '--noEmit', 'app.ts'], { cwd: dir, encoding: 'utf8' });
+      execFileSync(tsc, ['--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,dom', '--types', 'node', '--typeRoots', join(REPO, 'node_modules/@types'), '--noEmit', 'app.ts'], { cwd: dir, encoding: 'utf8' });
     } catch (error) {
       output = String((error as { stdout?: string }).stdout);
     }

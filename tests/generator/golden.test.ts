@@ -17,7 +17,7 @@ describe('generated addon', () => {
   it('is deterministic: a second run gives identical bytes', () => {
     const again = generateFiles(`${REPO}${NEXA_PATH}`).files;
     expect(again).toEqual(files);
-  });
+  }, 30_000);
 
   it('says in every file that it is generated and from what', () => {
     for (const file of files.filter((f) => !f.path.endsWith('.csv'))) {

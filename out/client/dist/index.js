@@ -2,6 +2,7 @@
 export * from "./runtime/api.js";
 export * from "./runtime/events.js";
 export * from "./runtime/sender.js";
+export * from "./runtime/webhooks.js";
 export * from "./services/nexacloud.js";
 export * from "./services/nexadesk.js";
 export * from "./services/nexamaps.js";

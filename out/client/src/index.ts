@@ -2,6 +2,7 @@
 export * from './runtime/api.ts';
 export * from './runtime/events.ts';
 export * from './runtime/sender.ts';
+export * from './runtime/webhooks.ts';
 export * from './services/nexacloud.ts';
 export * from './services/nexadesk.ts';
 export * from './services/nexamaps.ts';
