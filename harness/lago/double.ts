@@ -244,6 +244,10 @@ export class LagoDouble {
     const [collection, key] = segments;
     const method = request.method ?? 'GET';
     if (method === 'POST' && collection === 'events' && segments.length === 1) return answer(200, this.createEvent(body));
+    if (method === 'POST' && collection === 'events' && key === 'batch' && segments.length === 2) {
+      const events = (body as { events?: unknown[] } | undefined)?.events ?? [];
+      return answer(200, { events: events.map((event) => (this.createEvent({ event }) as { event: unknown }).event) });
+    }
     if (method !== 'GET') return notFound('resource');
     switch (collection) {
       case 'billable_metrics': {
@@ -336,6 +340,9 @@ export class LagoDouble {
       timestamp: new Date(typeof event?.timestamp === 'number' ? event.timestamp * 1000 : event?.timestamp ?? Date.now()).toISOString(),
       properties: event?.properties ?? {},
     };
+    // Lago keeps one event per subscription and transaction id: a resend is acknowledged, not stored twice.
+    const known = this.org.events.find((e) => e.transaction_id === stored.transaction_id && e.external_subscription_id === stored.external_subscription_id);
+    if (known) return { event: this.eventObject(known) };
     this.org.events.push(stored);
     return { event: this.eventObject(stored) };
   }

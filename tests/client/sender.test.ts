@@ -2,13 +2,19 @@
 // endpoint: batch limits and order, the flush interval, retries (5xx, 429, network) with bounded
 // backoff, no retry on 4xx, idempotent transaction ids, back-pressure, and nothing lost when a
 // flush gives up.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventSender, nexacloud, ncApiRequests, type LagoErrorBody, type NexacloudEvent } from '../../out/client/src/index.ts';
+import { LagoDouble } from '../../harness/lago/double.ts';
 
 type Answer = { status: number; body?: unknown; delayMs?: number } | 'drop';
 
+const REPO = new URL('../..', import.meta.url).pathname;
 let server: Server;
 let baseUrl: string;
 /** Each request's events, in arrival order. */
@@ -125,6 +131,40 @@ describe('the generated client’s event sender', () => {
     expect(stored.size).toBe(0);
     expect(await sender.close()).toMatchObject({ sent: 5, queued: 0 });
     expect(stored.size).toBe(5);
+  });
+
+  it('loses nothing when the application is killed: a sender on the same spool file sends what was handed', async () => {
+    const spool = join(mkdtempSync(join(tmpdir(), 'fb-spool-')), 'events.spool');
+    // The first batch is never answered before the kill (the request hangs).
+    script = [{ status: 200, delayMs: 30_000 }];
+    const child = spawnSync(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'tests/client/fixtures/spool-child.ts'), baseUrl, spool, '35'], { encoding: 'utf8', timeout: 30_000 });
+    // Killed (tsx reports its child's SIGKILL as exit status 137).
+    expect([child.signal, child.status], child.stderr).toSatisfy(([signal, status]: [string | null, number | null]) => signal === 'SIGKILL' || status === 137);
+    expect(child.stdout).toBe('handed\n');
+    expect(readFileSync(spool, 'utf8').trim().split('\n')).toHaveLength(35);
+    const restarted = nexacloud.sender(api(), { ...noWait, spoolPath: spool });
+    expect(restarted.stats.queued).toBe(35);
+    expect(await restarted.close()).toMatchObject({ sent: 35, queued: 0 });
+    // All 35, the batch that was in flight at the kill included; the spool is empty again.
+    expect([...stored].sort()).toEqual(Array.from({ length: 35 }, (_, index) => `spooled-${index}`).sort());
+    expect(existsSync(spool) && readFileSync(spool, 'utf8')).toBe('');
+  }, 40_000);
+
+  it('mirrors every event to Lago during a shadow run (the Lago double, as Lago stores them: once each)', async () => {
+    const lago = await new LagoDouble({ metrics: [], plans: [], customers: [], subscriptions: [], events: [], invoices: [] }).start();
+    try {
+      script = [{ status: 503 }];
+      const sender = nexacloud.sender(api(), { ...noWait, mirror: nexacloud.client({ baseUrl: lago.url, apiKey: lago.apiKey }) });
+      for (const event of events(120, 'mirrored')) await sender.send(event);
+      const stats = await sender.close();
+      expect(stats).toMatchObject({ sent: 120, retries: 1 });
+      expect(sender.mirror!.stats).toMatchObject({ sent: 120, rejected: 0 });
+      expect(stored.size).toBe(120);
+      const inLago = await (await fetch(`${lago.url}/events?per_page=500`, { headers: { Authorization: `Bearer ${lago.apiKey}` } })).json() as { events: { transaction_id: string }[] };
+      expect(inLago.events.map((e) => e.transaction_id).sort()).toEqual(events(120, 'mirrored').map((e) => e.transaction_id).sort());
+    } finally {
+      await lago.stop();
+    }
   });
 
   it('builds Lago’s wire event from a typed one', () => {

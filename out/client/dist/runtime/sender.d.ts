@@ -19,6 +19,10 @@ export interface SenderOptions<Code extends string> {
     maxDelayMs?: number;
     /** Events the API refused (4xx), with its error: they are not retried. */
     onRejected?: (events: UsageEvent<Code>[], error: LagoErrorBody) => void;
+    /** A file holding the events not yet answered: a sender started on it sends them first. */
+    spoolPath?: string;
+    /** Also send every event to this API (Lago's, during a shadow run), with the same retries. */
+    mirror?: BatchApi<Code>;
     /** For tests: the jitter source and the clock's sleep. */
     random?: () => number;
     sleep?: (ms: number) => Promise<void>;
@@ -34,6 +38,8 @@ export declare const DEFAULT_BATCH_LIMIT = 100;
 export declare class EventSender<Code extends string = string> {
     #private;
     readonly stats: SenderStats;
+    /** The mirror's own sender (no spool: Odoo's side holds the events). */
+    readonly mirror: EventSender<Code> | undefined;
     constructor(options: SenderOptions<Code>, batchLimit?: number);
     /** Queues one event; waits while the queue is full. */
     send(event: UsageEvent<Code>): Promise<void>;

@@ -4,6 +4,12 @@
 // retries with exponential backoff and full jitter on network errors, 5xx and 429, never on 4xx
 // (refused events go back to the caller). Transaction ids travel unchanged, so the API counts an
 // event once however often it was retried.
+//
+// Optional: a spool file (events handed to the sender survive a crash of the application: they are
+// written before `send` returns and sent again by the next sender on the same file), and a mirror
+// (the shadow phase of a migration: the same events also go to Lago, through their own queue, so
+// that one side's outage never blocks the other's until its queue is full).
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ApiResult, LagoErrorBody } from './api.ts';
 import type { UsageEvent } from './events.ts';
 
@@ -26,6 +32,10 @@ export interface SenderOptions<Code extends string> {
   maxDelayMs?: number;
   /** Events the API refused (4xx), with its error: they are not retried. */
   onRejected?: (events: UsageEvent<Code>[], error: LagoErrorBody) => void;
+  /** A file holding the events not yet answered: a sender started on it sends them first. */
+  spoolPath?: string;
+  /** Also send every event to this API (Lago's, during a shadow run), with the same retries. */
+  mirror?: BatchApi<Code>;
   /** For tests: the jitter source and the clock's sleep. */
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -58,6 +68,9 @@ export class EventSender<Code extends string = string> {
   #draining: Promise<void> | undefined;
   #closed = false;
   readonly stats: SenderStats = { sent: 0, rejected: 0, retries: 0, queued: 0 };
+  readonly #spool: Spool<Code> | undefined;
+  /** The mirror's own sender (no spool: Odoo's side holds the events). */
+  readonly mirror: EventSender<Code> | undefined;
 
   constructor(options: SenderOptions<Code>, batchLimit = DEFAULT_BATCH_LIMIT) {
     this.#api = options.api;
@@ -71,6 +84,15 @@ export class EventSender<Code extends string = string> {
     this.#onRejected = options.onRejected;
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
+    const { mirror, spoolPath, ...rest } = options;
+    this.mirror = mirror ? new EventSender({ ...rest, api: mirror }, batchLimit) : undefined;
+    if (spoolPath) {
+      this.#spool = new Spool<Code>(spoolPath);
+      // What an earlier sender on this file was handed and never got an answer for goes first.
+      this.#queue.push(...this.#spool.pending());
+      this.stats.queued = this.#queue.length;
+      if (this.#queue.length) this.#timer = setTimeout(() => this.#drain(), 0);
+    }
   }
 
   /** Queues one event; waits while the queue is full. */
@@ -80,25 +102,32 @@ export class EventSender<Code extends string = string> {
       this.#drain();
       await new Promise<void>((resume) => this.#waiting.push(resume));
     }
+    this.#spool?.written(event);
     this.#queue.push(event);
     this.stats.queued = this.#queue.length;
+    if (this.mirror) await this.mirror.send(event);
     if (this.#queue.length >= this.#batchSize) this.#drain();
     else this.#timer ??= setTimeout(() => this.#drain(), this.#intervalMs);
   }
 
   /** Sends everything queued; resolves when the queue is empty or a batch ran out of attempts. */
   async flush(): Promise<SenderStats> {
+    const mirrored = this.mirror?.flush();
     do {
       await this.#drain();
     } while (this.#queue.length && !this.#gaveUp);
     this.#gaveUp = false;
+    await mirrored;
     return { ...this.stats, queued: this.#queue.length };
   }
 
   /** Flushes and refuses further events; returns what is left unsent (0 when all went through). */
   async close(): Promise<SenderStats> {
     this.#closed = true;
-    return this.flush();
+    const mirrored = this.mirror?.close();
+    const stats = await this.flush();
+    await mirrored;
+    return stats;
   }
 
   #gaveUp = false;
@@ -122,6 +151,7 @@ export class EventSender<Code extends string = string> {
       }
       this.#queue.splice(0, batch.length);
       this.stats.queued = this.#queue.length;
+      this.#spool?.answered(batch, this.#queue.length === 0);
       // Room in the queue: producers waiting on back-pressure resume, in order.
       for (const resume of this.#waiting.splice(0)) resume();
     }
@@ -155,4 +185,43 @@ export class EventSender<Code extends string = string> {
 /** Network errors (status 0), throttling and server errors are retried; other refusals are final. */
 export function retryable(status: number): boolean {
   return status === 0 || status === 429 || status >= 500;
+}
+
+/** The spool file: one JSON line per event handed to the sender, then one line per answered batch
+ * (its transaction ids). Written synchronously, so an event `send` accepted is on disk when it
+ * returns; emptied whenever nothing is left unanswered. */
+class Spool<Code extends string> {
+  readonly #path: string;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  pending(): UsageEvent<Code>[] {
+    if (!existsSync(this.#path)) return [];
+    const events = new Map<string, UsageEvent<Code>>();
+    for (const line of readFileSync(this.#path, 'utf8').split('\n')) {
+      if (!line) continue;
+      let entry: { e?: UsageEvent<Code>; a?: string[] };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        continue; // a line cut short by the crash: its event was never accepted
+      }
+      if (entry.e) events.set(entry.e.transaction_id, entry.e);
+      for (const id of entry.a ?? []) events.delete(id);
+    }
+    const pending = [...events.values()];
+    writeFileSync(this.#path, pending.map((event) => `${JSON.stringify({ e: event })}\n`).join(''));
+    return pending;
+  }
+
+  written(event: UsageEvent<Code>): void {
+    appendFileSync(this.#path, `${JSON.stringify({ e: event })}\n`);
+  }
+
+  answered(batch: UsageEvent<Code>[], empty: boolean): void {
+    if (empty) writeFileSync(this.#path, '');
+    else appendFileSync(this.#path, `${JSON.stringify({ a: batch.map((event) => event.transaction_id) })}\n`);
+  }
 }
