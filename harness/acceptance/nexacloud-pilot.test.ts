@@ -17,6 +17,7 @@ import { isoSeconds, localDate, monthPeriod, type MonthPeriod } from '../support
 import { createPhaseTimer } from '../support/phases.ts';
 import { invoiceOf as invoiceOfOdoo } from '../support/invoices.ts';
 import { recordIdOf, UUID_PATTERN } from '../support/lago-ids.ts';
+import { nexacloud, ncApiRequests, ncEgressGb, ncPeakVcpu, ncStorageGb, type NexacloudEvent } from '../../out/client/src/index.ts';
 
 // Lago keeps customer time zones as Rails' zone names: a Toronto customer is Eastern Time,
 // America/New_York (Lago refuses America/Toronto); the clocks are the same.
@@ -217,28 +218,39 @@ describe('NexaCloud pilot through the Lago-shaped API and JSON-2, on a real Odoo
     });
   });
 
-  it(`ingests last month's usage for every charge: ${API_REQUESTS_LAST_MONTH} API requests in batches, egress, peak vCPU, storage deltas`, async () => {
+  it(`ingests last month's usage for every charge through the generated client: ${API_REQUESTS_LAST_MONTH} API requests, egress, peak vCPU, storage deltas`, async () => {
+    // Built by the typed constructors of out/client (a wrong metric or property would not compile)
+    // and sent by its batching sender, as the NexaCloud app does.
+    const base = (transactionId: string, timestamp: number) => ({ transactionId, externalSubscriptionId: SUBSCRIPTION, timestamp });
+    const typed: NexacloudEvent[] = [];
     // API requests (count): spread evenly over the month, whole seconds.
     spreadSeconds(previous.startMs, previous.endMs, API_REQUESTS_LAST_MONTH).forEach((timestamp, index) =>
-      previousEvents.push({ transaction_id: `api-prev-${index}`, external_subscription_id: SUBSCRIPTION, code: 'nc_api_requests', timestamp, properties: { region: index % 3 ? 'ca-central' : 'us-east' } }));
+      typed.push(ncApiRequests({ ...base(`api-prev-${index}`, timestamp), properties: { region: index % 3 ? 'ca-central' : 'us-east' } })));
     // Egress (sum), as decimal strings and JSON numbers: 12.5 + 30 + 7.25 + 48 + 0.75 + 55.5 + 19
     // + 23.25 + 60 + 11.75 + 40 + 17 = 325 GB.
-    const egress: (string | number)[] = ['12.5', 30, '7.25', 48, '0.75', '55.5', '19', '23.25', 60, '11.75', '40', 17];
+    const egress: (`${number}` | number)[] = ['12.5', 30, '7.25', 48, '0.75', '55.5', '19', '23.25', 60, '11.75', '40', 17];
     expect(add(...egress.map((gb) => dec(gb))).coefficient).toBe(32500n);
     spreadSeconds(previous.startMs, previous.endMs, egress.length).forEach((timestamp, index) =>
-      previousEvents.push({ transaction_id: `egr-prev-${index}`, external_subscription_id: SUBSCRIPTION, code: 'nc_egress_gb', timestamp: timestamp + 3600, properties: { gb: egress[index]! } }));
+      typed.push(ncEgressGb({ ...base(`egr-prev-${index}`, timestamp + 3600), properties: { gb: egress[index]! } })));
     // Peak vCPU (max): 16.
     [4, 8, 16, 12, 6].forEach((vcpus, index) =>
-      previousEvents.push({ transaction_id: `cpu-prev-${index}`, external_subscription_id: SUBSCRIPTION, code: 'nc_peak_vcpu', timestamp: previous.startMs / 1000 + (index + 1) * 5 * DAY, properties: { vcpus } }));
+      typed.push(ncPeakVcpu({ ...base(`cpu-prev-${index}`, previous.startMs / 1000 + (index + 1) * 5 * DAY), properties: { vcpus } })));
     // Storage (weighted_sum, recurring): deltas +100 at the start, +50 after 10 days, -30 after 20 days.
-    [[0, '100'], [10 * DAY, '50'], [20 * DAY, '-30']].forEach(([offset, gb], index) =>
-      previousEvents.push({ transaction_id: `sto-prev-${index}`, external_subscription_id: SUBSCRIPTION, code: 'nc_storage_gb', timestamp: previous.startMs / 1000 + Number(offset), properties: { gb: String(gb) } }));
+    ([[0, '100'], [10 * DAY, '50'], [20 * DAY, '-30']] as const).forEach(([offset, gb], index) =>
+      typed.push(ncStorageGb({ ...base(`sto-prev-${index}`, previous.startMs / 1000 + offset), properties: { gb } })));
+    previousEvents.push(...(typed as LagoEventInput[]));
 
-    const responses = await phase(`ingest ${previousEvents.length} events of last month (batches of ${EVENTS_BATCH_LIMIT}, 4 in flight)`, () =>
-      sendInBatches(cloud, previousEvents, { concurrency: 4 }));
-    expect(responses.filter((response) => response.status !== 200).map((response) => JSON.stringify(response.body).slice(0, 300))).toEqual([]);
-    const first = okBody(responses[0]!);
-    expect(first.events[0]).toMatchObject({ transaction_id: 'api-prev-0', code: 'nc_api_requests', external_subscription_id: SUBSCRIPTION, lago_subscription_id: subscriptionLagoId, timestamp: new Date(previous.startMs).toISOString() });
+    const refused: unknown[] = [];
+    const sender = nexacloud.sender(nexacloud.client({ baseUrl: `${billing.server.baseUrl}/api/v1`, apiKey: billing.serviceKeys.nexacloud! }),
+      { onRejected: (events, error) => refused.push({ events: events.length, error }) });
+    const stats = await phase(`ingest ${typed.length} events of last month (generated client's sender, batches of ${EVENTS_BATCH_LIMIT})`, async () => {
+      for (const event of typed) await sender.send(event);
+      return sender.close();
+    });
+    expect(refused).toEqual([]);
+    expect(stats).toMatchObject({ sent: typed.length, rejected: 0, queued: 0 });
+    const first = okBody(await cloud.request<{ event: Record<string, unknown> }>('GET', '/events/api-prev-0'), 'GET /events/{id}');
+    expect(first.event).toMatchObject({ transaction_id: 'api-prev-0', code: 'nc_api_requests', external_subscription_id: SUBSCRIPTION, lago_subscription_id: subscriptionLagoId, timestamp: new Date(previous.startMs).toISOString() });
 
     await phase('count stored rows per metric (JSON-2)', async () => {
       expect(await orderUsageCount('nc_api_requests')).toBe(API_REQUESTS_LAST_MONTH);

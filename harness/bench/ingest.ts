@@ -14,6 +14,7 @@
 // >= 90% of the trivial JSON-2 rate.
 import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
+import { nexacloud, ncApiRequests } from '../../out/client/src/index.ts';
 import { OdooClient } from '../clients/json2.ts';
 import { LagoClient, okBody, type LagoEventInput } from '../clients/lago.ts';
 import { startBillingServer, type BillingServer } from '../runtime/billing-server.ts';
@@ -133,6 +134,24 @@ async function benchmark(billing: BillingServer): Promise<void> {
     return batchSize;
   };
 
+  // The generated client (out/client) as an app runs it: typed events through its batching sender,
+  // one sender per client loop, each iteration one full batch sent and answered.
+  const senders = Array.from({ length: clients }, () => nexacloud.sender(
+    nexacloud.client({ baseUrl: `${billing.server.baseUrl}/api/v1`, apiKey: billing.serviceKeys.nexacloud!, fetch: transport }),
+    { flushIntervalMs: 60_000, onRejected: (_events, error) => { throw new Error(`the sender's batch was refused: ${JSON.stringify(error)}`); } }));
+  const viaClient = (phase: string) => async (index: number, iteration: number): Promise<number> => {
+    const sender = senders[index]!;
+    for (let position = 0; position < batchSize; position++) {
+      await sender.send(ncApiRequests({
+        transactionId: `${phase}-${index}-${iteration}-${position}`, externalSubscriptionId: subscriptions[index]!,
+        properties: { region: position % 2 ? 'ca-central' : 'us-east' },
+      }));
+    }
+    const stats = await sender.flush();
+    if (stats.queued) throw new Error(`the generated client's sender left ${stats.queued} events unsent`);
+    return batchSize;
+  };
+
   log(`\nserver mode: ${billing.mode} | clients: ${clients} | batch size: ${batchSize} | ${seconds} s per phase (+${WARMUP_SECONDS} s warm-up) | ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
   const phases: Phase[] = [];
   const measure = async (label: string, unit: Phase['unit'], task: (client: number, iteration: number) => Promise<number>, warmTask = task): Promise<Phase> => {
@@ -151,12 +170,14 @@ async function benchmark(billing: BillingServer): Promise<void> {
   const singles: Phase[] = [];
   const batches: Phase[] = [];
   const alerted: Phase[] = [];
+  const viaSender: Phase[] = [];
   const singlesDb: Phase[] = [];
   for (let round = 1; round <= rounds; round += 1) {
     const tag = (name: string): string => `${name}${round}`;
     json2.push(await measure(`round ${round}: JSON-2 res.partner search_read limit 1`, 'calls', json2Call));
     singles.push(await measure(`round ${round}: POST /api/v1/events, 1 event/request`, 'events', single(lago, tag('single')), single(lago, tag('warm-single'))));
     batches.push(await measure(`round ${round}: POST /api/v1/events/batch, ${batchSize} events/request`, 'events', batch(lago, tag('batch')), batch(lago, tag('warm-batch'))));
+    viaSender.push(await measure(`  same, through the generated client's sender`, 'events', viaClient(tag('sender')), viaClient(tag('warm-sender'))));
     alerted.push(await withAlertChecks(() => measure(`  same, alert checks every ${alertInterval} s`, 'events', batch(lago, tag('alertbatch')), batch(lago, tag('warm-alertbatch')))));
     singlesDb.push(await measure('  same, with X-Odoo-Database header', 'events', single(lagoWithDatabase, tag('dbsingle')), single(lagoWithDatabase, tag('warm-dbsingle'))));
     await measure('  same, with X-Odoo-Database header', 'events', batch(lagoWithDatabase, tag('dbbatch')), batch(lagoWithDatabase, tag('warm-dbbatch')));
@@ -195,6 +216,8 @@ async function benchmark(billing: BillingServer): Promise<void> {
   const checkMs = [...checks].sort((a, b) => a - b);
   const progressive = await odoo.searchCount('account.move', [['invoice_line_ids.sale_line_ids.fusion_progressive_seq', '>', 0]]);
   log(`alert and threshold checks (${subscriptions.length * 2} alerts, ${subscriptions.length} subscriptions with thresholds, ${progressive} progressive invoices written, ${checks.length} checks every ${alertInterval} s, each ${checkMs.length ? `median ${checkMs[Math.floor(checkMs.length / 2)]!.toFixed(0)} ms, max ${checkMs[checkMs.length - 1]!.toFixed(0)} ms` : 'n/a'}; the crons run once a minute): batch rate ${percent(alertShares)} of the same round without them; target >= 95%: ${median(alertShares) >= 0.95 ? 'MET' : 'MISSED'}`);
+  const senderShares = viaSender.map((phase, index) => rate(phase) / rate(batches[index]!));
+  log(`generated client (out/client): ${clients} senders, batches of ${batchSize}: median ${formatRate(median(viaSender.map(rate)))} events/s = ${percent(senderShares)} of the raw batch phase of the same round`);
   // The machine's speed drifts within minutes: rates against references of the same round travel.
   const perJson2 = batches.map((phase, index) => rate(phase) / rate(json2[index]!));
   log(`batch events/s per JSON-2 call/s of the same round: median ${median(perJson2).toFixed(0)}x, rounds ${perJson2.map((value) => `${value.toFixed(0)}x`).join(' / ')}; median batch rate = ${((median(batchRates) / raw.insertRate) * 100).toFixed(0)}% of PostgreSQL's own INSERT rate`);
