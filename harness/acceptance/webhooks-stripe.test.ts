@@ -312,7 +312,7 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
       alert_type: 'billable_metric_current_usage_units', code: 'egress_200', name: 'Egress over 200 GB', billable_metric_code: 'nc_egress_gb',
       thresholds: [{ code: 'high', value: 200 }] } } }), 'POST /subscriptions/{id}/alerts').alert;
     expect(alert.previous_value).toBe(0);
-    const alertCron = await cronId('cron_check_alerts');
+    const alertCron = await cronId('cron_monitor_usage');
     const sent = Date.now();
     okBody(await cloud.createEvent({ transaction_id: 'alert-egress-1', external_subscription_id: 'sub_alert01', code: 'nc_egress_gb', timestamp: Math.floor(sent / 1000), properties: { gb: '250' } }), 'POST /events');
     const checked = await phase('alert check (cron over JSON-2)', async () => {
@@ -346,7 +346,7 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
     okBody(await cloud.createSubscription({
       external_customer_id: 'tnt_progress01', plan_code: 'nexacloud_pro', external_id: 'sub_progress01', billing_time: 'calendar', subscription_at: isoSeconds(month.startMs),
     }), 'POST /subscriptions');
-    const thresholdCron = await cronId('cron_check_thresholds');
+    const thresholdCron = await cronId('cron_monitor_usage');
     let sent = 0;
     const egress = async (gb: number) => {
       sent += 1;

@@ -4,9 +4,9 @@ its plan's thresholds, the usage of the current period so far is invoiced at onc
 invoice of the period, progressive or the period's own, deducts what the earlier ones billed.
 
 Lifetime usage is, as Lago's LifetimeUsage: the charges invoiced for the closed periods of the
-external subscription (plan changes included) and the current period's usage. A cron checks every
-minute off the ingestion path (as alerts are checked), so a threshold is invoiced at most a minute
-(plus the cron's run) after the usage that passed it. Deciding is the pure rating/thresholds.py."""
+external subscription (plan changes included) and the current period's usage. The usage monitoring
+cron checks every minute off the ingestion path, rating once for alerts and thresholds, so a
+threshold is invoiced at most a minute (plus the cron's run) after the usage that passed it. Deciding is the pure rating/thresholds.py."""
 
 import logging
 from collections import defaultdict
@@ -38,8 +38,17 @@ class SaleOrder(models.Model):
         return self.sale_order_template_id.fusion_usage_thresholds or []
 
     @api.model
-    def _cron_fusion_check_thresholds(self):
-        return self._fusion_with_thresholds()._fusion_check_thresholds(commit=True)
+    def _cron_fusion_monitor_usage(self):
+        """Usage monitoring, every minute: alerts and usage thresholds checked against the current
+        usage of their subscriptions, rated once for both (one pass of the rating engine for all
+        subscriptions sharing a period)."""
+        now = fields.Datetime.now()
+        alerts = self.env['fusion.billing.alert']._fusion_to_check()
+        with_thresholds = self._fusion_with_thresholds()
+        orders = alerts.order_id | with_thresholds
+        rated = orders._fusion_rate({order.id: order._fusion_period_at(now) for order in orders})
+        alerts._fusion_check(now, rated=rated)
+        return with_thresholds._fusion_check_thresholds(now, commit=True, rated=rated)
 
     @api.model
     def _fusion_with_thresholds(self):
@@ -50,11 +59,12 @@ class SaleOrder(models.Model):
             ('fusion_service_id.billing_mode', '!=', 'shadow'),
         ])
 
-    def _fusion_check_thresholds(self, now=None, commit=False):
+    def _fusion_check_thresholds(self, now=None, commit=False, rated=None):
         """Invoices these subscriptions' usage past their thresholds; returns the progressive invoices.
-        `commit` (the cron): each subscription's invoice is committed on its own."""
+        `commit` (the cron): each subscription's invoice is committed on its own. `rated`: their
+        current usage when the caller rated it."""
         billed = self.env['account.move']
-        candidates = self._fusion_threshold_candidates(now)
+        candidates = self._fusion_threshold_candidates(now, rated)
         for index, order in enumerate(candidates):
             try:
                 with self.env.cr.savepoint():
@@ -66,14 +76,15 @@ class SaleOrder(models.Model):
                 self.env['ir.cron']._commit_progress(processed=1, remaining=len(candidates) - index - 1)
         return billed
 
-    def _fusion_threshold_candidates(self, now=None):
+    def _fusion_threshold_candidates(self, now=None, rated=None):
         """Those of these subscriptions whose lifetime usage passed a threshold, rated together
         (one pass of the rating engine for all sharing a period); each is checked again under
         its lock before it is invoiced."""
         now = now or fields.Datetime.now()
         orders = self.filtered(lambda order: order._fusion_applicable_thresholds())
         periods = {order.id: order._fusion_period_at(now) for order in orders}
-        rated = orders._fusion_rate(periods)
+        if rated is None or not all(order.id in rated for order in orders):
+            rated = orders._fusion_rate(periods)
         return orders.filtered(lambda order: order._fusion_passed_thresholds(periods[order.id], rated[order.id])[0])
 
     def _fusion_passed_thresholds(self, period, usages):

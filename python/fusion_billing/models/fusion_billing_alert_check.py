@@ -1,5 +1,6 @@
 """Usage alerts (Lago's usage monitoring): a subscription's current usage checked against its
-alerts' thresholds every minute, each crossing reported once by `alert.triggered`.
+alerts' thresholds every minute (the usage monitoring cron of sale_order_thresholds.py, which rates
+once for alerts and usage thresholds), each crossing reported once by `alert.triggered`.
 
 The check reads usage, it never runs on the ingestion path: events are stored as before, and a
 cron rates the current period of every subscription that has alerts (all sharing a period in one
@@ -31,16 +32,17 @@ class FusionBillingAlert(models.Model):
     _inherit = 'fusion.billing.alert'
 
     @api.model
-    def _cron_fusion_check_alerts(self):
-        alerts = self.search([('active', '=', True), ('order_id.fusion_status', '=', 'active')])
-        return alerts._fusion_check()
+    def _fusion_to_check(self):
+        """The alerts the usage monitoring cron checks (sale_order_thresholds.py)."""
+        return self.search([('active', '=', True), ('order_id.fusion_status', '=', 'active')])
 
-    def _fusion_check(self, now=None):
-        """Checks these alerts against their subscriptions' current usage; returns the triggered ones."""
+    def _fusion_check(self, now=None, rated=None):
+        """Checks these alerts against their subscriptions' current usage; returns the triggered ones.
+        `rated`: that usage, {order id: ChargeUsage list} of the period at `now`, when the caller rated it."""
         now = now or fields.Datetime.now()
         orders = self.order_id
-        periods = {order.id: order._fusion_period_at(now) for order in orders}
-        rated = orders._fusion_rate(periods)
+        if rated is None:
+            rated = orders._fusion_rate({order.id: order._fusion_period_at(now) for order in orders})
         values = {}
         for order in orders:
             exponent = order.currency_id.decimal_places

@@ -24,7 +24,7 @@ class TestAlerts(FusionApiCase):
         return [hook.payload['triggered_alert'] for hook in hooks]
 
     def check(self):
-        return self.env['fusion.billing.alert']._cron_fusion_check_alerts()
+        return self.env['fusion.billing.alert']._fusion_to_check()._fusion_check()
 
     def test_each_crossing_is_reported_once(self):
         self.assertOk(self.post('/subscriptions', {'subscription': {
