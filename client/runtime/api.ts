@@ -25,14 +25,15 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
+// Answer types: the fields apps read, declared as Lago's official client declares them (a type-level
+// test assigns its objects to these), so code written against Lago's shapes reads them unchanged.
 export interface Customer {
   lago_id: string;
   external_id: string;
-  name: string | null;
-  email: string | null;
-  currency: string | null;
-  timezone: string | null;
-  [field: string]: unknown;
+  name?: string | null;
+  email?: string | null;
+  currency?: string | null;
+  timezone?: string | null;
 }
 
 export interface CustomerInput {
@@ -53,8 +54,7 @@ export interface Subscription {
   external_id: string;
   external_customer_id: string;
   plan_code: string;
-  status: 'active' | 'pending' | 'terminated' | 'canceled';
-  [field: string]: unknown;
+  status: 'active' | 'pending' | 'terminated' | 'canceled' | 'incomplete';
 }
 
 export interface SubscriptionInput<PlanCode extends string = string> {
@@ -74,18 +74,16 @@ export interface ChargeUsage {
   amount_cents: number;
   amount_currency: string;
   billable_metric: { code: string; name: string; aggregation_type: string };
-  [field: string]: unknown;
 }
 
 export interface CustomerUsage {
   from_datetime: string;
   to_datetime: string;
-  currency: string;
+  currency?: string;
   amount_cents: number;
   taxes_amount_cents: number;
   total_amount_cents: number;
   charges_usage: ChargeUsage[];
-  [field: string]: unknown;
 }
 
 export interface Invoice {
@@ -97,7 +95,6 @@ export interface Invoice {
   currency: string;
   fees_amount_cents: number;
   total_amount_cents: number;
-  [field: string]: unknown;
 }
 
 export interface Plan {
@@ -107,7 +104,6 @@ export interface Plan {
   interval: string;
   amount_cents: number;
   amount_currency: string;
-  [field: string]: unknown;
 }
 
 export interface BillableMetric {
@@ -115,8 +111,7 @@ export interface BillableMetric {
   code: string;
   name: string;
   aggregation_type: string;
-  field_name: string | null;
-  [field: string]: unknown;
+  field_name?: string | null;
 }
 
 /** The calls an application makes, typed by its service's metric and plan codes. */

@@ -43,3 +43,16 @@ const api = nexacloud.client({ baseUrl: 'http://127.0.0.1:1/api/v1', apiKey: 'k'
 void api.createSubscription({ external_customer_id: 'tnt_a', plan_code: 'nexadesk_team', external_id: 'sub_a' });
 // @ts-expect-error past usage of a metric that is not NexaCloud's
 void api.pastUsage('tnt_a', 'sub_a', 'nd_tickets');
+
+// The client's answer types take what Lago's official client declares for the same objects, so an
+// app's code written against Lago's shapes reads this client's answers unchanged.
+import type * as Lago from 'lago-javascript-client';
+import type { BillableMetric, Customer, CustomerUsage, Invoice, Plan, Subscription } from '../../out/client/src/index.ts';
+
+declare const lago: {
+  customer: Lago.CustomerObject; subscription: Lago.SubscriptionObject; usage: Lago.CustomerUsageObject;
+  invoice: Lago.InvoiceObject; plan: Lago.PlanObject; metric: Lago.BillableMetricObject;
+};
+export const readAsLago: [Customer, Subscription, CustomerUsage, Invoice, Plan, BillableMetric] = [
+  lago.customer, lago.subscription, lago.usage, lago.invoice, lago.plan, lago.metric,
+];

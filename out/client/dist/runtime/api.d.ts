@@ -36,11 +36,10 @@ export interface ClientOptions {
 export interface Customer {
     lago_id: string;
     external_id: string;
-    name: string | null;
-    email: string | null;
-    currency: string | null;
-    timezone: string | null;
-    [field: string]: unknown;
+    name?: string | null;
+    email?: string | null;
+    currency?: string | null;
+    timezone?: string | null;
 }
 export interface CustomerInput {
     external_id: string;
@@ -59,8 +58,7 @@ export interface Subscription {
     external_id: string;
     external_customer_id: string;
     plan_code: string;
-    status: 'active' | 'pending' | 'terminated' | 'canceled';
-    [field: string]: unknown;
+    status: 'active' | 'pending' | 'terminated' | 'canceled' | 'incomplete';
 }
 export interface SubscriptionInput<PlanCode extends string = string> {
     external_customer_id: string;
@@ -82,17 +80,15 @@ export interface ChargeUsage {
         name: string;
         aggregation_type: string;
     };
-    [field: string]: unknown;
 }
 export interface CustomerUsage {
     from_datetime: string;
     to_datetime: string;
-    currency: string;
+    currency?: string;
     amount_cents: number;
     taxes_amount_cents: number;
     total_amount_cents: number;
     charges_usage: ChargeUsage[];
-    [field: string]: unknown;
 }
 export interface Invoice {
     lago_id: string;
@@ -103,7 +99,6 @@ export interface Invoice {
     currency: string;
     fees_amount_cents: number;
     total_amount_cents: number;
-    [field: string]: unknown;
 }
 export interface Plan {
     lago_id: string;
@@ -112,15 +107,13 @@ export interface Plan {
     interval: string;
     amount_cents: number;
     amount_currency: string;
-    [field: string]: unknown;
 }
 export interface BillableMetric {
     lago_id: string;
     code: string;
     name: string;
     aggregation_type: string;
-    field_name: string | null;
-    [field: string]: unknown;
+    field_name?: string | null;
 }
 /** The calls an application makes, typed by its service's metric and plan codes. */
 export declare class FusionBillingApi<MetricCode extends string = string, PlanCode extends string = string> {

@@ -26,14 +26,15 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
+// Answer types: the fields apps read, declared as Lago's official client declares them (a type-level
+// test assigns its objects to these), so code written against Lago's shapes reads them unchanged.
 export interface Customer {
   lago_id: string;
   external_id: string;
-  name: string | null;
-  email: string | null;
-  currency: string | null;
-  timezone: string | null;
-  [field: string]: unknown;
+  name?: string | null;
+  email?: string | null;
+  currency?: string | null;
+  timezone?: string | null;
 }
 
 export interface CustomerInput {
@@ -54,8 +55,7 @@ export interface Subscription {
   external_id: string;
   external_customer_id: string;
   plan_code: string;
-  status: 'active' | 'pending' | 'terminated' | 'canceled';
-  [field: string]: unknown;
+  status: 'active' | 'pending' | 'terminated' | 'canceled' | 'incomplete';
 }
 
 export interface SubscriptionInput<PlanCode extends string = string> {
@@ -75,18 +75,16 @@ export interface ChargeUsage {
   amount_cents: number;
   amount_currency: string;
   billable_metric: { code: string; name: string; aggregation_type: string };
-  [field: string]: unknown;
 }
 
 export interface CustomerUsage {
   from_datetime: string;
   to_datetime: string;
-  currency: string;
+  currency?: string;
   amount_cents: number;
   taxes_amount_cents: number;
   total_amount_cents: number;
   charges_usage: ChargeUsage[];
-  [field: string]: unknown;
 }
 
 export interface Invoice {
@@ -98,7 +96,6 @@ export interface Invoice {
   currency: string;
   fees_amount_cents: number;
   total_amount_cents: number;
-  [field: string]: unknown;
 }
 
 export interface Plan {
@@ -108,7 +105,6 @@ export interface Plan {
   interval: string;
   amount_cents: number;
   amount_currency: string;
-  [field: string]: unknown;
 }
 
 export interface BillableMetric {
@@ -116,8 +112,7 @@ export interface BillableMetric {
   code: string;
   name: string;
   aggregation_type: string;
-  field_name: string | null;
-  [field: string]: unknown;
+  field_name?: string | null;
 }
 
 /** The calls an application makes, typed by its service's metric and plan codes. */
