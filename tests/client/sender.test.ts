@@ -95,8 +95,9 @@ describe('the generated client’s event sender', () => {
   });
 
   it('never retries a refusal (4xx): the events and Lago’s error go back to the caller', async () => {
-    const refusal: LagoErrorBody = { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { 0: { code: ['does_not_exist'] } } };
-    script = [{ status: 422, body: refusal }];
+    // A refusal that names no event (here the key): the whole batch goes back.
+    const refusal: LagoErrorBody = { status: 401, error: 'Unauthorized' };
+    script = [{ status: 401, body: refusal }];
     const rejected: [string[], LagoErrorBody][] = [];
     const sender = nexacloud.sender(api(), { ...noWait, onRejected: (batch, error) => rejected.push([batch.map((e) => e.transaction_id), error]) });
     for (const event of events(2)) await sender.send(event);
@@ -104,6 +105,25 @@ describe('the generated client’s event sender', () => {
     expect(requests).toHaveLength(1);
     expect(rejected).toEqual([[['tx-0', 'tx-1'], refusal]]);
     expect(stats).toMatchObject({ sent: 0, rejected: 2, retries: 0 });
+  });
+
+  it('returns only the events a refusal names, sends the batch’s others again, and halves a batch too large', async () => {
+    script = [
+      { status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { 1: { code: ['metric_not_found'] } } } },
+      { status: 200 },
+      { status: 413, body: { status: 413, error: 'Payload Too Large' } },
+    ];
+    const rejected: [string[], LagoErrorBody][] = [];
+    const sender = nexacloud.sender(api(), { ...noWait, batchSize: 3, onRejected: (batch, error) => rejected.push([batch.map((e) => e.transaction_id), error]) });
+    for (const event of events(3, 'named')) await sender.send(event);
+    for (const event of events(3, 'large')) await sender.send(event);
+    const stats = await sender.close();
+    expect(rejected).toEqual([[['named-1'], { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { 0: { code: ['metric_not_found'] } } }]]);
+    // 3 (refused), 2 (the others again), 3 (too large), then halves of 2 and 1.
+    expect(requests.map((batch) => batch.map((e) => e.transaction_id))).toEqual([
+      ['named-0', 'named-1', 'named-2'], ['named-0', 'named-2'], ['large-0', 'large-1', 'large-2'], ['large-0', 'large-1'], ['large-2']]);
+    expect([...stored].sort()).toEqual(['large-0', 'large-1', 'large-2', 'named-0', 'named-2']);
+    expect(stats).toMatchObject({ sent: 5, rejected: 1, queued: 0 });
   });
 
   it('holds at most maxQueue events: send waits while the API is slow (back-pressure)', async () => {

@@ -17,7 +17,9 @@ export interface SenderOptions<Code extends string> {
     /** Backoff: attempt n waits a random time up to min(maxDelayMs, baseDelayMs × 2^(n-1)). */
     baseDelayMs?: number;
     maxDelayMs?: number;
-    /** Events the API refused (4xx), with its error: they are not retried. */
+    /** Events the API refused (4xx), with its error: they are not retried. A refusal that names its
+     * events (422 with error_details by index) returns each alone with its own detail (under index 0),
+     * and the batch's other events are sent again. */
     onRejected?: (events: UsageEvent<Code>[], error: LagoErrorBody) => void;
     /** A file holding the events not yet answered: a sender started on it sends them first. */
     spoolPath?: string;

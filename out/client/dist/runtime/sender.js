@@ -2,7 +2,8 @@
 // A batching sender for usage events: batches up to the API's limit, flushed on size and on an
 // interval; a bounded queue (a full queue makes `send` wait: back-pressure, never unbounded memory);
 // retries with exponential backoff and full jitter on network errors, 5xx and 429, never on 4xx
-// (refused events go back to the caller). Transaction ids travel unchanged, so the API counts an
+// (refused events go back to the caller, each alone when the API names it; a batch too large is
+// sent in halves). Transaction ids travel unchanged, so the API counts an
 // event once however often it was retried.
 //
 // Optional: a spool file (events handed to the sender survive a crash of the application: they are
@@ -125,16 +126,40 @@ export class EventSender {
                 this.stats.sent += batch.length;
                 return 'sent';
             }
-            if (!retryable(result.status)) {
-                this.stats.rejected += batch.length;
-                this.#onRejected?.(batch, result.error);
-                return 'rejected';
-            }
+            if (!retryable(result.status))
+                return this.#refused(batch, result.status, result.error);
             if (attempt >= this.#maxAttempts)
                 return 'gave-up';
             this.stats.retries += 1;
             await this.#sleep(this.backoffMs(attempt));
         }
+    }
+    /** A refused batch stores nothing. When the refusal names its events (Lago's 422 with
+     * error_details under each refused event's index), only those go back to the caller and the
+     * others are sent again; a batch too large (413) is sent in halves; otherwise all go back. */
+    async #refused(batch, status, error) {
+        if (status === 413 && batch.length > 1) {
+            const half = Math.ceil(batch.length / 2);
+            const first = await this.#sendWithRetries(batch.slice(0, half));
+            if (first === 'gave-up')
+                return first;
+            const second = await this.#sendWithRetries(batch.slice(half));
+            return second === 'gave-up' ? second : 'sent';
+        }
+        const details = status === 422 && error.error_details ? Object.entries(error.error_details) : [];
+        const named = details.every(([key]) => /^\d+$/.test(key) && Number(key) < batch.length) ? details : [];
+        if (!named.length) {
+            this.stats.rejected += batch.length;
+            this.#onRejected?.(batch, error);
+            return 'rejected';
+        }
+        const refusedAt = new Set(named.map(([key]) => Number(key)));
+        for (const [key, detail] of named) {
+            this.stats.rejected += 1;
+            this.#onRejected?.([batch[Number(key)]], { ...error, error_details: { 0: detail } });
+        }
+        const rest = batch.filter((_, index) => !refusedAt.has(index));
+        return rest.length ? this.#sendWithRetries(rest) : 'rejected';
     }
     /** The wait after failed attempt `attempt` (1-based): full jitter under the exponential cap. */
     backoffMs(attempt) {
