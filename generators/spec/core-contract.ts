@@ -12,7 +12,7 @@ export const CORE_CONTRACT: Record<string, string[]> = {
   'fusion.billing.webhook.attempt': ['webhook_id', 'attempted_at', 'status_code', 'latency_ms', 'error', 'response_excerpt'],
   'fusion.billing.reconciliation': ['service_id', 'external_subscription_id', 'metric_id', 'period_start', 'period_end'],
   'sale.order.template': ['fusion_plan_code', 'fusion_service_id', 'fusion_interval', 'fusion_currency_id', 'fusion_amount', 'fusion_charge_ids', 'fusion_pay_in_advance', 'fusion_bill_charges_monthly', 'fusion_trial_period', 'fusion_minimum_commitment', 'fusion_commitment_display_name', 'fusion_usage_thresholds'],
-  'sale.order': ['fusion_external_id', 'fusion_service_id', 'fusion_status', 'fusion_started_at', 'fusion_billing_time', 'fusion_ending_at', 'fusion_terminated_at', 'fusion_closed_until', 'fusion_fees_until', 'fusion_subscription_at', 'fusion_trial_ended_at', 'fusion_previous_order_id', 'fusion_next_plan_id', 'fusion_next_plan_at', 'fusion_progressive_billing_disabled'],
+  'sale.order': ['fusion_external_id', 'fusion_service_id', 'fusion_status', 'fusion_started_at', 'fusion_billing_time', 'fusion_ending_at', 'fusion_terminated_at', 'fusion_closed_until', 'fusion_fees_until', 'fusion_subscription_at', 'fusion_trial_ended_at', 'fusion_previous_order_id', 'fusion_next_plan_id', 'fusion_next_plan_at', 'fusion_progressive_billing_disabled', 'fusion_historical_usage_cents'],
   'sale.order.line': ['fusion_charge_id', 'fusion_period_start', 'fusion_period_end', 'fusion_units', 'fusion_events_count', 'fusion_in_advance', 'fusion_filter', 'fusion_true_up', 'fusion_progressive_seq', 'fusion_deduction'],
   'account.move': ['fusion_overdue_notified', 'fusion_grace_until', 'fusion_applied_thresholds'],
 };

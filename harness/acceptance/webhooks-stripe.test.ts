@@ -380,6 +380,11 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
 
     // The subscription ends today: its termination invoice bills the month's days and all its usage, less what was billed.
     await egress(1000);
+    // Lago's lifetime usage, through the official client: 450.00 this month; 150.00 and 400.00 reached,
+    // the recurring threshold's next step as Lago's completion service puts it.
+    const lifetime = (await cloud.official.subscriptions.getSubscriptionLifetimeUsage('sub_progress01')).data.lifetime_usage;
+    expect(lifetime).toMatchObject({ external_subscription_id: 'sub_progress01', invoiced_usage_amount_cents: 0, current_usage_amount_cents: Number(egressCents(9100n)), external_historical_usage_amount_cents: 0 });
+    expect(lifetime.usage_thresholds?.map((t) => [t.amount_cents, t.completion_ratio])).toEqual([[15000, 1], [40000, 1], [60000, 0.7]]);
     await phase('termination (DELETE /subscriptions, official client)', () => cloud.official.subscriptions.destroySubscription('sub_progress01'));
     const [order] = await odoo.searchRead<Row & { invoice_ids: number[]; fusion_terminated_at: string }>('sale.order', [['fusion_external_id', '=', 'sub_progress01']], ['invoice_ids', 'fusion_terminated_at']);
     const terminatedMs = Date.parse(`${order!.fusion_terminated_at.replace(' ', 'T')}Z`);

@@ -4,7 +4,7 @@ spec/services/lifetime_usages/usage_thresholds/check_service_spec.rb, each a map
 
 import unittest
 
-from fusion_billing.rating.thresholds import passed_thresholds, thresholds_error
+from fusion_billing.rating.thresholds import passed_thresholds, threshold_progress, thresholds_error
 
 
 def plan(fixed, recurring=None):
@@ -68,6 +68,25 @@ class LagoCases(unittest.TestCase):
     def test_thresholds_come_back_as_given(self):
         thresholds = [{"amount_cents": 5000, "recurring": False, "threshold_display_name": "Fifty"}]
         self.assertIs(passed_thresholds(thresholds, invoiced=0, current=5000)[0], thresholds[0])
+
+
+class Progress(unittest.TestCase):
+    """getlago/lago-api spec/services/lifetime_usages/usage_thresholds_completion_service_spec.rb."""
+
+    def ratios(self, thresholds, total):
+        return [(step["amount_cents"], step["completion_ratio"]) for step in threshold_progress(thresholds, total)]
+
+    def test_lagos_completion_cases(self):
+        self.assertEqual(self.ratios(plan([100]), 0), [(100, 0.0)])
+        self.assertEqual(self.ratios(plan([100]), 23), [(100, 0.23)])
+        self.assertEqual(self.ratios(plan([100, 200]), 120), [(100, 1.0), (200, 0.2)])
+        self.assertEqual(self.ratios(plan([100, 200]), 223), [(100, 1.0), (200, 1.0)])
+        self.assertEqual(self.ratios(plan([100], 200), 120), [(100, 1.0), (300, 0.1)])
+        self.assertEqual(self.ratios(plan([100], 200), 723), [(100, 1.0), (300, 1.0), (500, 1.0), (700, 1.0), (900, 0.115)])
+
+    def test_reached_at_of_passed_steps_only(self):
+        steps = threshold_progress(plan([100], 200), 350, reached_at=lambda t, amount: f"at {amount}")
+        self.assertEqual([s["reached_at"] for s in steps], ["at 100", "at 300", None])
 
 
 class Validation(unittest.TestCase):

@@ -84,6 +84,14 @@ class FusionBillingApi(http.Controller):
     def post_retry_invoice_payment(self, **params):
         return serve(handlers.retry_invoice_payment, params)
 
+    @http.route('/api/v1/subscriptions/<string:external_id>/lifetime_usage', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    def get_get_lifetime_usage(self, **params):
+        return serve(handlers.get_lifetime_usage, params)
+
+    @http.route('/api/v1/subscriptions/<string:external_id>/lifetime_usage', type='http', auth='none', methods=['PUT'], csrf=False, save_session=False, readonly=False)
+    def put_update_lifetime_usage(self, **params):
+        return serve(handlers.update_lifetime_usage, params)
+
     @http.route('/api/v1/subscriptions/<string:external_id>/alerts', type='http', auth='none', methods=['POST'], csrf=False, save_session=False, readonly=False)
     def post_create_alert(self, **params):
         return serve(handlers.create_alert, params)
@@ -192,44 +200,48 @@ class FusionBillingApi(http.Controller):
     def method_not_allowed_15(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/subscriptions/<string:external_id>/alerts', type='http', auth='none', methods=['PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/subscriptions/<string:external_id>/lifetime_usage', type='http', auth='none', methods=['POST', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_16(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/subscriptions/<string:external_id>/alerts/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/subscriptions/<string:external_id>/alerts', type='http', auth='none', methods=['PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_17(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/invoices/<string:lago_id>/refresh', type='http', auth='none', methods=['GET', 'POST', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/subscriptions/<string:external_id>/alerts/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_18(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/invoices/<string:lago_id>/finalize', type='http', auth='none', methods=['GET', 'POST', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/invoices/<string:lago_id>/refresh', type='http', auth='none', methods=['GET', 'POST', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_19(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/billable_metrics', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/invoices/<string:lago_id>/finalize', type='http', auth='none', methods=['GET', 'POST', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_20(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/billable_metrics/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/billable_metrics', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_21(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/plans', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/billable_metrics/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_22(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/plans/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/plans', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_23(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/webhooks/public_key', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/plans/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_24(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/webhooks/json_public_key', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route('/api/v1/webhooks/public_key', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
     def method_not_allowed_25(self, **params):
+        return method_not_allowed()
+
+    @http.route('/api/v1/webhooks/json_public_key', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    def method_not_allowed_26(self, **params):
         return method_not_allowed()
 
     @http.route('/api/v1/<path:unknown_path>', type='http', auth='none', methods=['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)

@@ -52,6 +52,10 @@ class SaleOrder(models.Model):
         string='Trial ended at',
         copy=False,
     )
+    fusion_historical_usage_cents = fields.Integer(
+        string='Historical usage (cents)',
+        help="Lago's external_historical_usage_amount_cents: usage billed before this system (e.g. by Lago), counted in the lifetime usage that usage thresholds compare.",
+    )
     fusion_progressive_billing_disabled = fields.Boolean(
         string='Progressive billing disabled',
         help="Lago's progressive_billing_disabled: the plan's usage thresholds do not apply to this subscription.",

@@ -115,6 +115,16 @@ class TestProgressiveBilling(FusionApiCase):
         self.assertEqual([t['amount_cents'] for t in payload['subscription']['applicable_usage_thresholds']], [500, 1200, 1000])
         self.assertEqual(payload['subscription']['plan']['code'], 'api_cloud_progressive')
 
+        # Lago's lifetime usage: 15.00 invoiced, 5.00 this month; the one-time thresholds reached when
+        # their invoices were made, the recurring one's next step as Lago's completion service puts it.
+        with self.now(datetime(2026, 4, 4, 13)):
+            lifetime = self.assertOk(self.get('/subscriptions/sub_progress/lifetime_usage'))['lifetime_usage']
+        self.assertEqual({key: lifetime[key] for key in ('external_subscription_id', 'external_historical_usage_amount_cents', 'invoiced_usage_amount_cents', 'current_usage_amount_cents', 'from_datetime')},
+                         {'external_subscription_id': 'sub_progress', 'external_historical_usage_amount_cents': 0, 'invoiced_usage_amount_cents': 1500,
+                          'current_usage_amount_cents': 500, 'from_datetime': '2026-03-01T00:00:00Z'})
+        self.assertEqual([(t['amount_cents'], t['completion_ratio'], t['reached_at']) for t in lifetime['usage_thresholds']],
+                         [(500, 1.0, '2026-03-05T12:00:00Z'), (1200, 1.0, '2026-03-10T12:00:00Z'), (2800, 0.2, None)])
+
     def test_usage_billed_beyond_the_final_usage_is_credited_back(self):
         order = self.subscribe('sub_progress_credit')
         self.store('sub_progress_credit', 80, datetime(2026, 3, 5))
@@ -129,6 +139,19 @@ class TestProgressiveBilling(FusionApiCase):
         self.assertEqual(Decimal(str(final.amount_untaxed)), Decimal('10.0'), 'the base fee; 4.00 of usage minus 4.00 deducted')
         refund = order.invoice_ids.filtered(lambda move: move.move_type == 'out_refund') | self.env['account.move'].search([('reversed_entry_id', '=', first.id)])
         self.assertEqual([(move.state, Decimal(str(move.amount_untaxed))) for move in refund], [('posted', Decimal('4.0'))])
+
+    def test_usage_billed_before_the_migration_counts_in_lifetime_usage(self):
+        order = self.subscribe('sub_progress_migrated')
+        # 11.00 billed by Lago before (Lago's PUT lifetime_usage): 5.00 is behind, 12.00 ahead.
+        self.assertOk(self.call('PUT', '/subscriptions/sub_progress_migrated/lifetime_usage', self.cloud_key,
+                                {'lifetime_usage': {'external_historical_usage_amount_cents': 1100}}))
+        self.assertEqual(order.fusion_historical_usage_cents, 1100)
+        self.assertApiError(self.call('PUT', '/subscriptions/sub_progress_migrated/lifetime_usage', self.cloud_key,
+                                      {'lifetime_usage': {'external_historical_usage_amount_cents': '11.00'}}), 422)
+        self.store('sub_progress_migrated', 20, datetime(2026, 3, 5))
+        (invoice,) = self.check(datetime(2026, 3, 5, 12))
+        self.assertEqual(Decimal(str(invoice.amount_untaxed)), Decimal('2.0'))
+        self.assertEqual(self.reached(order), [1200])
 
     def test_disabled_progressive_billing_and_shadow_services_bill_nothing_early(self):
         order = self.subscribe('sub_progress_off', progressive_billing_disabled=True)

@@ -369,6 +369,22 @@ def retry_invoice_payment(service, body, params, query_args):
 
 # ----------------------------------------------------------------------------------- alerts
 
+def get_lifetime_usage(service, body, params, query_args):
+    """Lago's GET /subscriptions/{external_id}/lifetime_usage: lifetime usage and its thresholds' progress."""
+    return {'lifetime_usage': _subscription(service, params.get('external_id'))._fusion_lifetime_usage()}
+
+
+def update_lifetime_usage(service, body, params, query_args):
+    """Lago's PUT /subscriptions/{external_id}/lifetime_usage: the usage billed before (historical)."""
+    order = _subscription(service, params.get('external_id'))
+    raw = _root_object(body, 'lifetime_usage')
+    amount = raw.get('external_historical_usage_amount_cents')
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        raise ApiError.validation({'external_historical_usage_amount_cents': ['value_is_invalid']})
+    order.fusion_historical_usage_cents = amount
+    return {'lifetime_usage': order._fusion_lifetime_usage()}
+
+
 def create_alert(service, body, params, query_args):
     """Lago's POST /subscriptions/{external_id}/alerts: a usage alert of the subscription."""
     order = _subscription(service, params.get('external_id'))

@@ -8,6 +8,7 @@ cron checks every minute off the ingestion path, rating once for alerts and thre
 threshold is invoiced at most a minute (plus the cron's run) after the usage that passed it. Deciding is the pure rating/thresholds.py."""
 
 import logging
+import uuid
 from collections import defaultdict
 from datetime import timezone
 from decimal import Decimal
@@ -17,7 +18,7 @@ from odoo import api, fields, models
 from ..lago.serializers import iso_utc, stored_numbers, subscription_object, usage_threshold_object
 from ..rating.filters import DEFAULT
 from ..rating.money import round_amount, to_subunits
-from ..rating.thresholds import passed_thresholds
+from ..rating.thresholds import passed_thresholds, threshold_progress
 
 _logger = logging.getLogger(__name__)
 
@@ -93,8 +94,10 @@ class SaleOrder(models.Model):
         current = to_subunits(sum((usage.fee.amount for usage in usages), Decimal(0)), exponent)
         invoiced = self._fusion_invoiced_usage_cents()
         progressive = self._fusion_progressive_billed_cents(period)
-        passed = passed_thresholds(self._fusion_applicable_thresholds(), invoiced=invoiced, current=current, progressive_billed=progressive)
-        return passed, invoiced + max(current, progressive)
+        historical = self.fusion_historical_usage_cents or 0
+        passed = passed_thresholds(self._fusion_applicable_thresholds(), invoiced=invoiced, current=current,
+                                   progressive_billed=progressive, historical=historical)
+        return passed, historical + invoiced + max(current, progressive)
 
     def _fusion_invoiced_usage_cents(self):
         """Charges invoiced (draft or posted) for the closed periods of this external subscription,
@@ -210,3 +213,43 @@ class SaleOrder(models.Model):
             for entry in self._fusion_applicable_thresholds()]
         self.env['fusion.billing.webhook']._fusion_enqueue(
             self.fusion_service_id, 'subscription.usage_threshold_reached', 'subscription', self, payload)
+
+    def _fusion_lifetime_usage(self, now=None):
+        """Lago's lifetime usage of this subscription (V1::LifetimeUsageSerializer, with its
+        thresholds' progress when progressive billing applies)."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        usages = self._fusion_rate({self.id: self._fusion_period_at(now)})[self.id]
+        current = to_subunits(sum((usage.fee.amount for usage in usages), Decimal(0)), self.currency_id.decimal_places)
+        invoiced = self._fusion_invoiced_usage_cents()
+        historical = self.fusion_historical_usage_cents or 0
+        payload = {
+            'lago_id': str(uuid.uuid5(uuid.NAMESPACE_URL, f'fusion-billing:lifetime-usage:{self.fusion_service_id.id}:{self.fusion_external_id}')),
+            'lago_subscription_id': subscription_object(self)['lago_id'],
+            'external_subscription_id': self.fusion_external_id,
+            'external_historical_usage_amount_cents': historical,
+            'invoiced_usage_amount_cents': invoiced,
+            'current_usage_amount_cents': current,
+            'from_datetime': iso_utc(self.fusion_subscription_at or self.fusion_started_at),
+            'to_datetime': iso_utc(now),
+        }
+        thresholds = self._fusion_applicable_thresholds()
+        if thresholds:
+            applied = self._fusion_thresholds_applied()
+            now_iso = iso_utc(now)
+
+            def reached_at(threshold, amount):
+                key = (threshold['amount_cents'], bool(threshold.get('recurring')))
+                times = [a['applied_at'] for a in applied if (a['amount_cents'], bool(a.get('recurring'))) == key
+                         and (not key[1] or a['lifetime_usage_amount_cents'] >= amount)]
+                # Lago: the latest application of a one-time threshold, the first covering a recurring step; else now.
+                return (max(times) if not key[1] else min(times)) if times else now_iso
+
+            payload['usage_thresholds'] = threshold_progress(thresholds, historical + invoiced + current, reached_at)
+        return payload
+
+    def _fusion_thresholds_applied(self):
+        """The thresholds that invoiced this external subscription's progressive invoices, with when."""
+        orders = self.search([('fusion_service_id', '=', self.fusion_service_id.id), ('fusion_external_id', '=', self.fusion_external_id)])
+        moves = orders.order_line.filtered('fusion_progressive_seq').invoice_lines.move_id.filtered(lambda move: move.state == 'posted')
+        return [dict(applied) for move in moves for applied in move.fusion_applied_thresholds or [] if applied.get('applied_at')]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-__all__ = ["passed_thresholds", "thresholds_error"]
+__all__ = ["passed_thresholds", "threshold_progress", "thresholds_error"]
 
 
 def passed_thresholds(thresholds: Sequence[Mapping], *, invoiced: int, current: int,
@@ -38,6 +38,38 @@ def passed_thresholds(thresholds: Sequence[Mapping], *, invoiced: int, current: 
     if recurring is not None and unbilled + billed % recurring["amount_cents"] >= recurring["amount_cents"]:
         return [recurring]
     return []
+
+
+def threshold_progress(thresholds: Sequence[Mapping], total: int, reached_at=lambda threshold, amount: None) -> list[dict]:
+    """Each threshold's completion by lifetime usage `total` (LifetimeUsages::UsageThresholdsCompletionService):
+    one-time thresholds passed are complete, the next one is partly, the others not; past the last one
+    the recurring threshold's passed steps are complete and the next step partly. `reached_at(threshold,
+    amount)` says when a passed one was reached (None: Lago answers the current time)."""
+    fixed = sorted((t for t in thresholds if not t.get("recurring")), key=lambda t: t["amount_cents"])
+    recurring = next((t for t in thresholds if t.get("recurring")), None)
+    passed = [t for t in fixed if t["amount_cents"] <= total]
+    ahead = [t for t in fixed if t["amount_cents"] > total]
+    progress = [_step(t["amount_cents"], 1.0, reached_at(t, t["amount_cents"])) for t in passed]
+    last = passed[-1]["amount_cents"] if passed else 0
+    if ahead:
+        first, *others = ahead
+        progress.append(_step(first["amount_cents"], (total - last) / (first["amount_cents"] - last), None))
+        progress += [_step(t["amount_cents"], 0.0, None) for t in others]
+        if recurring is not None:
+            progress.append(_step((fixed[-1]["amount_cents"] if fixed else 0) + recurring["amount_cents"], 0.0, None))
+    elif recurring is not None:
+        step = recurring["amount_cents"]
+        # Lago's remainder, as it computes it (its spec's cases hold with it).
+        remainder = (last + total) % step
+        for index in range((total - last) // step):
+            amount = last + (index + 1) * step
+            progress.append(_step(amount, 1.0, reached_at(recurring, amount)))
+        progress.append(_step(total - remainder + step, remainder / step, None))
+    return progress
+
+
+def _step(amount: int, ratio: float, reached_at) -> dict:
+    return {"amount_cents": amount, "completion_ratio": ratio, "reached_at": reached_at}
 
 
 def thresholds_error(thresholds: object) -> str | None:
