@@ -4,7 +4,8 @@
 // JavaScript and declarations are emitted by the TypeScript compiler from the same project.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IndentationText, ModuleKind, ModuleResolutionKind, Project, QuoteKind, ScriptTarget, VariableDeclarationKind, type SourceFile } from 'ts-morph';
+import { IndentationText, Project, QuoteKind, ts, VariableDeclarationKind, type SourceFile } from 'ts-morph';
+import { camelName as camel, className as pascal } from '../ir/naming.ts';
 import type { MetricIR, ServiceIR } from '../ir/types.ts';
 import type { EmitContext, GeneratedFile } from './types.ts';
 
@@ -25,18 +26,10 @@ function emitClient(ctx: EmitContext, repoRoot: string): GeneratedFile[] {
     skipAddingFilesFromTsConfig: true,
     skipFileDependencyResolution: true,
     manipulationSettings: { quoteKind: QuoteKind.Single, indentationText: IndentationText.TwoSpaces },
+    // The package's own tsconfig.json, emitting here.
     compilerOptions: {
-      strict: true,
-      target: ScriptTarget.ES2022,
-      module: ModuleKind.NodeNext,
-      moduleResolution: ModuleResolutionKind.NodeNext,
-      declaration: true,
-      rewriteRelativeImportExtensions: true,
-      allowImportingTsExtensions: true,
-      rootDir: `${base}/src`,
-      outDir: `${base}/dist`,
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-      types: ['node'],
+      ...ts.convertCompilerOptionsFromJson(tsconfig.compilerOptions, base).options,
+      noEmit: false,
       typeRoots: [join(repoRoot, 'node_modules/@types')],
     },
   });
@@ -185,11 +178,3 @@ function quoteIfNeeded(name: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : `'${name.replace(/'/g, "\\'")}'`;
 }
 
-function pascal(code: string): string {
-  return code.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]!.toUpperCase() + part.slice(1)).join('');
-}
-
-function camel(code: string): string {
-  const name = pascal(code);
-  return name[0]!.toLowerCase() + name.slice(1);
-}

@@ -5,6 +5,12 @@ export function className(model: string): string {
   return model.split('.').map((part) => part.split('_').map(capitalize).join('')).join('');
 }
 
+/** A spec code as a TypeScript value name: `nc_api_requests` → `ncApiRequests`. */
+export function camelName(code: string): string {
+  const name = className(code);
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
 /** Odoo's table (and model XML id suffix) for a model name. */
 export function tableName(model: string): string {
   return model.replace(/\./g, '_');

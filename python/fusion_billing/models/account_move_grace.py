@@ -55,7 +55,7 @@ class SaleOrder(models.Model):
                 values = command[2]
                 existing = self.order_line.filtered(
                     lambda line: line.fusion_charge_id.id == values['fusion_charge_id'] and line.fusion_filter == values['fusion_filter']
-                    and line.fusion_period_start == values['fusion_period_start'] and not line.fusion_progressive_seq and not line.fusion_deduction)
+                    and line.fusion_period_start == values['fusion_period_start'] and line._fusion_billed_at_close())
                 if existing:
                     existing.write({key: values[key] for key in ('name', 'price_unit', 'fusion_units', 'fusion_events_count')})
                 else:

@@ -7,10 +7,8 @@ external subscription (plan changes included) and the current period's usage. Th
 cron checks every minute off the ingestion path, rating once for alerts and thresholds, so a
 threshold is invoiced at most a minute (plus the cron's run) after the usage that passed it. Deciding is the pure rating/thresholds.py."""
 
-import logging
 import uuid
 from collections import defaultdict
-from datetime import timezone
 from decimal import Decimal
 
 from odoo import api, fields, models
@@ -19,12 +17,7 @@ from ..lago.serializers import iso_utc, stored_numbers, subscription_object, usa
 from ..rating.filters import DEFAULT
 from ..rating.money import round_amount, to_subunits
 from ..rating.thresholds import passed_thresholds, threshold_progress
-
-_logger = logging.getLogger(__name__)
-
-
-def _naive_utc(moment):
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+from .sale_order_usage import _naive_utc
 
 
 class SaleOrder(models.Model):
@@ -63,18 +56,9 @@ class SaleOrder(models.Model):
         """Invoices these subscriptions' usage past their thresholds; returns the progressive invoices.
         `commit` (the cron): each subscription's invoice is committed on its own. `rated`: their
         current usage when the caller rated it."""
-        billed = self.env['account.move']
-        candidates = self._fusion_threshold_candidates(now, rated)
-        for index, order in enumerate(candidates):
-            try:
-                with self.env.cr.savepoint():
-                    billed |= order._fusion_bill_thresholds(now)
-            except Exception:
-                # One subscription that cannot be invoiced must not stop the others; it is tried again next minute.
-                _logger.exception('fusion_billing: progressive billing of %s failed', order.display_name)
-            if commit:
-                self.env['ir.cron']._commit_progress(processed=1, remaining=len(candidates) - index - 1)
-        return billed
+        billed = self._fusion_threshold_candidates(now, rated)._fusion_each_apart(
+            lambda order: order._fusion_bill_thresholds(now), 'progressive billing of %s failed', commit=commit)
+        return self.env['account.move'].union(*billed)
 
     def _fusion_threshold_candidates(self, now=None, rated=None):
         """Those of these subscriptions whose lifetime usage passed a threshold, rated together
@@ -90,8 +74,7 @@ class SaleOrder(models.Model):
     def _fusion_passed_thresholds(self, period, usages):
         """(thresholds passed, lifetime usage in cents) by the usage `usages` of the current `period`."""
         self.ensure_one()
-        exponent = self.currency_id.decimal_places
-        current = to_subunits(sum((usage.fee.amount for usage in usages), Decimal(0)), exponent)
+        current = self._fusion_usage_cents(usages)
         invoiced = self._fusion_invoiced_usage_cents()
         progressive = self._fusion_progressive_billed_cents(period)
         historical = self.fusion_historical_usage_cents or 0
@@ -99,19 +82,31 @@ class SaleOrder(models.Model):
                                    progressive_billed=progressive, historical=historical)
         return passed, historical + invoiced + max(current, progressive)
 
-    def _fusion_invoiced_usage_cents(self):
-        """Charges invoiced (draft or posted) for the closed periods of this external subscription,
-        every plan it ran on since it started (LifetimeUsages::CalculateService#invoiced_usage)."""
+    def _fusion_usage_cents(self, usages):
+        """The amount of rated usage (ChargeUsage list), in the currency's subunits."""
+        return to_subunits(sum((usage.fee.amount for usage in usages), Decimal(0)), self.currency_id.decimal_places)
+
+    def _fusion_lines_cents(self, lines):
+        """The untaxed total of order lines, read exactly, in the currency's subunits."""
+        return sum((to_subunits(amount or Decimal(0), self.currency_id.decimal_places)
+                    for (amount,) in stored_numbers(lines, ('price_subtotal',)).values()), 0)
+
+    def _fusion_lifetime_orders(self):
+        """The orders of this external subscription since it started: every plan it ran on (Lago's
+        subscriptions of one external_id and subscription_at)."""
         self.ensure_one()
-        orders = self.search([
+        return self.search([
             ('fusion_service_id', '=', self.fusion_service_id.id), ('fusion_external_id', '=', self.fusion_external_id),
             ('fusion_subscription_at', '=', self.fusion_subscription_at),
         ]) if self.fusion_subscription_at else self
-        lines = orders.order_line.filtered(
-            lambda line: line.fusion_charge_id and not line.fusion_progressive_seq and not line.fusion_deduction
+
+    def _fusion_invoiced_usage_cents(self):
+        """Charges invoiced (draft or posted) for the closed periods of this external subscription,
+        every plan it ran on since it started (LifetimeUsages::CalculateService#invoiced_usage)."""
+        lines = self._fusion_lifetime_orders().order_line.filtered(
+            lambda line: line.fusion_charge_id and line._fusion_billed_at_close()
             and line.invoice_lines.move_id.filtered(lambda move: move.state in ('draft', 'posted')))
-        return sum((to_subunits(amount or Decimal(0), self.currency_id.decimal_places)
-                    for (amount,) in stored_numbers(lines, ('price_subtotal',)).values()), 0)
+        return self._fusion_lines_cents(lines)
 
     def _fusion_progressive_lines(self, period):
         """Lines of this period's progressive invoices (their charges and deductions)."""
@@ -125,18 +120,14 @@ class SaleOrder(models.Model):
         if not lines:
             return 0
         latest = max(lines.mapped('fusion_progressive_seq'))
-        charged = lines.filtered(lambda line: line.fusion_progressive_seq == latest and not line.fusion_deduction)
-        return sum((to_subunits(amount or Decimal(0), self.currency_id.decimal_places)
-                    for (amount,) in stored_numbers(charged, ('price_subtotal',)).values()), 0)
+        return self._fusion_lines_cents(lines.filtered(lambda line: line.fusion_progressive_seq == latest and not line.fusion_deduction))
 
     def _fusion_bill_thresholds(self, now=None):
         """Invoices the usage of the current period so far when lifetime usage passed thresholds
         (Invoices::ProgressiveBillingService), then sends subscription.usage_threshold_reached per
         threshold. Checked again under the order's lock: concurrent checks invoice a crossing once."""
-        self.ensure_one()
         now = now or fields.Datetime.now()
-        self.env.cr.execute('SELECT id FROM sale_order WHERE id = %s FOR UPDATE', [self.id])
-        self.invalidate_recordset()
+        self._fusion_lock()
         period = self._fusion_period_at(now)
         with self._fusion_usage_snapshot(period.end) as usage_cr:
             usages = self._fusion_rate({self.id: period}, cr=usage_cr)[self.id]
@@ -219,8 +210,7 @@ class SaleOrder(models.Model):
         thresholds' progress when progressive billing applies)."""
         self.ensure_one()
         now = now or fields.Datetime.now()
-        usages = self._fusion_rate({self.id: self._fusion_period_at(now)})[self.id]
-        current = to_subunits(sum((usage.fee.amount for usage in usages), Decimal(0)), self.currency_id.decimal_places)
+        current = self._fusion_usage_cents(self._fusion_rate({self.id: self._fusion_period_at(now)})[self.id])
         invoiced = self._fusion_invoiced_usage_cents()
         historical = self.fusion_historical_usage_cents or 0
         payload = {
@@ -250,6 +240,5 @@ class SaleOrder(models.Model):
 
     def _fusion_thresholds_applied(self):
         """The thresholds that invoiced this external subscription's progressive invoices, with when."""
-        orders = self.search([('fusion_service_id', '=', self.fusion_service_id.id), ('fusion_external_id', '=', self.fusion_external_id)])
-        moves = orders.order_line.filtered('fusion_progressive_seq').invoice_lines.move_id.filtered(lambda move: move.state == 'posted')
+        moves = self._fusion_lifetime_orders().order_line.filtered('fusion_progressive_seq').invoice_lines.move_id.filtered(lambda move: move.state == 'posted')
         return [dict(applied) for move in moves for applied in move.fusion_applied_thresholds or [] if applied.get('applied_at')]

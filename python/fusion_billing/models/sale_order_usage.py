@@ -328,16 +328,30 @@ class SaleOrder(models.Model):
         # Drafts whose grace period ended are posted first (account_move_grace.py).
         self.env['account.move']._cron_fusion_finalize_drafts()
         subscriptions = self.search([('fusion_status', 'in', ('active', 'terminated')), ('state', '=', 'sale')])
-        for index, subscription in enumerate(subscriptions):
+        subscriptions._fusion_each_apart(lambda subscription: subscription._fusion_bill_due(), 'billing the periods of %s failed')
+
+    def _fusion_each_apart(self, work, failure, commit=True):
+        """Runs `work` on each of these subscriptions in a savepoint of its own, and returns what
+        it returned, combined. One that fails (a rule, a misconfigured tax) must not stop the
+        others: it is logged with `failure` (% its name) and tried again at the next run. With
+        `commit` (a cron), each is committed: a later failure must not undo an invoice already charged."""
+        results = []
+        for index, order in enumerate(self):
             try:
                 with self.env.cr.savepoint():
-                    subscription._fusion_bill_due()
+                    results.append(work(order))
             except Exception:
-                # One subscription that cannot be billed (a rule, a misconfigured tax) must not stop
-                # the others' invoices: it is logged, and tried again at the next run.
-                _logger.exception('fusion_billing: billing the periods of %s failed', subscription.display_name)
-            # Commit each subscription: a later failure must not undo an invoice already charged.
-            self.env['ir.cron']._commit_progress(processed=1, remaining=len(subscriptions) - index - 1)
+                _logger.exception('fusion_billing: ' + failure, order.display_name)
+            if commit:
+                self.env['ir.cron']._commit_progress(processed=1, remaining=len(self) - index - 1)
+        return results
+
+    def _fusion_lock(self):
+        """Locks this subscription's row until the transaction ends (period closes and progressive
+        billing serialise on it; ingestion share-locks it) and reads it again."""
+        self.ensure_one()
+        self.env.cr.execute('SELECT id FROM sale_order WHERE id = %s FOR UPDATE', [self.id])
+        self.invalidate_recordset()
 
     def _fusion_bill_due(self, now=None):
         """Everything these subscriptions owe at `now`, in Lago's order: trials end, due
@@ -360,8 +374,7 @@ class SaleOrder(models.Model):
         excess_of = defaultdict(list)
         # A service in shadow mode bills nobody: Lago does, and reconciliation compares.
         for order in self.filtered(lambda o: o.fusion_external_id and o.state == 'sale' and o.fusion_service_id.billing_mode != 'shadow'):
-            self.env.cr.execute('SELECT id FROM sale_order WHERE id = %s FOR UPDATE', [order.id])
-            order.invalidate_recordset(['fusion_closed_until', 'fusion_fees_until'])
+            order._fusion_lock()
             due = order._fusion_due(until)
             if not due.fees and not due.usage:
                 continue
@@ -554,7 +567,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         # A period's usage is what its close billed; progressive invoices and their deductions add up to no more.
         lines = self.order_line.filtered(lambda line: line.fusion_period_start and line.invoice_lines and line._fusion_is_usage_period()
-                                         and not line.fusion_progressive_seq and not line.fusion_deduction)
+                                         and line._fusion_billed_at_close())
         periods = defaultdict(lambda: self.env['sale.order.line'])
         for line in lines:
             periods[(line.fusion_period_start, line.fusion_period_end)] |= line
@@ -590,6 +603,12 @@ class SaleOrder(models.Model):
 
 class SaleOrderLine(models.Model):
     _inherit = 'sale.order.line'
+
+    def _fusion_billed_at_close(self):
+        """Whether this line was written when its period closed, not by a progressive invoice nor
+        as the deduction of one (sale_order_thresholds.py)."""
+        self.ensure_one()
+        return not self.fusion_progressive_seq and not self.fusion_deduction
 
     def _fusion_is_usage_period(self):
         """Whether this line's period is one of Lago's usage periods (past_usage lists those):
