@@ -1,10 +1,14 @@
 // __manifest__.py, the addon's README and settings.py (the spec's settings for the hand-written Python).
+import { staticDataFiles } from './static-python.ts';
 import type { Emitter } from './types.ts';
 
-export const emitManifest: Emitter = ({ ir, render, header }) => {
+export const emitManifest: Emitter = ({ ir, render, header, staticModules }) => {
   const root = ir.module.technicalName;
+  // Hand-written views extend the generated ones and hang under the generated menus: after both.
+  const menus = ir.module.dataFiles.indexOf('views/menus.xml') + 1;
+  const dataFiles = [...ir.module.dataFiles.slice(0, menus), ...staticDataFiles(staticModules), ...ir.module.dataFiles.slice(menus)];
   return [
-    { path: `${root}/__manifest__.py`, content: render('module/__manifest__.py.hbs', { header, module: ir.module }) },
+    { path: `${root}/__manifest__.py`, content: render('module/__manifest__.py.hbs', { header, module: ir.module, dataFiles }) },
     { path: `${root}/README.md`, content: render('module/README.md.hbs', { header, module: ir.module, source: ir.source }) },
     { path: `${root}/settings.py`, content: render('module/settings.py.hbs', { header, api: ir.module.api, webhooks: ir.module.webhooks }) },
   ];

@@ -50,6 +50,12 @@ class FusionBillingService(models.Model):
         string='API key created on',
         readonly=True,
     )
+    api_key_last_used_at = fields.Datetime(
+        string='API key last used',
+        readonly=True,
+        copy=False,
+        help='When an application last authenticated with the key (to the minute).',
+    )
     unknown_metric = fields.Selection(
         selection=[('reject', 'Refuse (422)'), ('accept', 'Accept and report')],
         string='Events of an unknown metric',

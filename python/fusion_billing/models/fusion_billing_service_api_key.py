@@ -5,13 +5,20 @@ hash (nothing to brute-force), and a plain digest can be looked up through an in
 
 import hashlib
 import hmac
+import logging
 import secrets
+import time
 
 from odoo import api, fields, models, tools
+
+_logger = logging.getLogger(__name__)
 
 KEY_PREFIX = 'fb_'
 # Characters of the key kept in clear so that administrators can tell keys apart.
 DISPLAY_CHARS = 10
+# A key's last use is written at most this often per worker: every request authenticates.
+LAST_USE_EVERY_SECONDS = 60
+_last_use_written = {}
 
 
 def digest_of(key):
@@ -21,8 +28,18 @@ def digest_of(key):
 class FusionBillingService(models.Model):
     _inherit = 'fusion.billing.service'
 
+    fusion_new_api_key = fields.Char(
+        string='New API key', compute='_compute_fusion_new_api_key',
+        help='Shown once, right after it was generated; only its digest is stored.')
+
+    def _compute_fusion_new_api_key(self):
+        # The key travels only in the context of the dialog that shows it: never stored.
+        for service in self:
+            service.fusion_new_api_key = self.env.context.get('fusion_new_api_key') or False
+
     def action_generate_api_key(self):
-        """Replace the service's API key with a new one and show it once.
+        """Replace the service's API key with a new one and show it once, in a dialog with a
+        copy button.
 
         The returned action carries the key under 'fusion_api_key' as well, for scripts that
         call this method over JSON-2."""
@@ -35,24 +52,24 @@ class FusionBillingService(models.Model):
             'api_key_prefix': key[:DISPLAY_CHARS],
             'api_key_created_at': fields.Datetime.now(),
         })
+        self.message_post(body=self.env._('New API key %s… generated; the previous key no longer works.', key[:DISPLAY_CHARS]))
         return {
-            'type': 'ir.actions.client',
-            'tag': 'display_notification',
-            'params': {
-                'title': self.env._('API key of %s', self.name),
-                'message': self.env._(
-                    'Copy this key now, it will not be shown again: %s', key),
-                'type': 'warning',
-                'sticky': True,
-                'next': {'type': 'ir.actions.client', 'tag': 'soft_reload'},
-            },
+            'type': 'ir.actions.act_window',
+            'name': self.env._('API key of %s', self.name),
+            'res_model': self._name,
+            'res_id': self.id,
+            'views': [(self.env.ref('fusion_billing.fusion_billing_service_view_form_new_key').id, 'form')],
+            'target': 'new',
+            'context': {'fusion_new_api_key': key},
             'fusion_api_key': key,
         }
 
     def action_revoke_api_key(self):
         """Revoke the services' API keys: requests with them are answered 401 at once."""
         self.check_access('write')
-        self.sudo().write({'api_key_hash': False, 'api_key_prefix': False, 'api_key_created_at': False})
+        for service in self.filtered('api_key_prefix'):
+            service.message_post(body=self.env._('API key %s… revoked.', service.api_key_prefix))
+        self.sudo().write({'api_key_hash': False, 'api_key_prefix': False, 'api_key_created_at': False, 'api_key_last_used_at': False})
         return True
 
     @api.model
@@ -70,8 +87,26 @@ class FusionBillingService(models.Model):
         for known, found in self._fusion_key_index().items():
             # Constant time: the comparison takes as long wherever the digests differ.
             if hmac.compare_digest(known, digest):
+                self._fusion_note_key_use(found[0])
                 return found
         return None
+
+    @api.model
+    def _fusion_note_key_use(self, service_id):
+        """Record when the service's key was last used, at most once a minute per worker, in a
+        transaction of its own that waits for no lock: the request never fails or slows for it."""
+        now = time.monotonic()
+        if now - _last_use_written.get(service_id, float('-inf')) < LAST_USE_EVERY_SECONDS:
+            return
+        _last_use_written[service_id] = now
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '100ms'")
+                cr.execute(
+                    "UPDATE fusion_billing_service SET api_key_last_used_at = now() AT TIME ZONE 'UTC' WHERE id = %s",
+                    [service_id])
+        except Exception:  # noqa: BLE001 - a lost timestamp is better than a refused request
+            _logger.info('API key use of service %s not recorded this time', service_id, exc_info=True)
 
     @api.model
     @tools.ormcache()

@@ -52,6 +52,7 @@ class FusionBillingWebhookEndpoint(models.Model):
         self.ensure_one()
         secret = self._new_secret()
         self.sudo().write({'secret': secret, 'secret_rotated_at': fields.Datetime.now()})
+        self.service_id.message_post(body=self.env._('Signing secret of webhook endpoint %s rotated.', self.display_name))
         return {
             'type': 'ir.actions.client',
             'tag': 'display_notification',
