@@ -51,7 +51,9 @@ class FusionBillingService(models.Model):
             'api_key_hash': digest_of(key),
             'api_key_prefix': key[:DISPLAY_CHARS],
             'api_key_created_at': fields.Datetime.now(),
+            'api_key_last_used_at': False,
         })
+        _last_use_written.pop(self.id, None)
         self.message_post(body=self.env._('New API key %s… generated; the previous key no longer works.', key[:DISPLAY_CHARS]))
         return {
             'type': 'ir.actions.act_window',

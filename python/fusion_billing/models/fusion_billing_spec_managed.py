@@ -59,7 +59,7 @@ class FusionBillingSpecManaged(models.AbstractModel):
         spec_records = self.browse(self._fusion_spec_ids())
         if spec_records:
             raise UserError(self.env._(
-                '%(records)s come from the billing spec, which is their source of truth: change them in '
+                '%(records)s: defined by the billing spec, which is the source of truth: change it in '
                 'spec/nexa.yaml, run "fusion-billing generate" and upgrade the module (-u fusion_billing). '
                 'Fields changed: %(fields)s.',
                 records=', '.join(spec_records.mapped('display_name')),

@@ -8,7 +8,6 @@ from odoo import api, fields, models
 
 from ..lago.serializers import stored_number
 
-from .fusion_billing_charge_display import price_lines
 
 
 class SaleOrder(models.Model):
@@ -62,7 +61,7 @@ class SaleOrder(models.Model):
             'order': self, 'currency': currency, 'plan': plan, 'fmt': lambda amount: self._fusion_format_money(amount, currency),
             'base_fee': stored_number(plan, 'fusion_amount') or Decimal(0),
             'interval': dict(plan._fields['fusion_interval'].selection).get(plan.fusion_interval, ''),
-            'plan_charges': [{'name': charge.invoice_display_name or charge.metric_id.name, 'price': price_lines(charge.charge_model, charge.properties),
+            'plan_charges': [{'name': charge.invoice_display_name or charge.metric_id.name, 'price': charge.price_summary.split('\n'),
                               'filtered': bool(charge.filters)} for charge in plan.fusion_charge_ids],
             'current': current,
             'past': past,
