@@ -23,9 +23,9 @@ class TestApiKeys(FusionApiCase):
         key = action['fusion_api_key']
         self.assertTrue(key.startswith('fb_'))
         self.assertGreaterEqual(len(key), 40)
-        self.assertEqual(action['tag'], 'display_notification')
-        self.assertTrue(action['params']['sticky'])
-        self.assertIn(key, action['params']['message'])
+        # Shown once, in a dialog whose context alone carries it.
+        self.assertEqual((action['res_model'], action['target']), ('fusion.billing.service', 'new'))
+        self.assertEqual(self.cloud.with_context(action['context']).fusion_new_api_key, key)
         self.assertEqual(self.cloud.api_key_hash, hashlib.sha256(key.encode()).hexdigest())
         self.assertEqual(self.cloud.api_key_prefix, key[:10])
         self.assertTrue(self.cloud.api_key_created_at)

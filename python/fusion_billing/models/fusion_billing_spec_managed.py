@@ -1,8 +1,8 @@
 """Records that come from the billing spec (data/catalog.xml) are read-only in Odoo.
 
 The spec is their source of truth: an edit made in Odoo would be undone by the next module
-upgrade, or leave Odoo and the spec disagreeing. What is operational (API keys, secrets, endpoint
-URLs, activity) stays editable; everything else is changed in the spec and applied with
+upgrade, or leave Odoo and the spec disagreeing. What is operational (API keys, signing secrets, the
+Lago connection, activity) stays editable; everything else is changed in the spec and applied with
 `fusion-billing generate` and an upgrade of the module (`-u fusion_billing`), which loads the
 catalog through `_load_records` and is the one writer allowed."""
 
@@ -102,7 +102,8 @@ class FusionBillingCharge(models.Model):
 class FusionBillingWebhookEndpoint(models.Model):
     _name = 'fusion.billing.webhook.endpoint'
     _inherit = ['fusion.billing.webhook.endpoint', 'fusion.billing.spec.managed']
-    # The spec names an endpoint and what it receives; where it lives and its secret are operations'.
+    # The spec names an endpoint and what it receives; the administrator may point it elsewhere (a
+    # staging receiver; an upgrade writes the spec's URL again) and owns its signing secret.
     _fusion_operational_fields = frozenset({'active', 'url', 'secret', 'secret_rotated_at'})
 
 
