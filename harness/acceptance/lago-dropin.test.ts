@@ -90,8 +90,11 @@ describe('Lago drop-in: the official lago-javascript-client against fusion_billi
     const cloudEndpoint = await endpointOf('nexacloud');
     const deskEndpoint = await endpointOf('nexadesk');
     // NexaCloud keeps Lago's default (JWT); NexaDesk's endpoint is hmac, with the key NexaDesk holds.
-    await odoo.call('fusion.billing.webhook.endpoint', 'write', { ids: [cloudEndpoint], vals: { url: cloudReceiver.url, event_types: false } });
-    await odoo.call('fusion.billing.webhook.endpoint', 'write', { ids: [deskEndpoint], vals: { url: deskReceiver.url, signature_algorithm: 'hmac', secret: DESK_HMAC_KEY, event_types: false } });
+    // Both receive every event type. Algorithm and event types belong to the spec, so this setup
+    // writes them as the spec's data loading does (fusion_spec_load), standing in for such a spec.
+    const asSpecLoad = { fusion_spec_load: true };
+    await odoo.call('fusion.billing.webhook.endpoint', 'write', { ids: [cloudEndpoint], vals: { url: cloudReceiver.url, event_types: false }, context: asSpecLoad });
+    await odoo.call('fusion.billing.webhook.endpoint', 'write', { ids: [deskEndpoint], vals: { url: deskReceiver.url, signature_algorithm: 'hmac', secret: DESK_HMAC_KEY, event_types: false }, context: asSpecLoad });
     const [cloudRow] = await odoo.searchRead<{ secret: string; signature_algorithm: string }>('fusion.billing.webhook.endpoint', [['id', '=', cloudEndpoint]], ['secret', 'signature_algorithm']);
     expect(cloudRow!.signature_algorithm).toBe('jwt');
     const issuer = await odoo.call<string>('ir.config_parameter', 'get_param', { key: 'web.base.url' });
