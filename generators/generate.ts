@@ -33,7 +33,15 @@ export function implementationFacts(moduleName = 'fusion_billing'): Implementati
       [...readFileSync(join(REPO_ROOT, modelsDir, file), 'utf8').matchAll(/^ {4}def ([a-z_][a-z0-9_]*)\(/gm)].map((m) => m[1]!),
     ),
   );
-  return { handlers, handlersFile, modelMethods, modelsDir };
+  // Generated models/<table>.py files sit beside the hand-written ones; the client's names beside its runtime's.
+  const staticModelModules = new Set(listStaticModules(join(REPO_ROOT, modelsDir)).filter((f) => !f.includes('/')).map((f) => f.replace(/\.py$/, '')));
+  const runtimeDir = join(REPO_ROOT, 'client/runtime');
+  const clientRuntimeNames = new Set(
+    (existsSync(runtimeDir) ? readdirSync(runtimeDir) : [])
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...readFileSync(join(runtimeDir, f), 'utf8').matchAll(/^export (?:declare )?(?:async )?(?:abstract )?(?:function\*?|class|const|let|var|type|interface|enum) ([A-Za-z_$][A-Za-z0-9_$]*)/gm)].map((m) => m[1]!)),
+  );
+  return { handlers, handlersFile, modelMethods, modelsDir, staticModelModules, clientRuntimeNames };
 }
 
 export function compileSpec(specFile: string): BillingIR {
