@@ -134,13 +134,20 @@ function checkClientNames(spec: Spec, report: Report, runtimeNames: Set<string> 
   const camel = (code: string) => pascal(code).charAt(0).toLowerCase() + pascal(code).slice(1);
   const taken = new Map<string, string>();
   for (const name of runtimeNames ?? []) taken.set(name, 'a name of the client runtime');
+  const refused = new Set<string>();
   const claim = (name: string, what: string, path: SpecPath) => {
+    // One problem per code: its other names collide the same way.
+    if (refused.has(what)) return;
     if (RESERVED.has(name)) {
+      refused.add(what);
       report(path, `${what} would be named '${name}' in the generated client, a reserved word of TypeScript; choose another code`);
       return;
     }
     const holder = taken.get(name);
-    if (holder !== undefined) report(path, `${what} would be named '${name}' in the generated client, which is already ${holder}; choose another code`);
+    if (holder !== undefined) {
+      refused.add(what);
+      report(path, `${what} would be named '${name}' in the generated client, which is already ${holder}; choose another code`);
+    }
     else taken.set(name, `the name of ${what}`);
   };
   spec.catalog.services.forEach((service, s) => {
