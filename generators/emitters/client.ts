@@ -72,19 +72,19 @@ function serviceFile(project: Project, base: string, header: string, service: Se
   file.addImportDeclaration({ moduleSpecifier: '../runtime/sender.ts', namedImports: ['EventSender'] });
   file.addImportDeclaration({ moduleSpecifier: '../runtime/sender.ts', isTypeOnly: true, namedImports: ['BatchApi', 'SenderOptions'] });
 
-  file.addTypeAlias({ name: `${prefix}MetricCode`, isExported: true, type: literalUnion(metrics.map((m) => m.code)), docs: [`The billable metrics of ${service.name}.`] });
-  file.addTypeAlias({ name: `${prefix}PlanCode`, isExported: true, type: literalUnion(planCodes), docs: [`The plans of ${service.name}.`] });
-  file.addTypeAlias({ name: `${prefix}Event`, isExported: true, type: `UsageEvent<${prefix}MetricCode>`, docs: [`An event of one of ${service.name}'s metrics, in Lago's wire shape.`] });
+  file.addTypeAlias({ name: `${prefix}MetricCode`, isExported: true, type: literalUnion(metrics.map((m) => m.code)), docs: [doc(`The billable metrics of ${service.name}.`)] });
+  file.addTypeAlias({ name: `${prefix}PlanCode`, isExported: true, type: literalUnion(planCodes), docs: [doc(`The plans of ${service.name}.`)] });
+  file.addTypeAlias({ name: `${prefix}Event`, isExported: true, type: `UsageEvent<${prefix}MetricCode>`, docs: [doc(`An event of one of ${service.name}'s metrics, in Lago's wire shape.`)] });
 
   for (const metric of metrics) {
     const field = metric.aggregation === 'count' ? undefined : metric.fieldName;
     const properties = [
       ...(field ? [{ name: quoteIfNeeded(field), type: metric.aggregation === 'unique_count' ? 'string | number' : 'DecimalValue', docs: [fieldDoc(metric)] }] : []),
       ...Object.entries(metric.filters ?? {}).filter(([key]) => key !== field).map(([key, values]) => ({
-        name: quoteIfNeeded(key), hasQuestionToken: true, type: literalUnion(values), docs: [`Filter values the spec allows for \`${key}\`.`],
+        name: quoteIfNeeded(key), hasQuestionToken: true, type: literalUnion(values), docs: [doc(`Filter values the spec allows for \`${key}\`.`)],
       })),
     ];
-    const docs = [`Properties of \`${metric.code}\` events (${metric.name}).`];
+    const docs = [doc(`Properties of \`${metric.code}\` events (${metric.name}).`)];
     // No properties at all: an empty interface would take any object, this type takes none.
     if (properties.length) file.addInterface({ name: `${pascal(metric.code)}Properties`, isExported: true, properties, docs });
     else file.addTypeAlias({ name: `${pascal(metric.code)}Properties`, isExported: true, type: 'Record<string, never>', docs });
@@ -95,14 +95,14 @@ function serviceFile(project: Project, base: string, header: string, service: Se
       parameters: [{ name: 'input', type: `EventInput & { properties${required ? '' : '?'}: ${pascal(metric.code)}Properties }` }],
       returnType: `UsageEvent<'${metric.code}'>`,
       statements: `return usageEvent('${metric.code}', input, input.properties);`,
-      docs: [[`${metric.name}: a \`${metric.aggregation}\` metric${field ? ` of \`${field}\`` : ''}${metric.recurring ? ', recurring' : ''}.`, metric.description].filter(Boolean).join('\n')],
+      docs: [doc([`${metric.name}: a \`${metric.aggregation}\` metric${field ? ` of \`${field}\`` : ''}${metric.recurring ? ', recurring' : ''}.`, metric.description].filter(Boolean).join('\n'))],
     });
   }
 
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
-    docs: [`${service.name} (service \`${service.code}\`, billed in ${service.currency}): its events, its API client and its batching sender.`],
+    docs: [doc(`${service.name} (service \`${service.code}\`, billed in ${service.currency}): its events, its API client and its batching sender.`)],
     declarations: [{
       name: camel(service.code),
       initializer: (writer) => {
@@ -171,10 +171,20 @@ const tsconfig = {
 };
 
 function literalUnion(values: string[]): string {
-  return values.length ? values.map((v) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(' | ') : 'never';
+  return values.length ? values.map((v) => `'${escapeInQuotes(v)}'`).join(' | ') : 'never';
+}
+
+/** Text inside a single-quoted TypeScript string: backslashes, quotes and line breaks escaped. */
+function escapeInQuotes(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+// Spec text in a doc comment: a star-slash in a name or description must not end the comment.
+function doc(text: string): string {
+  return text.replace(/\*\//g, '*\\/');
 }
 
 function quoteIfNeeded(name: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : `'${name.replace(/'/g, "\\'")}'`;
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : `'${escapeInQuotes(name)}'`;
 }
 

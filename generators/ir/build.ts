@@ -1,6 +1,7 @@
 // Spec → IR. All naming and derivation decisions live here; emitters only lay the IR out.
 import { currencyExponent } from '../spec/currencies.ts';
 import type { Diagnostic } from '../spec/diagnostics.ts';
+import { TEST_FACTORIES } from '../spec/odoo-models.ts';
 import type { ValidSpec } from '../spec/index.ts';
 import type { ButtonSpec, ConstraintSpec, FieldSpec, ModelSpec, Spec } from '../spec/types.ts';
 import { className, defaultLabel, shortName, tableName, xmlidPart } from './naming.ts';
@@ -18,16 +19,8 @@ const PY_CLASS: Record<FieldSpec['type'], string> = {
   date: 'Date', datetime: 'Datetime', selection: 'Selection', many2one: 'Many2one', one2many: 'One2many', json: 'Json',
 };
 
-/** How generated tests obtain a record of a model the module does not define (`company` is the target company). */
-const EXTERNAL_FACTORIES: Record<string, string> = {
-  'res.company': 'company.id',
-  'res.currency': 'company.currency_id.id',
-  'res.partner': "cls.env['res.partner'].create({'name': f'Partner {n}', 'company_id': company.id}).id",
-  'product.product': "cls.env['product.product'].create({'name': f'Product {n}', 'type': 'service'}).id",
-  'sale.order.template': "cls.env['sale.order.template'].create({'name': f'Plan {n}', 'company_id': company.id}).id",
-  'sale.order':
-    "cls.env['sale.order'].create({'partner_id': cls.env['res.partner'].create({'name': f'Customer {n}'}).id, 'company_id': company.id}).id",
-};
+/** How generated tests obtain a record of a model the module does not define (the validator refuses any other). */
+const EXTERNAL_FACTORIES = TEST_FACTORIES;
 
 export function buildIR(valid: ValidSpec, specFile: string): BillingIR {
   const spec = valid.spec;
@@ -371,11 +364,11 @@ function factoryValue(field: FieldIR, model: string, tech: string): FactoryIR['v
         return { field: name, expr: `cls.${method}(company=company).id`, viaFactory: method };
       }
       const external = EXTERNAL_FACTORIES[comodel];
-      if (!external) throw new Error(`${model}.${name}: no test factory for ${comodel}; give the field a 'sample'`);
+      if (!external) throw new Error(`internal: ${model}.${name}: no test factory for ${comodel} (spec/generation.ts refuses this)`);
       return { field: name, expr: external };
     }
     default:
-      throw new Error(`${model}.${name}: no test value for ${field.type} fields; give the field a 'sample'`);
+      return assertNever(field.type, `${model}.${name}`);
   }
 }
 
@@ -388,7 +381,7 @@ const EXTENDABLE_MODEL_MODULES: Record<string, string> = {
 };
 
 /** Minimal valid values of the Odoo models the spec extends, for the generated tests. */
-const EXTENDED_MODEL_BASE_VALS: Record<string, FactoryIR['vals']> = {
+export const EXTENDED_MODEL_BASE_VALS: Record<string, FactoryIR['vals']> = {
   'sale.order.template': [
     { field: 'name', expr: "f'Plan {n}'" },
     { field: 'company_id', expr: 'company.id' },
@@ -411,7 +404,7 @@ const EXTENDED_MODEL_BASE_VALS: Record<string, FactoryIR['vals']> = {
 
 function extensionFactory(model: string, fields: FieldIR[], constraints: ConstraintSpec[], tech: string): FactoryIR {
   const base = EXTENDED_MODEL_BASE_VALS[model];
-  if (!base) throw new Error(`no test factory for extended model ${model}`);
+  if (!base) throw new Error(`internal: no test factory for extended model ${model} (spec/semantic.ts refuses this)`);
   // Added fields that are required or part of a unique constraint need a value, or NULLs never collide.
   const uniqueColumns = new Set(constraints.flatMap((c) => c.unique ?? []));
   const added = fields.filter((f) => f.required || f.sample !== undefined || uniqueColumns.has(f.name)).map((f) => factoryValue(f, model, tech));
@@ -559,4 +552,8 @@ function whereIs(d: Diagnostic, specFile: string): string {
 function toSubunits(amount: string, exponent: number): number {
   const [whole, fraction = ''] = amount.split('.');
   return Number(BigInt(whole + fraction.padEnd(exponent, '0').slice(0, exponent)));
+}
+
+function assertNever(type: 'one2many', where: string): never {
+  throw new Error(`internal: ${where}: factories never set ${type} fields`);
 }

@@ -2,13 +2,14 @@
 // combinations Lago refuses. Each problem is located at the node that causes it.
 import { CORE_CONTRACT, EXTENDABLE_MODELS } from './core-contract.ts';
 import { currencyExponent } from './currencies.ts';
+import { checkGeneration, type GenerationFacts } from './generation.ts';
 import type { Diagnostic, SourceLocator, SpecPath } from './diagnostics.ts';
 import type { ChargeSpec, ConstraintSpec, FieldSpec, MetricSpec, ModelSpec, PlanSpec, Spec, TierSpec } from './types.ts';
 import { WEBHOOK_TYPES } from './webhook-types.ts';
 
 type Report = (path: SpecPath, message: string, onKey?: boolean) => void;
 
-export interface ImplementationFacts {
+export interface ImplementationFacts extends GenerationFacts {
   /** Functions defined in the hand-written handlers module, when it is known. */
   handlers?: Set<string>;
   handlersFile: string;
@@ -48,6 +49,7 @@ export function checkSemantics(spec: Spec, locate: SourceLocator, facts?: Implem
     if (!modelNames.has(cron.model)) report(['module', 'crons', c, 'model'], `cron '${cron.id}': model ${cron.model} is neither defined nor extended by the spec`);
     needMethod(cron.method, ['module', 'crons', c, 'method'], `cron '${cron.id}'`);
   });
+  checkGeneration(spec, report, suggest, facts);
   return out.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
@@ -523,7 +525,7 @@ function checkField(
 }
 
 /** "did you mean" for a mistyped reference, by edit distance. */
-function suggest(value: string, candidates: Iterable<string>): string {
+export function suggest(value: string, candidates: Iterable<string>): string {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
