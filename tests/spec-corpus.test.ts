@@ -1,15 +1,18 @@
 // The spec corpus (tests/specs): every valid spec generates, through the CLI's own path, an addon whose
 // Python compiles and whose XML is well-formed; every invalid one is refused with exactly the located
 // problems written beside it (<name>.errors), never with a crash.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateFiles, implementationFacts, writeOutput } from '../generators/generate.ts';
 import { formatDiagnostic, SpecError, validateSpecText } from '../generators/spec/index.ts';
 import { REPO } from './helpers.ts';
 
+// Child processes run asynchronously: a worker blocked for long loses vitest's RPC (onTaskUpdate timeout).
+const run = promisify(execFile);
 const CORPUS = 'tests/specs';
 const specsIn = (dir: string) => readdirSync(join(REPO, CORPUS, dir)).filter((f) => f.endsWith('.yaml')).sort();
 const valid = specsIn('valid');
@@ -43,7 +46,7 @@ describe('the spec corpus', () => {
   });
 
   for (const name of valid) {
-    it(`generates ${name} into an addon whose Python compiles and whose XML parses`, () => {
+    it(`generates ${name} into an addon whose Python compiles and whose XML parses`, async () => {
       const spec = `${CORPUS}/valid/${name}`;
       const out = join(temp, name.replace(/\.yaml$/, ''));
       // As `fusion-billing generate --out <dir>` does.
@@ -54,12 +57,12 @@ describe('the spec corpus', () => {
       const xml = files.filter((f) => f.path.endsWith('.xml')).length;
       expect(python, 'the addon has Python').toBeGreaterThan(10);
       expect(xml, 'the addon has XML data').toBeGreaterThan(3);
-      const failures = execFileSync('python3', ['-c', PY_CHECK, out], { encoding: 'utf8' }).trim();
+      const failures = (await run('python3', ['-c', PY_CHECK, out], { encoding: 'utf8' })).stdout.trim();
       expect(failures, `${spec}: generated files that do not compile or parse`).toBe('');
     }, 60_000);
   }
 
-  it('generates for the minimal spec a client that passes tsc --strict', () => {
+  it('generates for the minimal spec a client that passes tsc --strict', async () => {
     const out = join(temp, 'minimal');
     const { files } = generateFiles(join(REPO, CORPUS, 'valid/minimal.yaml'));
     writeOutput(out, 'fusion_billing', files);
@@ -67,7 +70,7 @@ describe('the spec corpus', () => {
     const args = [tsc, '-p', join(out, 'client/tsconfig.json'), '--strict', '--noEmit', '--typeRoots', join(REPO, 'node_modules/@types')];
     let output = '';
     try {
-      execFileSync(process.execPath, args, { encoding: 'utf8', stdio: 'pipe' });
+      await run(process.execPath, args, { encoding: 'utf8' });
     } catch (err) {
       output = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}` || String(err);
     }
