@@ -327,6 +327,7 @@ function buildViews(model: ModelSpec, fields: FieldIR[], table: string, tech: st
     search: model.views!.search.fields,
     filters: model.views!.search.filters ?? [],
     groupBy: (model.views!.search.group_by ?? []).map((f) => ({ field: f, label: label(f) })),
+    archivedFilter: fields.some((f) => f.name === 'active'),
     formButtons: (model.views!.form_buttons ?? []).map((b) => buildButton(b, tech)),
     listButtons: (model.views!.list_buttons ?? []).map((b) => buildButton(b, tech)),
     pivot: pivot ? { xmlid: `${table}_view_pivot`, rows: pivot.rows, cols: pivot.cols ?? [], measures: pivot.measures } : undefined,

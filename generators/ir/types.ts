@@ -177,6 +177,8 @@ export interface ViewsIR {
   readonly search: readonly string[];
   readonly filters: readonly { readonly name: string; readonly label: string; readonly domain: string }[];
   readonly groupBy: readonly { readonly field: string; readonly label: string }[];
+  /** The search view's Archived filter: the model has an `active` field. */
+  readonly archivedFilter: boolean;
   readonly formButtons: readonly ButtonIR[];
   readonly listButtons: readonly ButtonIR[];
   readonly pivot?: { readonly xmlid: string; readonly rows: readonly string[]; readonly cols: readonly string[]; readonly measures: readonly string[] };
