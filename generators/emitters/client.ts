@@ -62,7 +62,7 @@ function emitClient(ctx: EmitContext, repoRoot: string): GeneratedFile[] {
   return files;
 }
 
-function serviceFile(project: Project, base: string, header: string, service: ServiceIR, metrics: MetricIR[], planCodes: string[], batchLimit: number): SourceFile {
+function serviceFile(project: Project, base: string, header: string, service: ServiceIR, metrics: readonly MetricIR[], planCodes: readonly string[], batchLimit: number): SourceFile {
   const file = project.createSourceFile(`${base}/src/services/${service.code}.ts`, '');
   const prefix = pascal(service.code);
   file.addImportDeclaration({ moduleSpecifier: '../runtime/events.ts', namedImports: ['usageEvent'] });
@@ -170,7 +170,7 @@ const tsconfig = {
   include: ['src'],
 };
 
-function literalUnion(values: string[]): string {
+function literalUnion(values: readonly string[]): string {
   return values.length ? values.map((v) => `'${escapeInQuotes(v)}'`).join(' | ') : 'never';
 }
 

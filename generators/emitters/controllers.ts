@@ -1,5 +1,4 @@
 // controllers/: the route table of the spec (main.py) and the package __init__ (settings are in settings.py).
-import { className } from '../ir/naming.ts';
 import type { Emitter } from './types.ts';
 
 export const emitControllers: Emitter = ({ ir, render, header }) => {
@@ -9,7 +8,7 @@ export const emitControllers: Emitter = ({ ir, render, header }) => {
     { path: `${root}/controllers/__init__.py`, content: render('module/init.py.hbs', { header, imports: ['main'] }) },
     {
       path: `${root}/controllers/main.py`,
-      content: render('module/controllers/main.py.hbs', { header, api, className: `${className(root.replace(/_/g, '.'))}Api` }),
+      content: render('module/controllers/main.py.hbs', { header, api, className: api.controllerClass }),
     },
   ];
 };

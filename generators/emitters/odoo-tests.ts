@@ -1,8 +1,6 @@
 // The module's own Odoo tests, derived from the spec: constraints, access matrix, company isolation, catalog.
-import type { BillingIR, ConstraintIR, FactoryIR, FieldIR, ModelIR } from '../ir/types.ts';
+import type { BillingIR, FactoryIR } from '../ir/types.ts';
 import type { Emitter } from './types.ts';
-
-const OPERATIONS = ['read', 'write', 'create', 'unlink'] as const;
 
 export const emitOdooTests: Emitter = ({ ir, render, header, staticModules }) => {
   const root = ir.module.technicalName;
@@ -10,7 +8,7 @@ export const emitOdooTests: Emitter = ({ ir, render, header, staticModules }) =>
   return [
     { path: `${dir}/__init__.py`, content: render('module/init.py.hbs', { header, imports: ['test_constraints', 'test_access', 'test_catalog', 'test_pricing_examples', ...staticTests(staticModules)] }) },
     { path: `${dir}/common.py`, content: render('module/tests/common.py.hbs', { header, factories: factories(ir) }) },
-    { path: `${dir}/test_constraints.py`, content: render('module/tests/test_constraints.py.hbs', { header, ...constraintTests(ir) }) },
+    { path: `${dir}/test_constraints.py`, content: render('module/tests/test_constraints.py.hbs', { header, ...ir.module.constraintCases }) },
     { path: `${dir}/test_access.py`, content: render('module/tests/test_access.py.hbs', { header, ...accessTests(ir) }) },
     { path: `${dir}/test_catalog.py`, content: render('module/tests/test_catalog.py.hbs', { header, module: root, ...catalogExpectations(ir) }) },
     { path: `${dir}/test_pricing_examples.py`, content: render('module/tests/test_pricing_examples.py.hbs', { header, module: root, examples: pricingExamples(ir) }) },
@@ -18,7 +16,7 @@ export const emitOdooTests: Emitter = ({ ir, render, header, staticModules }) =>
 };
 
 /** Hand-written Odoo tests (python/<module>/tests/test_*.py) run beside the generated ones. */
-function staticTests(staticModules: string[]): string[] {
+function staticTests(staticModules: readonly string[]): string[] {
   return staticModules.filter((m) => /^tests\/test_[a-z0-9_]+\.py$/.test(m)).map((m) => m.slice('tests/'.length, -3));
 }
 
@@ -27,60 +25,17 @@ function factories(ir: BillingIR) {
   return [...ir.module.models.map((m) => of(m.name, m.factory)), ...ir.module.extensions.map((e) => of(e.model, e.factory))];
 }
 
-function constraintTests(ir: BillingIR) {
-  const owners: { model: string; factory: string; fields: FieldIR[]; constraints: ConstraintIR[] }[] = [
-    ...ir.module.models.map((m) => ({ model: m.name, factory: m.factory.method, fields: m.fields, constraints: m.constraints })),
-    ...ir.module.extensions.map((e) => ({ model: e.model, factory: e.factory.method, fields: e.fields, constraints: e.constraints })),
-  ];
-  const all = owners.flatMap((o) => o.constraints.map((c) => ({ owner: o, c })));
-  const testName = (sqlName: string) => sqlName.replace(/^fusion_billing_/, '');
-  return {
-    constraintNames: all.filter(({ c }) => !c.isIndex).map(({ c }) => c.sqlName),
-    indexNames: [...ir.module.models.flatMap((m) => m.indexes.map((i) => i.sqlName)), ...all.filter(({ c }) => c.isIndex).map(({ c }) => c.sqlName)],
-    uniqueTests: all
-      .filter(({ c }) => c.unique)
-      .map(({ owner, c }) => ({
-        testName: testName(c.sqlName),
-        model: owner.model,
-        message: c.message,
-        factory: owner.factory,
-        columns: [...c.unique!, ...Object.keys(c.where ?? {})],
-        where: c.where,
-        // A char column of the constraint, to prove that changing it alone is accepted.
-        controlColumn: c.unique!.find((col) => owner.fields.find((f) => f.name === col)?.type === 'char'),
-      })),
-    checkTests: all
-      .filter(({ c }) => c.violatedBy)
-      .map(({ owner, c }) => ({ testName: testName(c.sqlName), model: owner.model, message: c.message, factory: owner.factory, violatedBy: c.violatedBy })),
-  };
-}
-
+/** The users, the rights each has, and the models to check them on (the matrix is the IR's). */
 function accessTests(ir: BillingIR) {
-  const groups = ir.module.groups;
-  const rights = (model: ModelIR, groupIds: string[]) =>
-    Object.fromEntries(OPERATIONS.map((op) => [op, model.access.some((a) => groupIds.includes(a.groupId) && a[op])]));
-  const expected = Object.fromEntries(
-    ir.module.models.map((model) => [
-      model.name,
-      {
-        ...Object.fromEntries(groups.map((g) => [g.xmlid, rights(model, g.effectiveGroupIds)])),
-        internal: rights(model, []),
-      },
-    ]),
-  );
-  const readerOf = (model: ModelIR) => groups.find((g) => rights(model, g.effectiveGroupIds).read)?.xmlid;
+  const { users, models } = ir.module.accessMatrix;
+  const readerOf = new Map(models.map((m) => [m.model, m.reader]));
   return {
-    expected,
-    groups: groups.map((g) => ({ xmlid: g.xmlid, login: `fusion_${g.xmlid}`, groupsParam: `base.group_user,${g.ref}` })),
-    accessTests: ir.module.models.map((m) => ({
-      short: m.shortName,
-      model: m.name,
-      factory: m.factory.method,
-      userKeys: [...groups.map((g) => g.xmlid), 'internal'],
-    })),
+    expected: Object.fromEntries(models.map((m) => [m.model, m.rights])),
+    users,
+    accessTests: ir.module.models.map((m) => ({ short: m.shortName, model: m.name, factory: m.factory.method, userKeys: users.map((u) => u.key) })),
     companyTests: ir.module.models
-      .filter((m) => m.rule && readerOf(m))
-      .map((m) => ({ short: m.shortName, model: m.name, factory: m.factory.method, reader: readerOf(m) })),
+      .filter((m) => m.rule && readerOf.get(m.name))
+      .map((m) => ({ short: m.shortName, model: m.name, factory: m.factory.method, reader: readerOf.get(m.name) })),
   };
 }
 

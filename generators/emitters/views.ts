@@ -6,7 +6,7 @@ export const emitViews: Emitter = ({ ir, render, header }) => {
   const files: GeneratedFile[] = [];
   for (const model of ir.module.models) {
     if (!model.views) continue;
-    const hasActive = model.fields.some((f) => f.name === 'active');
+    const hasActive = model.views.archivedFilter;
     files.push({ path: `${root}/${model.views.file}`, content: render('module/views/model_views.xml.hbs', { header, model, views: model.views, hasActive }) });
   }
   for (const extension of ir.module.extensions) {

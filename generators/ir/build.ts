@@ -4,6 +4,9 @@ import type { Diagnostic } from '../spec/diagnostics.ts';
 import { TEST_FACTORIES } from '../spec/odoo-models.ts';
 import type { ValidSpec } from '../spec/index.ts';
 import type { ButtonSpec, ConstraintSpec, FieldSpec, ModelSpec, Spec } from '../spec/types.ts';
+import { accessMatrix } from './access.ts';
+import { constraintCases } from './constraints.ts';
+import { deepFreeze } from './freeze.ts';
 import { className, defaultLabel, shortName, tableName, xmlidPart } from './naming.ts';
 import { pyLiteral, pyString } from './python-literal.ts';
 import type {
@@ -22,13 +25,13 @@ const PY_CLASS: Record<FieldSpec['type'], string> = {
 /** How generated tests obtain a record of a model the module does not define (the validator refuses any other). */
 const EXTERNAL_FACTORIES = TEST_FACTORIES;
 
+/** The spec's model of the reconciliation with Lago: its PDF report's template calls the hand-written Python. */
+const RECONCILIATION_MODEL = 'reconciliation';
+
+/** The IR of a valid spec: a frozen copy that shares nothing with the spec (see types.ts). */
 export function buildIR(valid: ValidSpec, specFile: string): BillingIR {
-  const spec = valid.spec;
-  return {
-    source: { specFile },
-    module: buildModule(spec),
-    catalog: buildCatalog(valid, specFile),
-  };
+  const ir: BillingIR = { source: { specFile }, module: buildModule(valid.spec), catalog: buildCatalog(valid, specFile) };
+  return deepFreeze(structuredClone(ir));
 }
 
 // ---------------------------------------------------------------------------------------------- module
@@ -36,6 +39,7 @@ export function buildIR(valid: ValidSpec, specFile: string): BillingIR {
 function buildModule(spec: Spec): ModuleIR {
   const mod = spec.module;
   const tech = mod.technical_name;
+  const modelPrefix = tech.replace(/_/g, '.');
   const groups = buildGroups(spec);
   const companyScoped = new Set(mod.models.filter((m) => m.company).map((m) => m.name));
   const models = mod.models.map((m) => buildModel(m, spec, groups, companyScoped));
@@ -73,13 +77,22 @@ function buildModule(spec: Spec): ModuleIR {
     xmlid: c.id,
     name: c.name,
     model: c.model,
-    modelXmlid: c.model.startsWith(`${tech.replace(/_/g, '.')}.`) ? `model_${tableName(c.model)}` : `${EXTENDABLE_MODEL_MODULES[c.model] ?? 'base'}.model_${tableName(c.model)}`,
+    modelXmlid: c.model.startsWith(`${modelPrefix}.`) ? `model_${tableName(c.model)}` : `${EXTENDABLE_MODEL_MODULES[c.model] ?? 'base'}.model_${tableName(c.model)}`,
     method: c.method,
     intervalNumber: c.every.number,
     intervalType: c.every.unit,
   }));
+  const reconciliation = models.find((m) => m.name === `${modelPrefix}.${RECONCILIATION_MODEL}`);
+  const reconciliationReport = reconciliation
+    ? { model: reconciliation.name, modelXmlid: reconciliation.modelXmlid, file: 'report/reconciliation_report.xml' }
+    : undefined;
+  const constraintOwners = [
+    ...models.map((m) => ({ model: m.name, factory: m.factory.method, fields: m.fields, constraints: m.constraints })),
+    ...extensions.map((e) => ({ model: e.model, factory: e.factory.method, fields: e.fields, constraints: e.constraints })),
+  ];
   return {
     technicalName: tech,
+    modelPrefix,
     name: mod.name,
     version: mod.version,
     summary: mod.summary,
@@ -104,6 +117,7 @@ function buildModule(spec: Spec): ModuleIR {
       batchSize: mod.webhooks.batch_size,
     },
     api: {
+      controllerClass: `${className(modelPrefix)}Api`,
       basePath: api.base_path,
       eventsBatchLimit: api.events_batch_limit,
       maxBodyBytes: api.max_body_bytes,
@@ -134,10 +148,13 @@ function buildModule(spec: Spec): ModuleIR {
       `security/${tech}_rules.xml`,
       ...viewFiles,
       'views/menus.xml',
-      ...(models.some((m) => m.name === 'fusion.billing.reconciliation') ? ['report/reconciliation_report.xml'] : []),
+      ...(reconciliationReport ? [reconciliationReport.file] : []),
       'data/catalog.xml',
       ...(crons.length > 0 ? ['data/crons.xml'] : []),
     ],
+    reconciliationReport,
+    accessMatrix: accessMatrix(groups, models),
+    constraintCases: constraintCases(constraintOwners, models.flatMap((m) => m.indexes), tech),
   };
 }
 
@@ -310,6 +327,7 @@ function buildViews(model: ModelSpec, fields: FieldIR[], table: string, tech: st
     search: model.views!.search.fields,
     filters: model.views!.search.filters ?? [],
     groupBy: (model.views!.search.group_by ?? []).map((f) => ({ field: f, label: label(f) })),
+    archivedFilter: fields.some((f) => f.name === 'active'),
     formButtons: (model.views!.form_buttons ?? []).map((b) => buildButton(b, tech)),
     listButtons: (model.views!.list_buttons ?? []).map((b) => buildButton(b, tech)),
     pivot: pivot ? { xmlid: `${table}_view_pivot`, rows: pivot.rows, cols: pivot.cols ?? [], measures: pivot.measures } : undefined,
@@ -321,7 +339,7 @@ function buildViews(model: ModelSpec, fields: FieldIR[], table: string, tech: st
 
 function buildFactory(model: ModelSpec, fields: FieldIR[], tech: string): FactoryIR {
   const uniqueColumns = new Set((model.constraints ?? []).flatMap((c) => c.unique ?? []));
-  const vals: FactoryIR['vals'] = [];
+  const vals: FactoryIR['vals'][number][] = [];
   for (const field of fields) {
     if (field.name === 'company_id' || field.type === 'one2many') continue;
     if (!field.required && field.sample === undefined && !uniqueColumns.has(field.name)) continue;
