@@ -9,6 +9,7 @@ import { emitControllers } from './emitters/controllers.ts';
 import { emitManifest } from './emitters/manifest.ts';
 import { emitOdooTests } from './emitters/odoo-tests.ts';
 import { emitPythonModels } from './emitters/python-models.ts';
+import { readmeEmitter } from './emitters/readme.ts';
 import { emitReports } from './emitters/reports.ts';
 import { emitSecurity } from './emitters/security.ts';
 import { listStaticModules, staticPythonEmitter } from './emitters/static-python.ts';
@@ -78,6 +79,7 @@ export function generateFromValid(valid: ValidSpec, specFile: string, options: G
     emitOdooTests,
     emitControllers,
     staticPythonEmitter(staticRoot, `${STATIC_PYTHON_DIR}/${ir.module.technicalName}`),
+    readmeEmitter(join(staticRoot, 'readme'), `${STATIC_PYTHON_DIR}/${ir.module.technicalName}/readme`),
     ...(options.client === false ? [] : [clientEmitter(REPO_ROOT)]),
   ];
   const files = emitters.flatMap((emit) => emit(ctx)).map((f) => ({ path: f.path, content: normalise(f.content) }));
