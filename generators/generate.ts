@@ -9,6 +9,7 @@ import { emitControllers } from './emitters/controllers.ts';
 import { emitManifest } from './emitters/manifest.ts';
 import { emitOdooTests } from './emitters/odoo-tests.ts';
 import { emitPythonModels } from './emitters/python-models.ts';
+import { readmeEmitter } from './emitters/readme.ts';
 import { emitReports } from './emitters/reports.ts';
 import { emitSecurity } from './emitters/security.ts';
 import { listStaticModules, staticPythonEmitter } from './emitters/static-python.ts';
@@ -86,6 +87,7 @@ export function emittersFor(ir: BillingIR, options: GenerateOptions = {}): Emitt
     emitOdooTests,
     emitControllers,
     staticPythonEmitter(staticRootOf(ir), `${STATIC_PYTHON_DIR}/${ir.module.technicalName}`),
+    readmeEmitter(join(staticRootOf(ir), 'readme'), `${STATIC_PYTHON_DIR}/${ir.module.technicalName}/readme`),
     ...(options.client === false ? [] : [clientEmitter(REPO_ROOT)]),
   ];
 }

@@ -1,5 +1,5 @@
 // Handlebars with escaping made explicit: templates are compiled with noEscape, and every value goes
-// through a helper that knows its target syntax (xml, py, csv). Templates hold layout only.
+// through a helper that knows its target syntax (xml, py, csv, rst). Templates hold layout only.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
@@ -17,6 +17,19 @@ export function xmlEscape(value: unknown): string {
     .replace(/"/g, '&quot;');
 }
 
+/** Text inside reStructuredText: inline markup characters escaped, on one line. */
+export function rstText(value: unknown): string {
+  return String(value ?? '')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/[\\*`|_<>[\]]/g, (c) => `\\${c}`);
+}
+
+/** An inline literal (``code``); RST cannot escape inside one, so text holding `` falls back to plain text. */
+export function rstLiteral(value: unknown): string {
+  const text = String(value ?? '');
+  return text && !text.includes('``') && !/^\s|\s$/.test(text) ? `\`\`${text}\`\`` : rstText(text);
+}
+
 export function csvCell(value: unknown): string {
   const text = String(value ?? '');
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -30,6 +43,10 @@ export function createRenderer(): Renderer {
   /** A Python literal inside an XML attribute (eval="..."). */
   hb.registerHelper('xmlpy', (value: unknown) => xmlEscape(pyLiteral(value)));
   hb.registerHelper('csv', (value: unknown) => csvCell(value));
+  hb.registerHelper('rst', (value: unknown) => rstText(value));
+  hb.registerHelper('rstlit', (value: unknown) => rstLiteral(value));
+  /** An RST title's over- or underline: the character repeated to the title's length. */
+  hb.registerHelper('underline', (title: unknown, char: unknown) => String(char).repeat(String(title ?? '').length));
   hb.registerHelper('bit', (value: unknown) => (value ? '1' : '0'));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('join', (items: unknown[], sep: unknown) => (Array.isArray(items) ? items.join(typeof sep === 'string' ? sep : ', ') : ''));

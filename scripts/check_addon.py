@@ -1,9 +1,11 @@
 """Static checks of a generated Odoo addon that need no Odoo: every .py parses, every XML file is
 well-formed, every CSV row has the header's width, and the manifest is a dict literal with an
-Odoo 19 version. With an Odoo tree (ODOO_SRC) and lxml, list and search views are also validated
-against Odoo's own RelaxNG schemas. Prints one line per problem and a summary; exit 1 on problems."""
+Odoo 19 version; README.rst renders without a docutils warning (with docutils, as OCA's
+oca-gen-addon-readme checks it) and static/description/index.html is well-formed. With an Odoo tree
+(ODOO_SRC) and lxml, list and search views are also validated against Odoo's own RelaxNG schemas. Prints one line per problem and a summary; exit 1 on problems."""
 import ast
 import csv
+import io
 import os
 import re
 import sys
@@ -22,7 +24,8 @@ def check(addon):
                     counts['py'] += 1
                     with open(path, encoding='utf-8') as f:
                         compile(f.read(), path, 'exec', dont_inherit=True)
-                elif name.endswith('.xml'):
+                elif name.endswith('.xml') or name.endswith('.html'):
+                    # The description page is XHTML as well as HTML: Odoo's Apps screen shows it.
                     counts['xml'] += 1
                     ET.parse(path)
                 elif name.endswith('.csv'):
@@ -48,8 +51,27 @@ def check(addon):
                 problems.append(f'{manifest_path}: data file {data_file} does not exist')
     except (OSError, ValueError, SyntaxError) as err:
         problems.append(f'{manifest_path}: {err}')
+    check_readme_rst(os.path.join(addon, 'README.rst'), problems)
     counts['views'] = check_views_with_odoo_rng(addon, problems)
     return problems, counts
+
+
+def check_readme_rst(path, problems):
+    """Odoo renders README.rst with docutils when there is no description page; any warning is a problem."""
+    if not os.path.exists(path):
+        return
+    try:
+        from docutils.core import publish_string
+        from docutils.utils import SystemMessage
+    except ImportError:
+        return
+    with open(path, encoding='utf-8') as f:
+        source = f.read()
+    settings = {'halt_level': 2, 'report_level': 5, 'warning_stream': io.StringIO(), 'file_insertion_enabled': False, 'raw_enabled': False}
+    try:
+        publish_string(source, source_path=path, writer_name='html4css1', settings_overrides=settings)
+    except SystemMessage as err:
+        problems.append(f'{path}: {err}')
 
 
 def check_views_with_odoo_rng(addon, problems):

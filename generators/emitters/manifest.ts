@@ -1,4 +1,5 @@
-// __manifest__.py, the addon's README and settings.py (the spec's settings for the hand-written Python).
+// __manifest__.py and settings.py (the spec's settings for the hand-written Python). The README,
+// which Odoo takes as the manifest's description, is emitters/readme.ts's.
 import { staticDataFiles } from './static-python.ts';
 import type { Emitter } from './types.ts';
 
@@ -9,7 +10,6 @@ export const emitManifest: Emitter = ({ ir, render, header, staticModules }) => 
   const dataFiles = [...ir.module.dataFiles.slice(0, menus), ...staticDataFiles(staticModules), ...ir.module.dataFiles.slice(menus)];
   return [
     { path: `${root}/__manifest__.py`, content: render('module/__manifest__.py.hbs', { header, module: ir.module, dataFiles }) },
-    { path: `${root}/README.md`, content: render('module/README.md.hbs', { header, module: ir.module, source: ir.source }) },
     { path: `${root}/settings.py`, content: render('module/settings.py.hbs', { header, api: ir.module.api, webhooks: ir.module.webhooks }) },
   ];
 };

@@ -28,10 +28,15 @@ describe('static checks of out/fusion_billing', () => {
     writeFileSync(join(dir, 'models/broken.py'), 'def f(:\n');
     writeFileSync(join(dir, 'views/broken.xml'), '<odoo><record></odoo>');
     writeFileSync(join(dir, 'security/ir.model.access.csv'), 'id,name\na,b,c\n');
+    writeFileSync(join(dir, 'static/description/index.html'), '<html><body><p>unclosed</body></html>');
+    writeFileSync(join(dir, 'README.rst'), 'Title\n=====\n\n- a list\nwithout its blank line\n');
     const result = checkAddon(dir);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/broken\.py/);
     expect(result.stdout).toMatch(/broken\.xml/);
     expect(result.stdout).toMatch(/ir\.model\.access\.csv:2: 3 cells, header has 2/);
+    expect(result.stdout).toMatch(/index\.html: mismatched tag/);
+    // With Debian's docutils (what Odoo renders README.rst with): a warning is a problem.
+    if (spawnSync('/usr/bin/python3', ['-c', 'import docutils']).status === 0) expect(result.stdout).toMatch(/README\.rst:.*WARNING.*Bullet list ends without a blank line/);
   });
 });

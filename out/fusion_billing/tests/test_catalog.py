@@ -67,3 +67,14 @@ class TestCatalog(TransactionCase):
                     for charge in plan.fusion_charge_ids
                 }
                 self.assertEqual(charges, expected['charges'])
+
+    def test_apps_screen_describes_the_catalog(self):
+        """The Apps screen shows static/description/index.html, through Odoo's sanitizer: every service,
+        metric and plan of the spec is in its tables."""
+        module = self.env['ir.module.module'].search([('name', '=', 'fusion_billing')])
+        html = str(module.description_html or '')
+        self.assertIn('Services</h3>', html, 'the description page, not the README, is what Odoo shows')
+        self.assertGreaterEqual(html.count('<table'), 5, "the sanitizer keeps the page's tables")
+        for expected in [*SERVICES.values(), *METRICS.values(), *PLANS.values()]:
+            with self.subTest(code=expected['code']):
+                self.assertIn(f"<td><code>{expected['code']}</code></td>", html)
