@@ -28,6 +28,7 @@ export interface ParsedOdooLog {
   preamble: string[];
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes this strips
 const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
 // Odoo maps its RUNBOT level (25) to the name "INFO" (netsvc.py), so these five names are all there is.
 const RECORD_HEADER =

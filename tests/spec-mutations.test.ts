@@ -157,7 +157,7 @@ describe('mutants of the shipped spec', () => {
           clientsSeen.add(slice);
           tally.clients++;
         }
-        let files;
+        let files: ReturnType<typeof generateFromValid>['files'];
         try {
           files = generateFromValid(valid, NEXA_PATH, { client: withClient }).files;
         } catch (err) {

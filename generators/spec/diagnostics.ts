@@ -1,5 +1,5 @@
 // Located problems in a spec file. Every message a user sees names file:line:column.
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type LineCounter, type Document, type Node, type Pair } from 'yaml';
 
 export type SpecPath = readonly (string | number)[];
 

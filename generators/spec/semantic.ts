@@ -350,7 +350,7 @@ function checkModule(spec: Spec, report: Report): void {
     if (model.company && model.company !== 'own') {
       const via = model.company.related.split('.')[0]!;
       const viaField = fieldsByName.get(via);
-      if (!viaField || viaField.type !== 'many2one') report([...at, 'company', 'related'], `'${via}' is not a many2one field of ${model.name}`);
+      if (viaField?.type !== 'many2one') report([...at, 'company', 'related'], `'${via}' is not a many2one field of ${model.name}`);
       else if (viaField.comodel?.startsWith('fusion.') && !modelsByName.get(viaField.comodel)?.company) {
         report([...at, 'company', 'related'], `${viaField.comodel} has no company_id to relate to`);
       }
@@ -488,7 +488,7 @@ function checkField(
     const target = field.comodel ? modelsByName.get(field.comodel) : undefined;
     if (field.inverse && target) {
       const inverse = target.fields.find((f) => f.name === field.inverse);
-      if (!inverse || inverse.type !== 'many2one' || inverse.comodel !== model.name) {
+      if (inverse?.type !== 'many2one' || inverse.comodel !== model.name) {
         report([...at, 'inverse'], `'${field.inverse}' is not a many2one to ${model.name} on ${target.name}`);
       }
     }

@@ -33,7 +33,7 @@ describe.skipIf(problem)('the administrator\'s screens in a browser', () => {
     billing = await startBillingServer({ db: 'accept_admin_screens', services: ['nexacloud'], progress: (message) => console.log(`  ${message}`) });
     const lago = billing.lago('nexacloud');
     okBody(await lago.upsertCustomer({ external_id: CUSTOMER, name: 'Acme Corp', email: 'billing@acme.test', currency: 'CAD' }), 'customer');
-    const startedAt = new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 19) + 'Z';
+    const startedAt = `${new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 19)}Z`;
     okBody(await lago.createSubscription({ external_customer_id: CUSTOMER, plan_code: 'nexacloud_pro', external_id: SUBSCRIPTION, subscription_at: startedAt }), 'subscription');
     const now = Math.floor(Date.now() / 1000);
     const events = Array.from({ length: EVENTS }, (_, index) => ({

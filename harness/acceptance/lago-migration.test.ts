@@ -305,6 +305,7 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
 
     // The price Lago's plan override gave tenant 6's vCPUs: same usage, another amount.
     const cpu = eventsOf(tenant(OVERRIDE_TENANT), 1, periods.second).filter((e) => e.code === 'nc_peak_vcpu').map((e) => BigInt(String(e.properties!.vcpus)));
+    // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
     const peak = cpu.reduce((a, b) => (a > b ? a : b));
     const price = line(OVERRIDE_TENANT, 'peak_vcpu', second)!;
     expect([price.units_delta, price.events_delta, price.amount_delta, price.cause]).toEqual(['0', 0, formatCents(peakVcpuCents(peak) - peak * OVERRIDE_VCPU_CENTS), 'price']);

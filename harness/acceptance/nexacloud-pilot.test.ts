@@ -12,7 +12,7 @@ import { applyLogGate, describeViolation, parseOdooLog } from '../odoo-log.ts';
 import { isLagoError, okBody, type LagoClient, type LagoCustomerUsage, type LagoEventInput } from '../clients/lago.ts';
 import { startBillingServer, type BillingServer } from '../runtime/billing-server.ts';
 import { chunk, EVENTS_BATCH_LIMIT, sendInBatches, spreadSeconds } from '../support/events.ts';
-import { add, centsOfOdooAmount, dec, divRoundHalfUp, formatCents, ratioToFixed } from '../support/money.ts';
+import { add, dec, divRoundHalfUp, formatCents, ratioToFixed } from '../support/money.ts';
 import { isoSeconds, localDate, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
 import { createPhaseTimer } from '../support/phases.ts';
 import { invoiceOf as invoiceOfOdoo } from '../support/invoices.ts';

@@ -138,9 +138,16 @@ print('SUBSCRIPTIONS ' + json.dumps({'orders': orders, 'metrics': metrics, 'serv
 async function copyUsage(runtime: LocalRuntime, db: string, ids: { orders: number[]; metrics: Record<string, number>; service: number }, startMs: number, endMs: number): Promise<void> {
   let seed = 42;
   // A fixed LCG: the same rows on every run.
-  const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  const random = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
   const thresholds: number[] = [];
-  METRIC_MIX.reduce((total, metric) => (thresholds.push(total + metric.share), total + metric.share), 0);
+  let cumulative = 0;
+  for (const metric of METRIC_MIX) {
+    cumulative += metric.share;
+    thresholds.push(cumulative);
+  }
   const created = sqlTime(Date.now());
   await runtime.postgres.client('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db], async (input) => {
     input.write('COPY fusion_billing_usage (service_id, metric_id, external_subscription_id, order_id, transaction_id, "timestamp", properties, value, moment, late, received_at) FROM STDIN WITH (FORMAT csv);\n');

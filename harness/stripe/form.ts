@@ -38,15 +38,21 @@ function assign(target: FormObject | FormValue[], path: string[], value: string)
     // `[]` appends; `[N]` addresses an index (Stripe's libraries send arrays of objects that way).
     const index = head === '' ? target.length : Number(head);
     if (rest.length === 0) target[index] = value;
-    else assign((target[index] ??= container(rest[0]!)) as FormObject | FormValue[], rest, value);
+    else {
+      target[index] ??= container(rest[0]!);
+      assign(target[index] as FormObject | FormValue[], rest, value);
+    }
     return;
   }
   if (rest.length === 0) {
     target[head] = value;
     return;
   }
-  const existing = target[head];
-  const child = existing !== undefined && typeof existing !== 'string' ? existing : (target[head] = container(rest[0]!));
+  let child = target[head];
+  if (child === undefined || typeof child === 'string') {
+    child = container(rest[0]!);
+    target[head] = child;
+  }
   assign(child, rest, value);
 }
 

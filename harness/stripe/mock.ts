@@ -242,11 +242,11 @@ export class StripeMock {
     const id = '([A-Za-z0-9_]+)';
     this.routes = [
       ['POST', /^\/v1\/customers$/, (ctx) => this.createCustomer(ctx)],
-      ['GET', new RegExp(`^/v1/customers/${id}$`), (ctx, m) => ok(this.customerJson(this.customer(m[1]!, 404)))],
+      ['GET', new RegExp(`^/v1/customers/${id}$`), (_ctx, m) => ok(this.customerJson(this.customer(m[1]!, 404)))],
       ['POST', new RegExp(`^/v1/customers/${id}$`), (ctx, m) => this.updateCustomer(ctx, m[1]!)],
       ['GET', new RegExp(`^/v1/customers/${id}/payment_methods$`), (ctx, m) => this.listPaymentMethods(ctx, m[1]!, ctx.path)],
       ['GET', /^\/v1\/payment_methods$/, (ctx) => this.listPaymentMethods(ctx, required(ctx.params, 'customer'), ctx.path)],
-      ['GET', new RegExp(`^/v1/payment_methods/${id}$`), (ctx, m) => ok(this.paymentMethodJson(this.paymentMethod(m[1]!, 404)))],
+      ['GET', new RegExp(`^/v1/payment_methods/${id}$`), (_ctx, m) => ok(this.paymentMethodJson(this.paymentMethod(m[1]!, 404)))],
       ['POST', new RegExp(`^/v1/payment_methods/${id}/attach$`), (ctx, m) => this.attachPaymentMethod(ctx, m[1]!)],
       ['POST', /^\/v1\/setup_intents$/, (ctx) => this.createSetupIntent(ctx)],
       ['GET', new RegExp(`^/v1/setup_intents/${id}$`), (ctx, m) => ok(this.setupIntentJson(this.setupIntent(m[1]!), ctx))],
@@ -590,7 +590,7 @@ export class StripeMock {
     const amountText = required(params, 'amount');
     const amount = Number(amountText);
     if (!/^\d+$/.test(amountText) || amount < 1) {
-      throw new StripeFailure(400, invalidRequest('Invalid integer: ' + amountText, { code: 'parameter_invalid_integer', param: 'amount' }));
+      throw new StripeFailure(400, invalidRequest(`Invalid integer: ${amountText}`, { code: 'parameter_invalid_integer', param: 'amount' }));
     }
     const currency = required(params, 'currency');
     if (!/^[a-z]{3}$/.test(currency)) throw new StripeFailure(400, invalidRequest(`Invalid currency: ${currency}.`, { param: 'currency' }));

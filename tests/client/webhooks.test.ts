@@ -48,6 +48,7 @@ describe('the generated client’s webhooks', () => {
 });
 
 // A payload's object is typed by its webhook type (checked by tsc).
+// biome-ignore lint/suspicious/noExportsInTest: exported so tsc checks it as an application would use the client
 export function invoiceTotal(payload: WebhookPayload): number | undefined {
   return payload.webhook_type === 'invoice.created' ? payload.invoice.total_amount_cents : undefined;
 }

@@ -23,7 +23,10 @@ function tablesOf(xhtml: string): Map<string, string[][]> {
   let table: string[][] | null = null;
   let cell: string[] | null = null;
   parser.on('opentag', (tag) => {
-    if (tag.name === 'table' && typeof tag.attributes.id === 'string') tables.set(tag.attributes.id, (table = []));
+    if (tag.name === 'table' && typeof tag.attributes.id === 'string') {
+      table = [];
+      tables.set(tag.attributes.id, table);
+    }
     else if (tag.name === 'tr' && table) table.push([]);
     else if (tag.name === 'td' && table) cell = [];
   });

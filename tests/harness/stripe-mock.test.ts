@@ -21,6 +21,9 @@ afterEach(async () => {
   await mock.stop();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: Stripe's JSON, read field by field in the assertions
+type StripeJson = any;
+
 const STRIPE_HEADERS = { Authorization: `Bearer ${KEY}`, 'Stripe-Version': '2019-05-16', 'Content-Type': 'application/x-www-form-urlencoded' };
 
 /** payment_stripe's requests: form-encoded, Python's `True` for booleans; GET params in the query here. */
@@ -28,11 +31,11 @@ async function stripe(method: 'GET' | 'POST', path: string, params: Record<strin
   const form = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, v === true ? 'True' : String(v)])).toString();
   const url = method === 'GET' && form ? `${mock.baseUrl}${path}?${form}` : `${mock.baseUrl}${path}`;
   const response = await fetch(url, { method, headers: { ...STRIPE_HEADERS, ...headers }, body: method === 'POST' ? form : undefined });
-  return { status: response.status, headers: response.headers, json: (await response.json()) as any };
+  return { status: response.status, headers: response.headers, json: (await response.json()) as StripeJson };
 }
 
 /** A GET with a form body, as Python's `requests.request('GET', url, data=...)` sends it (fetch cannot). */
-function getWithBody(path: string, form: string): Promise<any> {
+function getWithBody(path: string, form: string): Promise<StripeJson> {
   return new Promise((done, failed) => {
     const request = httpRequest(`${mock.baseUrl}${path}`, { method: 'GET', headers: { ...STRIPE_HEADERS, 'Content-Length': Buffer.byteLength(form) } }, (response) => {
       const chunks: Buffer[] = [];
