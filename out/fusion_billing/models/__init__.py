@@ -40,6 +40,7 @@ from . import fusion_billing_webhook_console
 from . import fusion_billing_webhook_outbox
 from . import payment_token_stripe_link
 from . import payment_transaction
+from . import res_country_lago
 from . import sale_order_api
 from . import sale_order_subscription
 from . import sale_order_thresholds
