@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { pyLiteral, pyString } from './ir/python-literal.ts';
+import { wrapPython } from './python-wrap.ts';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
 
@@ -49,6 +50,9 @@ export function createRenderer(): Renderer {
   hb.registerHelper('underline', (title: unknown, char: unknown) => String(char).repeat(String(title ?? '').length));
   hb.registerHelper('bit', (value: unknown) => (value ? '1' : '0'));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  /** Whether the Python source in `key` of any of `items` uses the variable `name` (no unused variables). */
+  hb.registerHelper('anyUses', (items: unknown, key: unknown, name: unknown) =>
+    Array.isArray(items) && items.some((item) => new RegExp(`\\b${String(name)}\\b`).test(String(item?.[String(key)] ?? ''))));
   hb.registerHelper('join', (items: unknown[], sep: unknown) => (Array.isArray(items) ? items.join(typeof sep === 'string' ? sep : ', ') : ''));
   const cache = new Map<string, HandlebarsTemplateDelegate>();
   return (template, context) => {
@@ -58,6 +62,8 @@ export function createRenderer(): Renderer {
       compiled = hb.compile(source, { noEscape: true, strict: true });
       cache.set(template, compiled);
     }
-    return compiled(context);
+    const text = compiled(context);
+    // Values are written on one line each; the addon's Python stays within flake8's line length.
+    return template.endsWith('.py.hbs') ? wrapPython(text) : text;
   };
 }

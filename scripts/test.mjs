@@ -59,6 +59,17 @@ function single(ok) {
   count(ok ? 1 : 0, ok ? 0 : 1);
 }
 
+/** A linter of the addon's Python, from Debian (`package`): run when installed, else a plain "skipped". */
+function lint(title, command, args, debianPackage) {
+  const found = spawnSync(command, ['--version'], { stdio: 'ignore' });
+  if (found.error?.code === 'ENOENT') {
+    process.stdout.write(`\n=== ${title}\n${command}: SKIPPED — not installed (Debian package ${debianPackage}; .ci/run installs it)\n`);
+    steps.push({ title: `${title} — SKIPPED: ${command} is not installed`, ok: true, seconds: '0.0' });
+    return;
+  }
+  single(run(title, command, args).ok);
+}
+
 single(run('typecheck (tsc --noEmit)', 'npx', ['--no-install', 'tsc', '--noEmit']).ok);
 
 const vitestReport = join(mkdtempSync(join(tmpdir(), 'fb-test-')), 'vitest.json');
@@ -80,6 +91,11 @@ const python = run('pure-Python rating core and webhook signing (unittest, no Od
   const failed = failures ? Number(failures[1] ?? 0) + Number(failures[2] ?? 0) : python.ok ? 0 : 1;
   count(ran - (failures ? failed : 0), failed);
 }
+
+// Config in .flake8 and .pylintrc. python/fusion_billing is linted as copied into out/ (generate
+// --check above says they are the same), where its relative imports resolve; python/tests beside it.
+lint('flake8 on python/ and out/', 'flake8', ['--config=.flake8', 'python', 'out'], 'flake8');
+lint('pylint on out/fusion_billing (python/fusion_billing included) and python/tests', 'pylint', ['--rcfile=.pylintrc', 'out/fusion_billing', 'python/tests'], 'pylint');
 
 const acceptance = await runStreaming(`acceptance suite on a real Odoo 19 (npm run acceptance, ${process.env.FUSION_RUNTIME || 'local'} runtime)`, process.execPath, ['harness/run-acceptance.mjs']);
 {

@@ -60,13 +60,25 @@ class PeriodAndFiltersTest(unittest.TestCase):
 
     def test_only_plain_decimal_values_count_as_numbers(self) -> None:
         # PostgresStore#numeric_condition: ^-?\d+(\.\d+)?$
-        events = [event(self.FROM, v="2.5"), event(self.FROM, v="abc"), event(self.FROM, v="1e3"), event(self.FROM), event(self.FROM, v=None), event(self.FROM, v=D("-1.5"))]
+        events = [
+            event(self.FROM, v="2.5"),
+            event(self.FROM, v="abc"),
+            event(self.FROM, v="1e3"),
+            event(self.FROM),
+            event(self.FROM, v=None),
+            event(self.FROM, v=D("-1.5")),
+        ]
         result = aggregate("sum", events, from_ts=self.FROM, to_ts=self.TO, field_name="v")
         self.assertEqual((result.units, result.events_count), (D("1.0"), 2))
         self.assertEqual(aggregate("count", events, from_ts=self.FROM, to_ts=self.TO).units, 6)
 
     def test_property_filters(self) -> None:
-        events = [event(self.FROM, v=1, region="eu"), event(self.FROM, v=2, region="us"), event(self.FROM, v=4, region="eu", cloud="aws"), event(self.FROM, v=8)]
+        events = [
+            event(self.FROM, v=1, region="eu"),
+            event(self.FROM, v=2, region="us"),
+            event(self.FROM, v=4, region="eu", cloud="aws"),
+            event(self.FROM, v=8),
+        ]
         summed = aggregate("sum", events, from_ts=self.FROM, to_ts=self.TO, field_name="v", filters={"region": ["eu"]})
         self.assertEqual(summed.units, 5)
         default_bucket = aggregate(
@@ -88,7 +100,11 @@ class PeriodAndFiltersTest(unittest.TestCase):
 
     def test_rounding_function(self) -> None:
         events = [event(self.FROM, v="1.235"), event(self.FROM, v="10")]
-        run = lambda function, precision=0: aggregate("sum", events, from_ts=self.FROM, to_ts=self.TO, field_name="v", rounding_function=function, rounding_precision=precision).units  # noqa: E731
+
+        def run(function, precision=0):
+            return aggregate("sum", events, from_ts=self.FROM, to_ts=self.TO, field_name="v",
+                             rounding_function=function, rounding_precision=precision).units
+
         self.assertEqual(run("round", 2), D("11.24"))
         self.assertEqual(run("ceil", 1), D("11.3"))
         self.assertEqual(run("floor"), D("11"))

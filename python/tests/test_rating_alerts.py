@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from fusion_billing.rating.alerts import crossed_thresholds, threshold_error
 
-LAGO_FACTORY = [{"code": "warn10", "value": 10}, {"code": "warn30", "value": 30}, {"code": "warn50", "value": 50},
-                {"code": "rec", "value": 100, "recurring": True}]
+LAGO_FACTORY = ({"code": "warn10", "value": 10}, {"code": "warn30", "value": 30}, {"code": "warn50", "value": 50},
+                {"code": "rec", "value": 100, "recurring": True})
 
 
 def values(previous, current, thresholds=LAGO_FACTORY):

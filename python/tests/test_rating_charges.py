@@ -383,7 +383,12 @@ class InputTypesTest(unittest.TestCase):
             compute_charge("graduated", bad, 1)
 
     def test_float_bounds_and_event_values_are_rejected(self) -> None:
-        bad = {"graduated_ranges": [{"from_value": 0, "to_value": 0.1, "per_unit_amount": "1", "flat_amount": "0"}, {"from_value": 0.1, "to_value": None, "per_unit_amount": "1", "flat_amount": "0"}]}
+        bad = {
+            "graduated_ranges": [
+                {"from_value": 0, "to_value": 0.1, "per_unit_amount": "1", "flat_amount": "0"},
+                {"from_value": 0.1, "to_value": None, "per_unit_amount": "1", "flat_amount": "0"},
+            ]
+        }
         with self.assertRaisesRegex(TypeError, r"to_value: float"):
             compute_charge("graduated", bad, 1)
         with self.assertRaisesRegex(TypeError, r"event_values\[1\]: float"):
@@ -407,7 +412,16 @@ class InputTypesTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, r"properties.amount is required"):
             compute_charge("standard", {}, 1)
         with self.assertRaisesRegex(ValueError, r"graduated_ranges\[1\].flat_amount is required"):
-            compute_charge("graduated", {"graduated_ranges": [{"from_value": 0, "to_value": 1, "per_unit_amount": "1", "flat_amount": "0"}, {"from_value": 2, "to_value": None, "per_unit_amount": "1"}]}, 5)
+            compute_charge(
+                "graduated",
+                {
+                    "graduated_ranges": [
+                        {"from_value": 0, "to_value": 1, "per_unit_amount": "1", "flat_amount": "0"},
+                        {"from_value": 2, "to_value": None, "per_unit_amount": "1"},
+                    ]
+                },
+                5,
+            )
 
 
 if __name__ == "__main__":

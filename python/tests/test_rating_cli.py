@@ -29,7 +29,12 @@ REQUEST = {
         "charges": [
             {"code": "api_calls", "metric_code": "calls", "charge_model": "graduated", "properties": GRADUATED},
             {"code": "storage", "metric_code": "gb", "charge_model": "package", "properties": {"amount": "5", "package_size": 100, "free_units": 100}},
-            {"code": "payments", "metric_code": "tx", "charge_model": "percentage", "properties": {"rate": "1.2", "fixed_amount": "0.10", "free_units_per_events": 3, "free_units_per_total_aggregation": "500"}},
+            {
+                "code": "payments",
+                "metric_code": "tx",
+                "charge_model": "percentage",
+                "properties": {"rate": "1.2", "fixed_amount": "0.10", "free_units_per_events": 3, "free_units_per_total_aggregation": "500"},
+            },
             {"code": "seats", "metric_code": "seats", "charge_model": "standard", "properties": {"amount": "0.005"}},
         ],
     },
@@ -46,6 +51,7 @@ def run_cli(arguments: list[str], stdin: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "PYTHONPATH": str(PYTHON_DIR)}
     return subprocess.run(
         [sys.executable, "-m", "fusion_billing.rating", *arguments],
+        check=False,  # the tests read the exit status
         input=stdin,
         capture_output=True,
         text=True,
@@ -96,20 +102,34 @@ class PriceCommandTest(unittest.TestCase):
         self.assertEqual((fee["units"], fee["events_count"], fee["amount"]), ("0", 0, "2.00"))  # first-tier flat fee
 
     def test_currency_exponent_defaults_from_currency(self) -> None:
-        request = {"currency": "JPY", "plan": {"code": "p", "charges": [{"metric_code": "m", "charge_model": "standard", "properties": {"amount": "0.5"}}]}, "usage": {"m": {"units": "5"}}}
+        request = {
+            "currency": "JPY",
+            "plan": {"code": "p", "charges": [{"metric_code": "m", "charge_model": "standard", "properties": {"amount": "0.5"}}]},
+            "usage": {"m": {"units": "5"}},
+        }
         output = json.loads(run_cli(["price"], json.dumps(request)).stdout)
         self.assertEqual((output["fees"][0]["amount"], output["total_amount"], output["total_amount_cents"]), ("3", "3", 3))
         self.assertEqual(output["fees"][0]["charge_code"], "m", "charge code defaults to the metric code")
 
     def test_decimal_bounds_in_json_are_exact(self) -> None:
-        properties = '{"graduated_ranges": [{"from_value": 0, "to_value": 0.1, "per_unit_amount": "10", "flat_amount": "0"}, {"from_value": 0.1, "to_value": null, "per_unit_amount": "5", "flat_amount": "0"}]}'
-        text = '{"currency": "CAD", "plan": {"code": "p", "charges": [{"metric_code": "m", "charge_model": "graduated", "properties": %s}]}, "usage": {"m": {"units": "0.05"}}}' % properties
+        properties = (
+            '{"graduated_ranges": [{"from_value": 0, "to_value": 0.1, "per_unit_amount": "10", "flat_amount": "0"}, {"from_value": 0.1, "to_value": null, '
+            '"per_unit_amount": "5", "flat_amount": "0"}]}'
+        )
+        text = (
+            '{"currency": "CAD", "plan": {"code": "p", "charges": [{"metric_code": "m", "charge_model": "graduated", "properties": %s}]}, "usage": {"m": '
+            '{"units": "0.05"}}}'
+        ) % properties
         completed = run_cli(["price"], text)
         self.assertEqual(completed.returncode, 0, completed.stderr)
         self.assertEqual(json.loads(completed.stdout)["fees"][0]["precise_amount"], "0.5")
 
     def test_negative_usage_gives_a_zero_fee(self) -> None:
-        request = {"currency": "CAD", "plan": {"code": "p", "charges": [{"metric_code": "m", "charge_model": "standard", "properties": {"amount": "2"}}]}, "usage": {"m": {"units": "-3"}}}
+        request = {
+            "currency": "CAD",
+            "plan": {"code": "p", "charges": [{"metric_code": "m", "charge_model": "standard", "properties": {"amount": "2"}}]},
+            "usage": {"m": {"units": "-3"}},
+        }
         fee = json.loads(run_cli(["price"], json.dumps(request)).stdout)["fees"][0]
         self.assertEqual((fee["units"], fee["amount"], fee["amount_cents"]), ("0", "0.00", 0))
 
@@ -152,9 +172,29 @@ class ExamplesCommandTest(unittest.TestCase):
     EXAMPLES = {
         "examples": [
             {"charge_model": "graduated", "properties": GRADUATED, "units": "12", "expected_amount": "115", "where": "spec/nexa.yaml:41:7"},
-            {"charge_model": "package", "properties": {"amount": "5", "package_size": 100, "free_units": 100}, "units": 201, "expected_amount": "10.00", "where": "spec/nexa.yaml:50:7"},
-            {"charge_model": "percentage", "properties": {"rate": "2.9"}, "units": "4", "events_count": 4, "expected_amount": "0.116", "where": "spec/nexa.yaml:60:7"},
-            {"charge_model": "standard", "properties": {"amount": "0.5"}, "units": "5", "currency_exponent": 0, "expected_amount": "3", "where": "spec/nexa.yaml:70:7"},
+            {
+                "charge_model": "package",
+                "properties": {"amount": "5", "package_size": 100, "free_units": 100},
+                "units": 201,
+                "expected_amount": "10.00",
+                "where": "spec/nexa.yaml:50:7",
+            },
+            {
+                "charge_model": "percentage",
+                "properties": {"rate": "2.9"},
+                "units": "4",
+                "events_count": 4,
+                "expected_amount": "0.116",
+                "where": "spec/nexa.yaml:60:7",
+            },
+            {
+                "charge_model": "standard",
+                "properties": {"amount": "0.5"},
+                "units": "5",
+                "currency_exponent": 0,
+                "expected_amount": "3",
+                "where": "spec/nexa.yaml:70:7",
+            },
         ]
     }
 
@@ -167,7 +207,9 @@ class ExamplesCommandTest(unittest.TestCase):
     def test_a_mismatch_exits_one_and_names_the_spec_line(self) -> None:
         examples = json.loads(json.dumps(self.EXAMPLES))
         examples["examples"][0]["expected_amount"] = "110"
-        examples["examples"].append({"charge_model": "standard", "properties": {"amount": 1}, "units": "1", "expected_amount": "1", "where": "spec/nexa.yaml:80:7"})
+        examples["examples"].append(
+            {"charge_model": "standard", "properties": {"amount": 1}, "units": "1", "expected_amount": "1", "where": "spec/nexa.yaml:80:7"}
+        )
         completed = run_cli(["price", "--examples"], json.dumps(examples))
         self.assertEqual(completed.returncode, 1)
         self.assertIn("FAIL spec/nexa.yaml:41:7: graduated 12 units: expected 110, got 115.00 (precise 115)", completed.stdout)

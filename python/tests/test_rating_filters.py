@@ -45,7 +45,15 @@ class Buckets(unittest.TestCase):
             events.append({"timestamp": 1_767_225_600 + index, "properties": properties})
         for bucket in buckets(filters):
             expected = [e for e in events if bucket_of(e["properties"], filters) == bucket.index]
-            result = aggregate("sum", events, from_ts=1_767_225_600, to_ts=1_767_225_600 + 400, field_name="gb", filters=bucket.include, ignored_filters=bucket.exclude)
+            result = aggregate(
+                "sum",
+                events,
+                from_ts=1_767_225_600,
+                to_ts=1_767_225_600 + 400,
+                field_name="gb",
+                filters=bucket.include,
+                ignored_filters=bucket.exclude,
+            )
             self.assertEqual(result.events_count, len(expected), bucket.code)
             self.assertEqual(result.units, sum((Decimal(e["properties"]["gb"]) for e in expected), Decimal(0)), bucket.code)
 

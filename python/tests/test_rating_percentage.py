@@ -92,7 +92,13 @@ class PerTransactionMinMaxTest(unittest.TestCase):
     """
 
     VALUES = ["10", "80", "10000"]
-    BASE = {"rate": "2.99", "fixed_amount": "0", "free_units_per_total_aggregation": "0", "per_transaction_max_amount": "12", "per_transaction_min_amount": "1.75"}
+    BASE = {
+        "rate": "2.99",
+        "fixed_amount": "0",
+        "free_units_per_total_aggregation": "0",
+        "per_transaction_max_amount": "12",
+        "per_transaction_min_amount": "1.75",
+    }
 
     def run_case(self, **overrides) -> D:
         return percentage({**self.BASE, **overrides}, 10090, event_values=self.VALUES).precise_amount

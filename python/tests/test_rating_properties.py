@@ -123,7 +123,10 @@ class RangeProblemsTest(unittest.TestCase):
         self.assertEqual(validate_properties("graduated", {"graduated_ranges": ["x"]}), ["graduated_ranges[0]: expected an object, got string 'x'"])
 
     def test_unknown_range_key(self) -> None:
-        problems = validate_properties("graduated", {"graduated_ranges": [{"from_value": 0, "to_value": None, "per_unit_amount": "1", "flat_amount": "0", "rate": "1"}]})
+        problems = validate_properties(
+            "graduated",
+            {"graduated_ranges": [{"from_value": 0, "to_value": None, "per_unit_amount": "1", "flat_amount": "0", "rate": "1"}]},
+        )
         self.assertEqual(problems, ["graduated_ranges[0].rate: unknown property (allowed: flat_amount, from_value, per_unit_amount, to_value)"])
 
 
@@ -154,7 +157,10 @@ class ModelProblemsTest(unittest.TestCase):
 
     def test_unknown_property(self) -> None:
         problems = validate_properties("package", {"amount": "5", "package_sise": 100, "package_size": 100, "free_units": 0})
-        self.assertEqual(problems, ["package_sise: unknown property (allowed: amount, free_units, grouped_by, package_size, presentation_group_keys, pricing_group_keys)"])
+        self.assertEqual(
+            problems,
+            ["package_sise: unknown property (allowed: amount, free_units, grouped_by, package_size, presentation_group_keys, pricing_group_keys)"],
+        )
 
     def test_package_size(self) -> None:
         base = {"amount": "5", "free_units": 0}
@@ -167,7 +173,10 @@ class ModelProblemsTest(unittest.TestCase):
     def test_percentage_rules(self) -> None:
         self.assertEqual(validate_properties("percentage", {"rate": "-1"}), ["rate: must be >= 0, got '-1'"])
         self.assertEqual(validate_properties("percentage", {}), ['rate: required (a decimal string such as "0")'])
-        self.assertEqual(validate_properties("percentage", {"rate": "1", "free_units_per_events": 0}), ["free_units_per_events: must be an integer >= 1, got 0"])
+        self.assertEqual(
+            validate_properties("percentage", {"rate": "1", "free_units_per_events": 0}),
+            ["free_units_per_events: must be an integer >= 1, got 0"],
+        )
         self.assertEqual(
             validate_properties("percentage", {"rate": "1", "per_transaction_min_amount": "5", "per_transaction_max_amount": "2"}),
             ["per_transaction_max_amount: must be >= per_transaction_min_amount 5, got 2"],

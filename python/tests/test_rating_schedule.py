@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fusion_billing.rating.money import round_amount
 from fusion_billing.rating.periods import Period
 from fusion_billing.rating.schedule import (
-    Terms, base_fee, charges_interval, fees_due, trial_end, unused_credit, usage_due, yearly_amount)
+    Terms, charges_interval, fees_due, trial_end, unused_credit, usage_due, yearly_amount)
 
 UTC = timezone.utc
 TORONTO = ZoneInfo("America/Toronto")

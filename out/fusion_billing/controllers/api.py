@@ -134,7 +134,7 @@ def serve(handler, params):
     except (ValidationError, UserError) as exc:
         cr.rollback()
         return _json_response(ApiError.validation({'base': [str(exc)]}).body(), 422)
-    except Exception:
+    except Exception:  # pylint: disable=broad-exception-caught  # logged with its traceback, answered 500
         cr.rollback()
         # The client gets an id to quote; the traceback stays in the server log, under that id.
         request_id = str(uuid.uuid4())

@@ -39,4 +39,5 @@ def link_payment_provider(service, partner, billing_configuration):
     try:
         return partner._fusion_link_stripe_customer(customer_id, provider=provider)
     except StripeLinkError as error:
-        raise ApiError.validation({'billing_configuration': [error.code]}) from error
+        # pylint cannot see that StripeLinkError is one: Odoo's UserError is outside what it reads.
+        raise ApiError.validation({'billing_configuration': [error.code]}) from error  # pylint: disable=bad-exception-cause

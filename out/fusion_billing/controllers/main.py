@@ -32,15 +32,39 @@ class FusionBillingApi(http.Controller):
     def get_get_customer(self, **params):
         return serve(handlers.get_customer, params)
 
-    @http.route('/api/v1/customers/<string:external_customer_id>/current_usage', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/customers/<string:external_customer_id>/current_usage',
+        type='http',
+        auth='none',
+        methods=['GET'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def get_current_usage(self, **params):
         return serve(handlers.current_usage, params)
 
-    @http.route('/api/v1/customers/<string:external_customer_id>/past_usage', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/customers/<string:external_customer_id>/past_usage',
+        type='http',
+        auth='none',
+        methods=['GET'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def get_past_usage(self, **params):
         return serve(handlers.past_usage, params)
 
-    @http.route('/api/v1/customers/<string:external_customer_id>/portal_url', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=False)
+    @http.route(
+        '/api/v1/customers/<string:external_customer_id>/portal_url',
+        type='http',
+        auth='none',
+        methods=['GET'],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
     def get_customer_portal_url(self, **params):
         return serve(handlers.customer_portal_url, params)
 
@@ -84,11 +108,27 @@ class FusionBillingApi(http.Controller):
     def post_retry_invoice_payment(self, **params):
         return serve(handlers.retry_invoice_payment, params)
 
-    @http.route('/api/v1/subscriptions/<string:external_id>/lifetime_usage', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/subscriptions/<string:external_id>/lifetime_usage',
+        type='http',
+        auth='none',
+        methods=['GET'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def get_get_lifetime_usage(self, **params):
         return serve(handlers.get_lifetime_usage, params)
 
-    @http.route('/api/v1/subscriptions/<string:external_id>/lifetime_usage', type='http', auth='none', methods=['PUT'], csrf=False, save_session=False, readonly=False)
+    @http.route(
+        '/api/v1/subscriptions/<string:external_id>/lifetime_usage',
+        type='http',
+        auth='none',
+        methods=['PUT'],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
     def put_update_lifetime_usage(self, **params):
         return serve(handlers.update_lifetime_usage, params)
 
@@ -100,11 +140,27 @@ class FusionBillingApi(http.Controller):
     def get_list_alerts(self, **params):
         return serve(handlers.list_alerts, params)
 
-    @http.route('/api/v1/subscriptions/<string:external_id>/alerts/<string:code>', type='http', auth='none', methods=['GET'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/subscriptions/<string:external_id>/alerts/<string:code>',
+        type='http',
+        auth='none',
+        methods=['GET'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def get_get_alert(self, **params):
         return serve(handlers.get_alert, params)
 
-    @http.route('/api/v1/subscriptions/<string:external_id>/alerts/<string:code>', type='http', auth='none', methods=['DELETE'], csrf=False, save_session=False, readonly=False)
+    @http.route(
+        '/api/v1/subscriptions/<string:external_id>/alerts/<string:code>',
+        type='http',
+        auth='none',
+        methods=['DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
     def delete_delete_alert(self, **params):
         return serve(handlers.delete_alert, params)
 
@@ -148,7 +204,15 @@ class FusionBillingApi(http.Controller):
     def method_not_allowed_2(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/events/<path:transaction_id>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/events/<path:transaction_id>',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_3(self, **params):
         return method_not_allowed()
 
@@ -156,19 +220,51 @@ class FusionBillingApi(http.Controller):
     def method_not_allowed_4(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/customers/<string:external_customer_id>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/customers/<string:external_customer_id>',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_5(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/customers/<string:external_customer_id>/current_usage', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/customers/<string:external_customer_id>/current_usage',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_6(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/customers/<string:external_customer_id>/past_usage', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/customers/<string:external_customer_id>/past_usage',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_7(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/customers/<string:external_customer_id>/portal_url', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/customers/<string:external_customer_id>/portal_url',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_8(self, **params):
         return method_not_allowed()
 
@@ -176,7 +272,15 @@ class FusionBillingApi(http.Controller):
     def method_not_allowed_9(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/subscriptions/<string:external_id>', type='http', auth='none', methods=['POST', 'PATCH'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/subscriptions/<string:external_id>',
+        type='http',
+        auth='none',
+        methods=['POST', 'PATCH'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_10(self, **params):
         return method_not_allowed()
 
@@ -184,39 +288,111 @@ class FusionBillingApi(http.Controller):
     def method_not_allowed_11(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/invoices/<string:lago_id>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/invoices/<string:lago_id>',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_12(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/invoices/<string:lago_id>/download', type='http', auth='none', methods=['GET', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/invoices/<string:lago_id>/download',
+        type='http',
+        auth='none',
+        methods=['GET', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_13(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/invoices/<string:lago_id>/payment_url', type='http', auth='none', methods=['GET', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/invoices/<string:lago_id>/payment_url',
+        type='http',
+        auth='none',
+        methods=['GET', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_14(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/invoices/<string:lago_id>/retry_payment', type='http', auth='none', methods=['GET', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/invoices/<string:lago_id>/retry_payment',
+        type='http',
+        auth='none',
+        methods=['GET', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_15(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/subscriptions/<string:external_id>/lifetime_usage', type='http', auth='none', methods=['POST', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/subscriptions/<string:external_id>/lifetime_usage',
+        type='http',
+        auth='none',
+        methods=['POST', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_16(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/subscriptions/<string:external_id>/alerts', type='http', auth='none', methods=['PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/subscriptions/<string:external_id>/alerts',
+        type='http',
+        auth='none',
+        methods=['PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_17(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/subscriptions/<string:external_id>/alerts/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/subscriptions/<string:external_id>/alerts/<string:code>',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_18(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/invoices/<string:lago_id>/refresh', type='http', auth='none', methods=['GET', 'POST', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/invoices/<string:lago_id>/refresh',
+        type='http',
+        auth='none',
+        methods=['GET', 'POST', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_19(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/invoices/<string:lago_id>/finalize', type='http', auth='none', methods=['GET', 'POST', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/invoices/<string:lago_id>/finalize',
+        type='http',
+        auth='none',
+        methods=['GET', 'POST', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_20(self, **params):
         return method_not_allowed()
 
@@ -224,7 +400,15 @@ class FusionBillingApi(http.Controller):
     def method_not_allowed_21(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/billable_metrics/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/billable_metrics/<string:code>',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_22(self, **params):
         return method_not_allowed()
 
@@ -232,18 +416,50 @@ class FusionBillingApi(http.Controller):
     def method_not_allowed_23(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/plans/<string:code>', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/plans/<string:code>',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_24(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/webhooks/public_key', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/webhooks/public_key',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_25(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/webhooks/json_public_key', type='http', auth='none', methods=['POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/webhooks/json_public_key',
+        type='http',
+        auth='none',
+        methods=['POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def method_not_allowed_26(self, **params):
         return method_not_allowed()
 
-    @http.route('/api/v1/<path:unknown_path>', type='http', auth='none', methods=['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], csrf=False, save_session=False, readonly=True)
+    @http.route(
+        '/api/v1/<path:unknown_path>',
+        type='http',
+        auth='none',
+        methods=['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def path_not_found(self, **params):
         return path_not_found()

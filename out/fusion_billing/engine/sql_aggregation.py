@@ -115,7 +115,14 @@ def aggregate_one_pass(
     # Groups of orders outside `order_ids` but inside their id range, and of metrics not asked
     # for, are not read: testing the metric on every row costs more than skipping a few groups.
     rows = {(order_id, metric_id): rest for order_id, metric_id, *rest in cr.fetchall()}
-    initial = _initial_values(cr, [m.metric_id for m in metrics if m.aggregation_type == "weighted_sum" and m.recurring], order_ids, start, filter_sql, filter_params)
+    initial = _initial_values(
+        cr,
+        [m.metric_id for m in metrics if m.aggregation_type == "weighted_sum" and m.recurring],
+        order_ids,
+        start,
+        filter_sql,
+        filter_params,
+    )
     span = _seconds(end - start)
     end_epoch = _seconds(end - _EPOCH)
     period_seconds = Decimal(full_seconds) if full_seconds else span

@@ -402,7 +402,7 @@ def invoice_object(move, amounts=None, link=None, includes=()):
         payload['subscriptions'] = [subscription_object(order) for order in orders.sorted(lambda o: (o.client_order_ref or '', o.id))]
     if 'fees' in includes:
         payload['fees'] = [fee_object(line, link) for line in move.invoice_line_ids.filtered(
-            lambda l: l.display_type == 'product' and not l.sale_line_ids[:1].fusion_deduction)]
+            lambda line: line.display_type == 'product' and not line.sale_line_ids[:1].fusion_deduction)]
     if 'applied_taxes' in includes:
         payload['applied_taxes'] = invoice_applied_taxes(move)
     if progressive:
@@ -424,12 +424,12 @@ def invoice_applied_taxes(move):
     """Lago's applied_taxes of an invoice: one per tax, its amount and the fees it applies to."""
     currency = move.currency_id
     by_tax = {}
-    for line in move.line_ids.filtered(lambda l: l.display_type == 'tax' and l.tax_line_id):
+    for line in move.line_ids.filtered(lambda tax_line: tax_line.display_type == 'tax' and tax_line.tax_line_id):
         entry = by_tax.setdefault(line.tax_line_id, {'amount': Decimal(0), 'line': line})
         entry['amount'] += Decimal(repr(abs(line.amount_currency)))
     applied = []
     for tax, entry in by_tax.items():
-        base = sum((Decimal(repr(abs(l.price_subtotal))) for l in move.invoice_line_ids if tax in l.tax_ids), Decimal(0))
+        base = sum((Decimal(repr(abs(invoice_line.price_subtotal))) for invoice_line in move.invoice_line_ids if tax in invoice_line.tax_ids), Decimal(0))
         applied.append({
             'lago_id': row_lago_id(move.env, 'account.move.line', entry['line'].id),
             'lago_invoice_id': lago_id(move),

@@ -21,7 +21,9 @@ from . import account_move_webhooks
 from . import fusion_billing_account_link_api
 from . import fusion_billing_account_link_events
 from . import fusion_billing_account_link_resolve
+from . import fusion_billing_alert_api
 from . import fusion_billing_alert_check
+from . import fusion_billing_catalog_api
 from . import fusion_billing_charge_display
 from . import fusion_billing_metric_codes
 from . import fusion_billing_reconciliation_compare
@@ -38,6 +40,8 @@ from . import fusion_billing_webhook_console
 from . import fusion_billing_webhook_outbox
 from . import payment_token_stripe_link
 from . import payment_transaction
+from . import res_country_lago
+from . import sale_order_api
 from . import sale_order_subscription
 from . import sale_order_thresholds
 from . import sale_order_usage

@@ -29,7 +29,11 @@ class AccountMove(models.Model):
     @api.model
     def _fusion_service_domain(self, service):
         """Invoices and refunds of `service`'s subscriptions that Lago would show: posted, drafts
-        in their grace period (Lago's draft), or cancelled after posting (Lago's voided). Extension point."""
+        in their grace period (Lago's draft), or cancelled after posting (Lago's voided).
+
+        Extension point: a bridge may widen it to the invoices it makes (e.g. Enterprise's
+        recurring invoices of the same subscriptions); it must call super() and combine with the
+        domain it returns. Every API read of an invoice (list, get, download) goes through it."""
         return [
             ('move_type', 'in', ('out_invoice', 'out_refund')),
             ('invoice_line_ids.sale_line_ids.order_id', 'any', [('fusion_service_id', '=', service.id)]),
@@ -50,7 +54,10 @@ class AccountMove(models.Model):
         """GET /invoices' domain for Lago's filters (app/queries/invoices_query.rb). `filters`:
         {name: value or [values]} as the query string gives them; `partner` is the customer's when
         the request names one. Every filter Lago documents narrows the result or is refused
-        (LagoRefusal): none is ignored. Extension point."""
+        (LagoRefusal): none is ignored.
+
+        Extension point: a bridge may honour filters of its own or narrow the result; it must
+        call super() and extend the domain it returns."""
         domain = list(self._fusion_service_domain(service))
         if partner is not None:
             domain.append(('partner_id', '=', partner.id))

@@ -60,7 +60,10 @@ class AccountMove(models.Model):
         return self.env['fusion.billing.account.link']._fusion_link_of(service, self.partner_id)
 
     def _fusion_lago_invoice(self, includes=(), service=None, amounts=None):
-        """The invoice as Lago's API and webhooks show it, with `includes` embedded. Extension point."""
+        """The invoice as Lago's API and webhooks show it, with `includes` embedded.
+
+        Extension point: a bridge may add keys (never remove or rename Lago's); it must call
+        super() and extend the dict it returns."""
         self.ensure_one()
         service = service or self._fusion_services()[:1]
         return invoice_object(self, amounts=amounts, link=self._fusion_customer_link(service), includes=includes)

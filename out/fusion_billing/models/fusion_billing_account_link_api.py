@@ -12,9 +12,20 @@ class FusionBillingAccountLink(models.Model):
     _inherit = 'fusion.billing.account.link'
 
     @api.model
+    def _fusion_find(self, service, external_id, include_archived=False):
+        """The customer (application account) `external_id` of `service`, or an empty recordset."""
+        if not external_id:
+            return self.browse()
+        links = self.with_context(active_test=False) if include_archived else self
+        return links.search([('service_id', '=', service.id), ('external_id', '=', external_id)], limit=1)
+
+    @api.model
     def _fusion_api_domain(self, service, filters):
         """GET /customers' domain for Lago's filters (app/queries/customers_query.rb). Raises
-        ValueError(filter name) for a value Lago refuses. Extension point."""
+        ValueError(filter name) for a value Lago refuses.
+
+        Extension point: a bridge may honour filters of its own or narrow the result; it must
+        call super() and extend the domain it returns."""
         domain = [('service_id', '=', service.id)]
         if filters.get('external_id'):
             domain.append(('external_id', '=', filters['external_id']))

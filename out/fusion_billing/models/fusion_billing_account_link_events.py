@@ -27,6 +27,9 @@ class FusionBillingAccountLink(models.Model):
             self.service_id, webhook_type, 'customer', self, self._fusion_lago_customer(('integration_customers',)))
 
     def _fusion_lago_customer(self, includes=()):
-        """The customer as Lago's API and webhooks show it. Extension point."""
+        """The customer as Lago's API and webhooks show it.
+
+        Extension point: a bridge may add keys (never remove or rename Lago's); it must call
+        super() and extend the dict it returns."""
         self.ensure_one()
         return customer_object(self, includes)

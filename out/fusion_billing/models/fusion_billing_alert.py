@@ -28,7 +28,11 @@ class FusionBillingAlert(models.Model):
     )
     name = fields.Char()
     alert_type = fields.Selection(
-        selection=[('current_usage_amount', 'Current usage amount'), ('billable_metric_current_usage_amount', "Metric's current usage amount"), ('billable_metric_current_usage_units', "Metric's current usage units")],
+        selection=[
+            ('current_usage_amount', 'Current usage amount'),
+            ('billable_metric_current_usage_amount', "Metric's current usage amount"),
+            ('billable_metric_current_usage_units', "Metric's current usage units"),
+        ],
         required=True,
     )
     metric_id = fields.Many2one(

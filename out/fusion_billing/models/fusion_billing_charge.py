@@ -38,7 +38,14 @@ class FusionBillingCharge(models.Model):
         help='Metered product the rated usage is invoiced as.',
     )
     charge_model = fields.Selection(
-        selection=[('standard', 'Standard'), ('graduated', 'Graduated'), ('volume', 'Volume'), ('package', 'Package'), ('percentage', 'Percentage'), ('graduated_percentage', 'Graduated percentage')],
+        selection=[
+            ('standard', 'Standard'),
+            ('graduated', 'Graduated'),
+            ('volume', 'Volume'),
+            ('package', 'Package'),
+            ('percentage', 'Percentage'),
+            ('graduated_percentage', 'Graduated percentage'),
+        ],
         required=True,
     )
     properties = fields.Json(
@@ -46,7 +53,10 @@ class FusionBillingCharge(models.Model):
         help='Lago charge properties; money as decimal strings.',
     )
     filters = fields.Json(
-        help="Lago's charge filters: [{values: {key: [values]}, properties, invoice_display_name}]; the most specific matching filter prices an event, the charge's properties the rest.",
+        help=(
+            "Lago's charge filters: [{values: {key: [values]}, properties, invoice_display_name}]; the most specific matching filter prices an event, the "
+            "charge's properties the rest."
+        ),
     )
     invoice_display_name = fields.Char()
     company_id = fields.Many2one(

@@ -24,7 +24,14 @@ class FusionBillingMetric(models.Model):
         help='The code events carry.',
     )
     aggregation_type = fields.Selection(
-        selection=[('count', 'Count'), ('sum', 'Sum'), ('max', 'Max'), ('unique_count', 'Unique count'), ('latest', 'Latest'), ('weighted_sum', 'Weighted sum')],
+        selection=[
+            ('count', 'Count'),
+            ('sum', 'Sum'),
+            ('max', 'Max'),
+            ('unique_count', 'Unique count'),
+            ('latest', 'Latest'),
+            ('weighted_sum', 'Weighted sum'),
+        ],
         required=True,
     )
     field_name = fields.Char(

@@ -109,7 +109,15 @@ class FusionBillingReconciliation(models.Model):
         default='mismatch',
     )
     cause = fields.Selection(
-        selection=[('events_only_odoo', 'Events only in Odoo'), ('events_only_lago', 'Events only in Lago'), ('boundary', 'Event on a period boundary'), ('price', 'Same usage, different price'), ('period', 'Different billing period'), ('missing_odoo', 'Not in Odoo'), ('unexplained', 'Unexplained')],
+        selection=[
+            ('events_only_odoo', 'Events only in Odoo'),
+            ('events_only_lago', 'Events only in Lago'),
+            ('boundary', 'Event on a period boundary'),
+            ('price', 'Same usage, different price'),
+            ('period', 'Different billing period'),
+            ('missing_odoo', 'Not in Odoo'),
+            ('unexplained', 'Unexplained'),
+        ],
         help='What the reconciliation found behind a mismatch.',
     )
     explanation = fields.Text()

@@ -222,7 +222,8 @@ class FusionBillingReconciliation(models.Model):
                 count=len(only_odoo), events=describe(only_odoo, odoo_events))
         if only_lago and not only_odoo:
             return 'events_only_lago', self.env._(
-                '%(count)s event(s) of this period reached Lago but not Odoo: %(events)s. Pull them (fusion-billing lago pull-events) or have the application resend them.',
+                '%(count)s event(s) of this period reached Lago but not Odoo: %(events)s. '
+                'Pull them (fusion-billing lago pull-events) or have the application resend them.',
                 count=len(only_lago), events=describe(only_lago, lago))
         if only_lago and only_odoo:
             return 'unexplained', self.env._(
@@ -232,11 +233,16 @@ class FusionBillingReconciliation(models.Model):
             abs((moment - start).total_seconds()) <= BOUNDARY_SECONDS or abs((moment - end).total_seconds()) <= BOUNDARY_SECONDS)
         boundary = sorted(tid for tid, (moment, _p) in {**lago, **odoo_events}.items() if near(moment))
         if boundary and self.events_delta:
-            where = lambda tid: self.env._('this period') if inside(({**lago, **odoo_events})[tid][0]) else self.env._('the next period' if ({**lago, **odoo_events})[tid][0] >= end else 'the previous period')  # noqa: E731
+            moment = {**lago, **odoo_events}[boundary[0]][0]
+            if inside(moment):
+                where = self.env._('this period')
+            else:
+                where = self.env._('the next period') if moment >= end else self.env._('the previous period')
             return 'boundary', self.env._(
-                'Lago counted %(lago)s event(s), Odoo %(odoo)s: %(events)s lie(s) on the period boundary (%(start)sZ – %(end)sZ); Odoo counts it in %(where)s, Lago did not.',
+                'Lago counted %(lago)s event(s), Odoo %(odoo)s: %(events)s lie(s) on the period boundary '
+                '(%(start)sZ – %(end)sZ); Odoo counts it in %(where)s, Lago did not.',
                 lago=self.lago_events_count, odoo=self.odoo_events_count, events=describe(boundary, {**lago, **odoo_events}),
-                start=start.isoformat(), end=end.isoformat(), where=where(boundary[0]))
+                start=start.isoformat(), end=end.isoformat(), where=where)
         if self.events_delta or self.units_delta:
             return 'unexplained', self.env._(
                 'Lago counted %(lago)s event(s), Odoo %(odoo)s, yet both hold the same %(held)s event(s) of this period and none '
@@ -269,12 +275,12 @@ class FusionBillingReconciliation(models.Model):
     def fusion_accept(self, line_ids, reason):
         """The CLI's `lago accept`: accept mismatch lines with a written reason."""
         lines = self.browse(line_ids).exists()
-        lines.filtered(lambda l: l.state == 'mismatch').write({'accepted_reason': reason})
+        lines.filtered(lambda line: line.state == 'mismatch').write({'accepted_reason': reason})
         lines.action_fusion_accept()
         return lines._fusion_report()
 
     def action_fusion_reopen(self):
-        self.filtered(lambda l: l.state == 'accepted').write({'state': 'mismatch', 'accepted_by': False, 'accepted_on': False})
+        self.filtered(lambda line: line.state == 'accepted').write({'state': 'mismatch', 'accepted_by': False, 'accepted_on': False})
         return True
 
     def action_fusion_print(self):
@@ -306,7 +312,7 @@ class FusionBillingReconciliation(models.Model):
             'cause': line.cause or None,
             'explanation': line.explanation or None,
             'accepted_reason': line.accepted_reason or None,
-        } for line in self.sorted(lambda l: (l.period_start, l.external_subscription_id, l.fee_code))]
+        } for line in self.sorted(lambda rec: (rec.period_start, rec.external_subscription_id, rec.fee_code))]
 
     @api.model
     def fusion_lines(self, service_code, periods=None):

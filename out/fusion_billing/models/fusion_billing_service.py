@@ -18,7 +18,13 @@ class FusionBillingService(models.Model):
         help='Stable identifier used by the API and webhooks.',
     )
     kind = fields.Selection(
-        selection=[('cloud', 'Cloud platform'), ('helpdesk', 'Helpdesk'), ('maps', 'Maps platform'), ('custom_app', 'Custom application'), ('membership', 'Membership')],
+        selection=[
+            ('cloud', 'Cloud platform'),
+            ('helpdesk', 'Helpdesk'),
+            ('maps', 'Maps platform'),
+            ('custom_app', 'Custom application'),
+            ('membership', 'Membership'),
+        ],
         required=True,
     )
     currency_id = fields.Many2one(
@@ -61,21 +67,30 @@ class FusionBillingService(models.Model):
         string='Events of an unknown metric',
         required=True,
         default='reject',
-        help='reject: refused with 422 at once. accept: stored as Lago does, reported in events.errors (invalid_code), counted once a metric with that code exists.',
+        help=(
+            'reject: refused with 422 at once. accept: stored as Lago does, reported in events.errors (invalid_code), counted once a metric with that code '
+            'exists.'
+        ),
     )
     unknown_subscription = fields.Selection(
         selection=[('reject', 'Refuse (422)'), ('accept', 'Accept and report')],
         string='Events of an unknown subscription',
         required=True,
         default='reject',
-        help='reject: refused with 422 at once. accept: stored as Lago does, reported in events.errors while unattached, counted once a subscription with that external id exists and the event falls in its periods.',
+        help=(
+            'reject: refused with 422 at once. accept: stored as Lago does, reported in events.errors while unattached, counted once a subscription with that '
+            'external id exists and the event falls in its periods.'
+        ),
     )
     billing_mode = fields.Selection(
         selection=[('shadow', 'Shadow (Lago bills)'), ('live', 'Live (Odoo bills)')],
         string='Billing',
         required=True,
         default='live',
-        help='shadow: Odoo rates alongside Lago for reconciliation and bills nobody; live: Odoo bills. From the spec (catalog.services[].billing.mode); shadow to live only once the last closed periods reconciled.',
+        help=(
+            'shadow: Odoo rates alongside Lago for reconciliation and bills nobody; live: Odoo bills. From the spec (catalog.services[].billing.mode); shadow '
+            'to live only once the last closed periods reconciled.'
+        ),
     )
     cutover_periods = fields.Integer(
         string='Periods to reconcile before cutover',
@@ -87,7 +102,10 @@ class FusionBillingService(models.Model):
     )
     lago_api_url = fields.Char(
         string='Lago API URL',
-        help="Shadow mode: Lago's API root (https://api.getlago.com/api/v1) from which the cron pulls each subscription's events. Empty: the applications send their events here too.",
+        help=(
+            "Shadow mode: Lago's API root (https://api.getlago.com/api/v1) from which the cron pulls each subscription's events. Empty: the applications send "
+            "their events here too."
+        ),
     )
     lago_api_key = fields.Char(
         string='Lago API key',

@@ -21,7 +21,10 @@ class FusionBillingSigningKey(models.Model):
         string='Private key (PEM)',
         copy=False,
         groups='base.group_system',
-        help="RSA key that signs X-Lago-Signature JWTs; generated when the key is created. Paste the key of a self-hosted Lago (LAGO_RSA_PRIVATE_KEY, decoded) to keep its receivers' public key, or rotate it.",
+        help=(
+            "RSA key that signs X-Lago-Signature JWTs; generated when the key is created. Paste the key of a self-hosted Lago (LAGO_RSA_PRIVATE_KEY, decoded) "
+            "to keep its receivers' public key, or rotate it."
+        ),
     )
     public_key = fields.Text(
         string='Public key (PEM)',

@@ -42,8 +42,10 @@ class FusionBillingSpecManaged(models.AbstractModel):
         return set(data.mapped('res_id'))
 
     def _fusion_spec_owned(self, field_names):
-        """The fields among `field_names` that the spec owns on a spec record. Extension point:
-        a model (or a bridge) narrows it; call super()."""
+        """The fields among `field_names` that the spec owns on a spec record.
+
+        Extension point: a model (or a bridge) may narrow the set, handing fields to the
+        administrators; it must call super() and filter the set it returns."""
         return {
             name for name in field_names
             if name not in self._fusion_operational_fields and name not in _BOOKKEEPING

@@ -30,13 +30,19 @@ class FusionBillingWebhookEndpoint(models.Model):
         string='Signature',
         required=True,
         default='jwt',
-        help="How X-Lago-Signature is written, as Lago does: jwt (RS256 with the company's webhook signing key, Lago's default) or hmac (base64 HMAC-SHA256 of the raw body with the secret below).",
+        help=(
+            "How X-Lago-Signature is written, as Lago does: jwt (RS256 with the company's webhook signing key, Lago's default) or hmac (base64 HMAC-SHA256 of "
+            "the raw body with the secret below)."
+        ),
     )
     secret = fields.Char(
         string='Signing secret',
         copy=False,
         groups='fusion_billing.group_manager',
-        help='HMAC-SHA256 key of X-Lago-Signature (hmac endpoints) and of X-Fusion-Signature (every endpoint). Set it to the HMAC key the application already holds from Lago, or rotate it.',
+        help=(
+            'HMAC-SHA256 key of X-Lago-Signature (hmac endpoints) and of X-Fusion-Signature (every endpoint). Set it to the HMAC key the application already '
+            'holds from Lago, or rotate it.'
+        ),
     )
     secret_rotated_at = fields.Datetime(
         string='Secret rotated on',

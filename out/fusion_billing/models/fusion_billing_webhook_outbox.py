@@ -158,7 +158,7 @@ class FusionBillingWebhook(models.Model):
             status, excerpt, error = None, None, None
             try:
                 headers = webhook._fusion_signed_headers(body)
-            except Exception as exc:  # noqa: BLE001 - one unsignable webhook must not stall the queue
+            except Exception as exc:  # pylint: disable=broad-exception-caught  # one unsignable webhook must not stall the queue
                 _logger.exception('webhook %s to %s could not be signed', webhook.unique_key, endpoint.url)
                 error = f'not signed: {type(exc).__name__}: {exc}'[:RESPONSE_EXCERPT_CHARS]
             if error is None:

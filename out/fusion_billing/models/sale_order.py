@@ -27,7 +27,10 @@ class SaleOrder(models.Model):
         selection=[('calendar', 'Calendar'), ('anniversary', 'Anniversary')],
         string='Billing time',
         default='calendar',
-        help="Lago's billing_time: calendar periods start on the 1st (of the week's Monday, of the quarter, of the year), anniversary periods on the day the subscription started, in the customer's timezone.",
+        help=(
+            "Lago's billing_time: calendar periods start on the 1st (of the week's Monday, of the quarter, of the year), anniversary periods on the day the "
+            "subscription started, in the customer's timezone."
+        ),
     )
     fusion_terminated_at = fields.Datetime(
         string='Subscription end',
@@ -54,7 +57,10 @@ class SaleOrder(models.Model):
     )
     fusion_historical_usage_cents = fields.Integer(
         string='Historical usage (cents)',
-        help="Lago's external_historical_usage_amount_cents: usage billed before this system (e.g. by Lago), counted in the lifetime usage that usage thresholds compare.",
+        help=(
+            "Lago's external_historical_usage_amount_cents: usage billed before this system (e.g. by Lago), counted in the lifetime usage that usage "
+            "thresholds compare."
+        ),
     )
     fusion_progressive_billing_disabled = fields.Boolean(
         string='Progressive billing disabled',

@@ -30,7 +30,8 @@ class SaleOrder(models.Model):
     def _fusion_subscribe(self, service, link, plan, external_id, started_at=None, name=None, ending_at=None, billing_time='calendar'):
         """POST /subscriptions as Lago decides it (app/services/subscriptions/create_service.rb).
 
-        Extension point (the Enterprise bridge builds on it; call super()):
+        Extension point: the Enterprise bridge builds on it (e.g. also starting a
+        sale_subscription); it must call super() and keep these outcomes:
         - no active subscription has `external_id`: a new one is created and confirmed;
         - the customer's own subscription with that id and plan: it is returned unchanged, so that an
           application retrying a create after a timeout gets 200 and the same subscription;
@@ -66,7 +67,10 @@ class SaleOrder(models.Model):
         """
         if plan.fusion_service_id != service:
             raise ValidationError(self.env._("Plan %(plan)s does not belong to service %(service)s.", plan=plan.fusion_plan_code, service=service.code))
-        if self.sudo().search_count([('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id), ('fusion_status', '=', 'active')], limit=1):
+        if self.sudo().search_count(
+            [('fusion_service_id', '=', service.id), ('fusion_external_id', '=', external_id), ('fusion_status', '=', 'active')],
+            limit=1,
+        ):
             raise ValidationError(self.env._("Subscription %s already exists.", external_id))
         started_at = started_at or fields.Datetime.now()
         order = self.create({
@@ -198,7 +202,10 @@ class SaleOrder(models.Model):
 
     def _fusion_terminate(self, at=None, upgrade=False):
         """Terminate the subscription and bill its last, partial period (Lago's termination
-        invoice); a fee paid in advance is credited for the days not used."""
+        invoice); a fee paid in advance is credited for the days not used.
+
+        Extension point: a bridge may end what it attached (e.g. Enterprise's recurring
+        subscription); it must call super()."""
         self.ensure_one()
         if self.fusion_status == 'terminated':
             return self
@@ -281,6 +288,9 @@ class SaleOrder(models.Model):
             self._fusion_lago_subscription(include_plan=True, include_customer=True))
 
     def _fusion_lago_subscription(self, include_plan=False, include_customer=False):
-        """The subscription as Lago's API and webhooks show it. Extension point."""
+        """The subscription as Lago's API and webhooks show it.
+
+        Extension point: a bridge may add keys (never remove or rename Lago's); it must call
+        super() and extend the dict it returns."""
         self.ensure_one()
         return subscription_object(self, include_plan=include_plan, include_customer=include_customer)

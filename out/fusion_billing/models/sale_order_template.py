@@ -55,7 +55,10 @@ class SaleOrderTemplate(models.Model):
     )
     fusion_usage_thresholds = fields.Json(
         string='Usage thresholds',
-        help="Lago's usage_thresholds (progressive billing): [{amount_cents, recurring, threshold_display_name}]; lifetime usage passing one invoices the period's usage so far, later invoices deduct it.",
+        help=(
+            "Lago's usage_thresholds (progressive billing): [{amount_cents, recurring, threshold_display_name}]; lifetime usage passing one invoices the "
+            "period's usage so far, later invoices deduct it."
+        ),
     )
 
     _fusion_plan_code_uniq = models.Constraint(

@@ -173,8 +173,9 @@ class SaleOrder(models.Model):
             deducted = min(billed, amount)
             excess += billed - deducted
             if deducted > 0:
-                line = self._fusion_line(usage.charge.product_id, self.env._('%(charge)s — already billed by progressive invoices', charge=usage.charge.invoice_display_name or usage.charge.product_id.name),
-                                         -deducted, period, usage.charge, 0, bucket_code=key[1])
+                label = self.env._('%(charge)s — already billed by progressive invoices',
+                                   charge=usage.charge.invoice_display_name or usage.charge.product_id.name)
+                line = self._fusion_line(usage.charge.product_id, label, -deducted, period, usage.charge, 0, bucket_code=key[1])
                 line[2].update(fusion_progressive_seq=seq, fusion_deduction=True)
                 deductions.append(line)
         # Charges billed progressively that have no usage now (a filter bucket emptied): all excess.

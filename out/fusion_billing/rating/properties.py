@@ -113,7 +113,7 @@ class _Checker:
         return value
 
     def bound(self, path: str, value: Any) -> Decimal | None:
-        if isinstance(value, bool) or isinstance(value, str) or value is None:
+        if isinstance(value, (bool, str)) or value is None:
             self.add(path, f"expected a number, got {_describe(value)}")
             return None
         if isinstance(value, float):

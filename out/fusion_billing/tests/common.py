@@ -147,7 +147,6 @@ class FusionBillingCase(TransactionCase):
     @classmethod
     def make_webhook_attempt(cls, company=None, **overrides):
         company = company or cls.env.company
-        n = cls._next()
         vals = {}
         if 'webhook_id' not in overrides:
             vals['webhook_id'] = cls.make_webhook(company=company).id
@@ -175,7 +174,9 @@ class FusionBillingCase(TransactionCase):
         if 'service_id' not in overrides:
             vals['service_id'] = cls.make_service(company=company).id
         if 'order_id' not in overrides:
-            vals['order_id'] = cls.env['sale.order'].create({'partner_id': cls.env['res.partner'].create({'name': f'Customer {n}'}).id, 'company_id': company.id}).id
+            vals['order_id'] = cls.env['sale.order'].create(
+                {'partner_id': cls.env['res.partner'].create({'name': f'Customer {n}'}).id, 'company_id': company.id}
+            ).id
         if 'code' not in overrides:
             vals['code'] = f'code_{n}'
         if 'alert_type' not in overrides:
@@ -247,7 +248,9 @@ class FusionBillingCase(TransactionCase):
         n = cls._next()
         vals = {}
         if 'order_id' not in overrides:
-            vals['order_id'] = cls.env['sale.order'].create({'partner_id': cls.env['res.partner'].create({'name': f'Customer {n}'}).id, 'company_id': company.id}).id
+            vals['order_id'] = cls.env['sale.order'].create(
+                {'partner_id': cls.env['res.partner'].create({'name': f'Customer {n}'}).id, 'company_id': company.id}
+            ).id
         if 'product_id' not in overrides:
             vals['product_id'] = cls.env['product.product'].create({'name': f'Product {n}', 'type': 'service'}).id
         if 'product_uom_qty' not in overrides:

@@ -7,7 +7,63 @@ from .common import FusionBillingCase
 OPERATIONS = ('read', 'write', 'create', 'unlink')
 
 # Effective rights per model and group, implied groups included (from the spec's access matrix).
-EXPECTED_ACCESS = {'fusion.billing.service': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.account.link': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.metric': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.charge': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.usage': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.webhook.endpoint': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.webhook': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.webhook.attempt': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.signing.key': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': False, 'unlink': False}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.alert': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}, 'fusion.billing.reconciliation': {'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False}, 'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True}, 'internal': {'read': False, 'write': False, 'create': False, 'unlink': False}}}
+EXPECTED_ACCESS = {
+    'fusion.billing.service': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+    'fusion.billing.account.link': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+    'fusion.billing.metric': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+    'fusion.billing.charge': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+    'fusion.billing.usage': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+    'fusion.billing.webhook.endpoint': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+    'fusion.billing.webhook': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': True, 'create': False, 'unlink': False},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+    'fusion.billing.webhook.attempt': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+    'fusion.billing.signing.key': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': True, 'create': False, 'unlink': False},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+    'fusion.billing.alert': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+    'fusion.billing.reconciliation': {
+        'group_user': {'read': True, 'write': False, 'create': False, 'unlink': False},
+        'group_manager': {'read': True, 'write': True, 'create': True, 'unlink': True},
+        'internal': {'read': False, 'write': False, 'create': False, 'unlink': False},
+    },
+}
 
 
 @tagged('post_install', '-at_install')

@@ -2,10 +2,397 @@
 from odoo.tests import TransactionCase, tagged
 
 # The catalog as written in the spec; the installed records must say the same.
-SERVICES = {'service_nexacloud': {'code': 'nexacloud', 'name': 'NexaCloud', 'kind': 'cloud', 'currency': 'CAD', 'account_id_pattern': '^tnt_[a-z0-9]{6,32}$', 'webhooks': {'billing_events': ['https://cloud.nexasystems.ca/internal/billing/webhooks', None]}}, 'service_nexadesk': {'code': 'nexadesk', 'name': 'NexaDesk', 'kind': 'helpdesk', 'currency': 'CAD', 'account_id_pattern': '^ws-[0-9]{4,10}$', 'webhooks': {'billing_events': ['https://desk.nexasystems.ca/hooks/lago', ['invoice.created', 'invoice.payment_status_updated', 'invoice.payment_failure', 'invoice.payment_overdue', 'subscription.terminated', 'alert.triggered', 'subscription.usage_threshold_reached']]}}, 'service_nexamaps': {'code': 'nexamaps', 'name': 'NexaMaps', 'kind': 'maps', 'currency': 'USD', 'account_id_pattern': None, 'webhooks': {'billing_events': ['https://maps.nexasystems.ca/billing/webhook', None]}}, 'service_fieldapp': {'code': 'fieldapp', 'name': 'NexaField (custom app)', 'kind': 'custom_app', 'currency': 'CAD', 'account_id_pattern': '^C[0-9]{5}$', 'webhooks': {}}, 'service_membership': {'code': 'membership', 'name': 'Nexa Membership', 'kind': 'membership', 'currency': 'CAD', 'account_id_pattern': None, 'webhooks': {}}}
-METRICS = {'metric_nc_api_requests': {'service': 'service_nexacloud', 'code': 'nc_api_requests', 'aggregation': 'count', 'field_name': None, 'recurring': False, 'filters': {'region': ['ca-central', 'us-east']}}, 'metric_nc_storage_gb': {'service': 'service_nexacloud', 'code': 'nc_storage_gb', 'aggregation': 'weighted_sum', 'field_name': 'gb', 'recurring': True, 'filters': None}, 'metric_nc_egress_gb': {'service': 'service_nexacloud', 'code': 'nc_egress_gb', 'aggregation': 'sum', 'field_name': 'gb', 'recurring': False, 'filters': None}, 'metric_nc_peak_vcpu': {'service': 'service_nexacloud', 'code': 'nc_peak_vcpu', 'aggregation': 'max', 'field_name': 'vcpus', 'recurring': False, 'filters': None}, 'metric_nd_agents': {'service': 'service_nexadesk', 'code': 'nd_agents', 'aggregation': 'unique_count', 'field_name': 'agent_id', 'recurring': False, 'filters': None}, 'metric_nd_tickets': {'service': 'service_nexadesk', 'code': 'nd_tickets', 'aggregation': 'count', 'field_name': None, 'recurring': False, 'filters': None}, 'metric_nm_map_loads': {'service': 'service_nexamaps', 'code': 'nm_map_loads', 'aggregation': 'count', 'field_name': None, 'recurring': False, 'filters': None}, 'metric_nm_geocodes': {'service': 'service_nexamaps', 'code': 'nm_geocodes', 'aggregation': 'count', 'field_name': None, 'recurring': False, 'filters': None}, 'metric_fa_devices': {'service': 'service_fieldapp', 'code': 'fa_devices', 'aggregation': 'latest', 'field_name': 'devices', 'recurring': False, 'filters': None}, 'metric_fa_payments': {'service': 'service_fieldapp', 'code': 'fa_payments', 'aggregation': 'sum', 'field_name': 'amount', 'recurring': False, 'filters': None}, 'metric_mb_seats': {'service': 'service_membership', 'code': 'mb_seats', 'aggregation': 'unique_count', 'field_name': 'member_id', 'recurring': True, 'filters': None}}
-PRODUCTS = {'product_nc_pro': {'code': 'NC-PRO', 'list_price': '99.00'}, 'product_nc_api': {'code': 'NC-API', 'list_price': '0'}, 'product_nc_stor': {'code': 'NC-STOR', 'list_price': '0'}, 'product_nc_egr': {'code': 'NC-EGR', 'list_price': '0'}, 'product_nc_vcpu': {'code': 'NC-VCPU', 'list_price': '0'}, 'product_nc_start': {'code': 'NC-START', 'list_price': '29.00'}, 'product_nc_pro_y': {'code': 'NC-PRO-Y', 'list_price': '990.00'}, 'product_nd_team': {'code': 'ND-TEAM', 'list_price': '0'}, 'product_nd_agent': {'code': 'ND-AGENT', 'list_price': '0'}, 'product_nd_ticket': {'code': 'ND-TICKET', 'list_price': '0'}, 'product_nm_payg': {'code': 'NM-PAYG', 'list_price': '0'}, 'product_nm_load': {'code': 'NM-LOAD', 'list_price': '0'}, 'product_nm_geo': {'code': 'NM-GEO', 'list_price': '0'}, 'product_fa_biz': {'code': 'FA-BIZ', 'list_price': '25.00'}, 'product_fa_dev': {'code': 'FA-DEV', 'list_price': '0'}, 'product_fa_pay': {'code': 'FA-PAY', 'list_price': '0'}, 'product_fa_ent': {'code': 'FA-ENT', 'list_price': '2400.00'}, 'product_fa_payt': {'code': 'FA-PAYT', 'list_price': '0'}, 'product_mb_year': {'code': 'MB-YEAR', 'list_price': '120.00'}, 'product_mb_seat': {'code': 'MB-SEAT', 'list_price': '0'}}
-PLANS = {'plan_nexacloud_pro': {'code': 'nexacloud_pro', 'service': 'service_nexacloud', 'interval': 'monthly', 'currency': 'CAD', 'amount': '99.00', 'pay_in_advance': False, 'bill_charges_monthly': False, 'trial_period': 0, 'minimum_commitment': '0', 'line_products': ['NC-PRO', 'NC-API', 'NC-STOR', 'NC-EGR', 'NC-VCPU'], 'charges': {'api_requests': ['nc_api_requests', 'graduated', 'NC-API', {'graduated_ranges': [{'from_value': 0, 'to_value': 100000, 'per_unit_amount': '0', 'flat_amount': '0'}, {'from_value': 100001, 'to_value': 1000000, 'per_unit_amount': '0.0004', 'flat_amount': '0'}, {'from_value': 1000001, 'to_value': None, 'per_unit_amount': '0.00025', 'flat_amount': '0'}]}], 'storage': ['nc_storage_gb', 'standard', 'NC-STOR', {'amount': '0.12'}], 'egress': ['nc_egress_gb', 'package', 'NC-EGR', {'amount': '5.00', 'package_size': 100, 'free_units': 100}], 'peak_vcpu': ['nc_peak_vcpu', 'volume', 'NC-VCPU', {'volume_ranges': [{'from_value': 0, 'to_value': 8, 'per_unit_amount': '6.00', 'flat_amount': '0'}, {'from_value': 9, 'to_value': 32, 'per_unit_amount': '5.00', 'flat_amount': '0'}, {'from_value': 33, 'to_value': None, 'per_unit_amount': '4.00', 'flat_amount': '10.00'}]}]}}, 'plan_nexacloud_starter': {'code': 'nexacloud_starter', 'service': 'service_nexacloud', 'interval': 'monthly', 'currency': 'CAD', 'amount': '29.00', 'pay_in_advance': True, 'bill_charges_monthly': False, 'trial_period': 14, 'minimum_commitment': '0', 'line_products': ['NC-START', 'NC-API', 'NC-STOR', 'NC-EGR'], 'charges': {'api_requests': ['nc_api_requests', 'graduated', 'NC-API', {'graduated_ranges': [{'from_value': 0, 'to_value': 20000, 'per_unit_amount': '0', 'flat_amount': '0'}, {'from_value': 20001, 'to_value': None, 'per_unit_amount': '0.0005', 'flat_amount': '0'}]}], 'storage': ['nc_storage_gb', 'standard', 'NC-STOR', {'amount': '0.15'}], 'egress': ['nc_egress_gb', 'package', 'NC-EGR', {'amount': '5.00', 'package_size': 100, 'free_units': 100}]}}, 'plan_nexacloud_pro_annual': {'code': 'nexacloud_pro_annual', 'service': 'service_nexacloud', 'interval': 'yearly', 'currency': 'CAD', 'amount': '990.00', 'pay_in_advance': True, 'bill_charges_monthly': True, 'trial_period': 0, 'minimum_commitment': '0', 'line_products': ['NC-PRO-Y', 'NC-API', 'NC-STOR', 'NC-VCPU'], 'charges': {'api_requests': ['nc_api_requests', 'graduated', 'NC-API', {'graduated_ranges': [{'from_value': 0, 'to_value': 100000, 'per_unit_amount': '0', 'flat_amount': '0'}, {'from_value': 100001, 'to_value': 1000000, 'per_unit_amount': '0.0004', 'flat_amount': '0'}, {'from_value': 1000001, 'to_value': None, 'per_unit_amount': '0.00025', 'flat_amount': '0'}]}], 'storage': ['nc_storage_gb', 'standard', 'NC-STOR', {'amount': '0.12'}], 'peak_vcpu': ['nc_peak_vcpu', 'volume', 'NC-VCPU', {'volume_ranges': [{'from_value': 0, 'to_value': 8, 'per_unit_amount': '6.00', 'flat_amount': '0'}, {'from_value': 9, 'to_value': 32, 'per_unit_amount': '5.00', 'flat_amount': '0'}, {'from_value': 33, 'to_value': None, 'per_unit_amount': '4.00', 'flat_amount': '10.00'}]}]}}, 'plan_nexadesk_team': {'code': 'nexadesk_team', 'service': 'service_nexadesk', 'interval': 'monthly', 'currency': 'CAD', 'amount': '0', 'pay_in_advance': False, 'bill_charges_monthly': False, 'trial_period': 0, 'minimum_commitment': '0', 'line_products': ['ND-TEAM', 'ND-AGENT', 'ND-TICKET'], 'charges': {'agents': ['nd_agents', 'graduated', 'ND-AGENT', {'graduated_ranges': [{'from_value': 0, 'to_value': 5, 'per_unit_amount': '0', 'flat_amount': '49.00'}, {'from_value': 6, 'to_value': None, 'per_unit_amount': '12.00', 'flat_amount': '0'}]}], 'tickets': ['nd_tickets', 'standard', 'ND-TICKET', {'amount': '0.02'}]}}, 'plan_nexamaps_payg': {'code': 'nexamaps_payg', 'service': 'service_nexamaps', 'interval': 'monthly', 'currency': 'USD', 'amount': '0', 'pay_in_advance': False, 'bill_charges_monthly': False, 'trial_period': 0, 'minimum_commitment': '25.00', 'line_products': ['NM-PAYG', 'NM-LOAD', 'NM-GEO'], 'charges': {'map_loads': ['nm_map_loads', 'volume', 'NM-LOAD', {'volume_ranges': [{'from_value': 0, 'to_value': 10000, 'per_unit_amount': '0.0010', 'flat_amount': '10'}, {'from_value': 10001, 'to_value': 50000, 'per_unit_amount': '0.0008', 'flat_amount': '10'}, {'from_value': 50001, 'to_value': 100000, 'per_unit_amount': '0.0006', 'flat_amount': '10'}, {'from_value': 100001, 'to_value': None, 'per_unit_amount': '0.0004', 'flat_amount': '10'}]}], 'geocodes': ['nm_geocodes', 'graduated', 'NM-GEO', {'graduated_ranges': [{'from_value': 0, 'to_value': 1000, 'per_unit_amount': '0', 'flat_amount': '0'}, {'from_value': 1000, 'to_value': None, 'per_unit_amount': '0.005', 'flat_amount': '0'}]}]}}, 'plan_fieldapp_business': {'code': 'fieldapp_business', 'service': 'service_fieldapp', 'interval': 'monthly', 'currency': 'CAD', 'amount': '25.00', 'pay_in_advance': False, 'bill_charges_monthly': False, 'trial_period': 0, 'minimum_commitment': '0', 'line_products': ['FA-BIZ', 'FA-DEV', 'FA-PAY'], 'charges': {'devices': ['fa_devices', 'standard', 'FA-DEV', {'amount': '3.50'}], 'payments': ['fa_payments', 'percentage', 'FA-PAY', {'rate': '1.2', 'fixed_amount': '0.10', 'free_units_per_events': 3, 'free_units_per_total_aggregation': '500'}]}}, 'plan_fieldapp_enterprise': {'code': 'fieldapp_enterprise', 'service': 'service_fieldapp', 'interval': 'yearly', 'currency': 'CAD', 'amount': '2400.00', 'pay_in_advance': False, 'bill_charges_monthly': False, 'trial_period': 0, 'minimum_commitment': '0', 'line_products': ['FA-ENT', 'FA-PAYT'], 'charges': {'payments': ['fa_payments', 'graduated_percentage', 'FA-PAYT', {'graduated_percentage_ranges': [{'from_value': 0, 'to_value': 1000, 'rate': '1', 'flat_amount': '200'}, {'from_value': 1001, 'to_value': None, 'rate': '2', 'flat_amount': '300'}]}]}}, 'plan_membership_annual': {'code': 'membership_annual', 'service': 'service_membership', 'interval': 'yearly', 'currency': 'CAD', 'amount': '120.00', 'pay_in_advance': False, 'bill_charges_monthly': False, 'trial_period': 0, 'minimum_commitment': '0', 'line_products': ['MB-YEAR', 'MB-SEAT'], 'charges': {'seats': ['mb_seats', 'package', 'MB-SEAT', {'amount': '50.00', 'package_size': 10, 'free_units': 0}]}}}
+SERVICES = {
+    'service_nexacloud': {
+        'code': 'nexacloud',
+        'name': 'NexaCloud',
+        'kind': 'cloud',
+        'currency': 'CAD',
+        'account_id_pattern': '^tnt_[a-z0-9]{6,32}$',
+        'webhooks': {'billing_events': ['https://cloud.nexasystems.ca/internal/billing/webhooks', None]},
+    },
+    'service_nexadesk': {
+        'code': 'nexadesk',
+        'name': 'NexaDesk',
+        'kind': 'helpdesk',
+        'currency': 'CAD',
+        'account_id_pattern': '^ws-[0-9]{4,10}$',
+        'webhooks': {
+            'billing_events': [
+                'https://desk.nexasystems.ca/hooks/lago',
+                [
+                    'invoice.created',
+                    'invoice.payment_status_updated',
+                    'invoice.payment_failure',
+                    'invoice.payment_overdue',
+                    'subscription.terminated',
+                    'alert.triggered',
+                    'subscription.usage_threshold_reached',
+                ],
+            ]
+        },
+    },
+    'service_nexamaps': {
+        'code': 'nexamaps',
+        'name': 'NexaMaps',
+        'kind': 'maps',
+        'currency': 'USD',
+        'account_id_pattern': None,
+        'webhooks': {'billing_events': ['https://maps.nexasystems.ca/billing/webhook', None]},
+    },
+    'service_fieldapp': {
+        'code': 'fieldapp',
+        'name': 'NexaField (custom app)',
+        'kind': 'custom_app',
+        'currency': 'CAD',
+        'account_id_pattern': '^C[0-9]{5}$',
+        'webhooks': {},
+    },
+    'service_membership': {
+        'code': 'membership',
+        'name': 'Nexa Membership',
+        'kind': 'membership',
+        'currency': 'CAD',
+        'account_id_pattern': None,
+        'webhooks': {},
+    },
+}
+METRICS = {
+    'metric_nc_api_requests': {
+        'service': 'service_nexacloud',
+        'code': 'nc_api_requests',
+        'aggregation': 'count',
+        'field_name': None,
+        'recurring': False,
+        'filters': {'region': ['ca-central', 'us-east']},
+    },
+    'metric_nc_storage_gb': {
+        'service': 'service_nexacloud',
+        'code': 'nc_storage_gb',
+        'aggregation': 'weighted_sum',
+        'field_name': 'gb',
+        'recurring': True,
+        'filters': None,
+    },
+    'metric_nc_egress_gb': {
+        'service': 'service_nexacloud',
+        'code': 'nc_egress_gb',
+        'aggregation': 'sum',
+        'field_name': 'gb',
+        'recurring': False,
+        'filters': None,
+    },
+    'metric_nc_peak_vcpu': {
+        'service': 'service_nexacloud',
+        'code': 'nc_peak_vcpu',
+        'aggregation': 'max',
+        'field_name': 'vcpus',
+        'recurring': False,
+        'filters': None,
+    },
+    'metric_nd_agents': {
+        'service': 'service_nexadesk',
+        'code': 'nd_agents',
+        'aggregation': 'unique_count',
+        'field_name': 'agent_id',
+        'recurring': False,
+        'filters': None,
+    },
+    'metric_nd_tickets': {'service': 'service_nexadesk', 'code': 'nd_tickets', 'aggregation': 'count', 'field_name': None, 'recurring': False, 'filters': None},
+    'metric_nm_map_loads': {
+        'service': 'service_nexamaps',
+        'code': 'nm_map_loads',
+        'aggregation': 'count',
+        'field_name': None,
+        'recurring': False,
+        'filters': None,
+    },
+    'metric_nm_geocodes': {
+        'service': 'service_nexamaps',
+        'code': 'nm_geocodes',
+        'aggregation': 'count',
+        'field_name': None,
+        'recurring': False,
+        'filters': None,
+    },
+    'metric_fa_devices': {
+        'service': 'service_fieldapp',
+        'code': 'fa_devices',
+        'aggregation': 'latest',
+        'field_name': 'devices',
+        'recurring': False,
+        'filters': None,
+    },
+    'metric_fa_payments': {
+        'service': 'service_fieldapp',
+        'code': 'fa_payments',
+        'aggregation': 'sum',
+        'field_name': 'amount',
+        'recurring': False,
+        'filters': None,
+    },
+    'metric_mb_seats': {
+        'service': 'service_membership',
+        'code': 'mb_seats',
+        'aggregation': 'unique_count',
+        'field_name': 'member_id',
+        'recurring': True,
+        'filters': None,
+    },
+}
+PRODUCTS = {
+    'product_nc_pro': {'code': 'NC-PRO', 'list_price': '99.00'},
+    'product_nc_api': {'code': 'NC-API', 'list_price': '0'},
+    'product_nc_stor': {'code': 'NC-STOR', 'list_price': '0'},
+    'product_nc_egr': {'code': 'NC-EGR', 'list_price': '0'},
+    'product_nc_vcpu': {'code': 'NC-VCPU', 'list_price': '0'},
+    'product_nc_start': {'code': 'NC-START', 'list_price': '29.00'},
+    'product_nc_pro_y': {'code': 'NC-PRO-Y', 'list_price': '990.00'},
+    'product_nd_team': {'code': 'ND-TEAM', 'list_price': '0'},
+    'product_nd_agent': {'code': 'ND-AGENT', 'list_price': '0'},
+    'product_nd_ticket': {'code': 'ND-TICKET', 'list_price': '0'},
+    'product_nm_payg': {'code': 'NM-PAYG', 'list_price': '0'},
+    'product_nm_load': {'code': 'NM-LOAD', 'list_price': '0'},
+    'product_nm_geo': {'code': 'NM-GEO', 'list_price': '0'},
+    'product_fa_biz': {'code': 'FA-BIZ', 'list_price': '25.00'},
+    'product_fa_dev': {'code': 'FA-DEV', 'list_price': '0'},
+    'product_fa_pay': {'code': 'FA-PAY', 'list_price': '0'},
+    'product_fa_ent': {'code': 'FA-ENT', 'list_price': '2400.00'},
+    'product_fa_payt': {'code': 'FA-PAYT', 'list_price': '0'},
+    'product_mb_year': {'code': 'MB-YEAR', 'list_price': '120.00'},
+    'product_mb_seat': {'code': 'MB-SEAT', 'list_price': '0'},
+}
+PLANS = {
+    'plan_nexacloud_pro': {
+        'code': 'nexacloud_pro',
+        'service': 'service_nexacloud',
+        'interval': 'monthly',
+        'currency': 'CAD',
+        'amount': '99.00',
+        'pay_in_advance': False,
+        'bill_charges_monthly': False,
+        'trial_period': 0,
+        'minimum_commitment': '0',
+        'line_products': ['NC-PRO', 'NC-API', 'NC-STOR', 'NC-EGR', 'NC-VCPU'],
+        'charges': {
+            'api_requests': [
+                'nc_api_requests',
+                'graduated',
+                'NC-API',
+                {
+                    'graduated_ranges': [
+                        {'from_value': 0, 'to_value': 100000, 'per_unit_amount': '0', 'flat_amount': '0'},
+                        {'from_value': 100001, 'to_value': 1000000, 'per_unit_amount': '0.0004', 'flat_amount': '0'},
+                        {'from_value': 1000001, 'to_value': None, 'per_unit_amount': '0.00025', 'flat_amount': '0'},
+                    ]
+                },
+            ],
+            'storage': ['nc_storage_gb', 'standard', 'NC-STOR', {'amount': '0.12'}],
+            'egress': ['nc_egress_gb', 'package', 'NC-EGR', {'amount': '5.00', 'package_size': 100, 'free_units': 100}],
+            'peak_vcpu': [
+                'nc_peak_vcpu',
+                'volume',
+                'NC-VCPU',
+                {
+                    'volume_ranges': [
+                        {'from_value': 0, 'to_value': 8, 'per_unit_amount': '6.00', 'flat_amount': '0'},
+                        {'from_value': 9, 'to_value': 32, 'per_unit_amount': '5.00', 'flat_amount': '0'},
+                        {'from_value': 33, 'to_value': None, 'per_unit_amount': '4.00', 'flat_amount': '10.00'},
+                    ]
+                },
+            ],
+        },
+    },
+    'plan_nexacloud_starter': {
+        'code': 'nexacloud_starter',
+        'service': 'service_nexacloud',
+        'interval': 'monthly',
+        'currency': 'CAD',
+        'amount': '29.00',
+        'pay_in_advance': True,
+        'bill_charges_monthly': False,
+        'trial_period': 14,
+        'minimum_commitment': '0',
+        'line_products': ['NC-START', 'NC-API', 'NC-STOR', 'NC-EGR'],
+        'charges': {
+            'api_requests': [
+                'nc_api_requests',
+                'graduated',
+                'NC-API',
+                {
+                    'graduated_ranges': [
+                        {'from_value': 0, 'to_value': 20000, 'per_unit_amount': '0', 'flat_amount': '0'},
+                        {'from_value': 20001, 'to_value': None, 'per_unit_amount': '0.0005', 'flat_amount': '0'},
+                    ]
+                },
+            ],
+            'storage': ['nc_storage_gb', 'standard', 'NC-STOR', {'amount': '0.15'}],
+            'egress': ['nc_egress_gb', 'package', 'NC-EGR', {'amount': '5.00', 'package_size': 100, 'free_units': 100}],
+        },
+    },
+    'plan_nexacloud_pro_annual': {
+        'code': 'nexacloud_pro_annual',
+        'service': 'service_nexacloud',
+        'interval': 'yearly',
+        'currency': 'CAD',
+        'amount': '990.00',
+        'pay_in_advance': True,
+        'bill_charges_monthly': True,
+        'trial_period': 0,
+        'minimum_commitment': '0',
+        'line_products': ['NC-PRO-Y', 'NC-API', 'NC-STOR', 'NC-VCPU'],
+        'charges': {
+            'api_requests': [
+                'nc_api_requests',
+                'graduated',
+                'NC-API',
+                {
+                    'graduated_ranges': [
+                        {'from_value': 0, 'to_value': 100000, 'per_unit_amount': '0', 'flat_amount': '0'},
+                        {'from_value': 100001, 'to_value': 1000000, 'per_unit_amount': '0.0004', 'flat_amount': '0'},
+                        {'from_value': 1000001, 'to_value': None, 'per_unit_amount': '0.00025', 'flat_amount': '0'},
+                    ]
+                },
+            ],
+            'storage': ['nc_storage_gb', 'standard', 'NC-STOR', {'amount': '0.12'}],
+            'peak_vcpu': [
+                'nc_peak_vcpu',
+                'volume',
+                'NC-VCPU',
+                {
+                    'volume_ranges': [
+                        {'from_value': 0, 'to_value': 8, 'per_unit_amount': '6.00', 'flat_amount': '0'},
+                        {'from_value': 9, 'to_value': 32, 'per_unit_amount': '5.00', 'flat_amount': '0'},
+                        {'from_value': 33, 'to_value': None, 'per_unit_amount': '4.00', 'flat_amount': '10.00'},
+                    ]
+                },
+            ],
+        },
+    },
+    'plan_nexadesk_team': {
+        'code': 'nexadesk_team',
+        'service': 'service_nexadesk',
+        'interval': 'monthly',
+        'currency': 'CAD',
+        'amount': '0',
+        'pay_in_advance': False,
+        'bill_charges_monthly': False,
+        'trial_period': 0,
+        'minimum_commitment': '0',
+        'line_products': ['ND-TEAM', 'ND-AGENT', 'ND-TICKET'],
+        'charges': {
+            'agents': [
+                'nd_agents',
+                'graduated',
+                'ND-AGENT',
+                {
+                    'graduated_ranges': [
+                        {'from_value': 0, 'to_value': 5, 'per_unit_amount': '0', 'flat_amount': '49.00'},
+                        {'from_value': 6, 'to_value': None, 'per_unit_amount': '12.00', 'flat_amount': '0'},
+                    ]
+                },
+            ],
+            'tickets': ['nd_tickets', 'standard', 'ND-TICKET', {'amount': '0.02'}],
+        },
+    },
+    'plan_nexamaps_payg': {
+        'code': 'nexamaps_payg',
+        'service': 'service_nexamaps',
+        'interval': 'monthly',
+        'currency': 'USD',
+        'amount': '0',
+        'pay_in_advance': False,
+        'bill_charges_monthly': False,
+        'trial_period': 0,
+        'minimum_commitment': '25.00',
+        'line_products': ['NM-PAYG', 'NM-LOAD', 'NM-GEO'],
+        'charges': {
+            'map_loads': [
+                'nm_map_loads',
+                'volume',
+                'NM-LOAD',
+                {
+                    'volume_ranges': [
+                        {'from_value': 0, 'to_value': 10000, 'per_unit_amount': '0.0010', 'flat_amount': '10'},
+                        {'from_value': 10001, 'to_value': 50000, 'per_unit_amount': '0.0008', 'flat_amount': '10'},
+                        {'from_value': 50001, 'to_value': 100000, 'per_unit_amount': '0.0006', 'flat_amount': '10'},
+                        {'from_value': 100001, 'to_value': None, 'per_unit_amount': '0.0004', 'flat_amount': '10'},
+                    ]
+                },
+            ],
+            'geocodes': [
+                'nm_geocodes',
+                'graduated',
+                'NM-GEO',
+                {
+                    'graduated_ranges': [
+                        {'from_value': 0, 'to_value': 1000, 'per_unit_amount': '0', 'flat_amount': '0'},
+                        {'from_value': 1000, 'to_value': None, 'per_unit_amount': '0.005', 'flat_amount': '0'},
+                    ]
+                },
+            ],
+        },
+    },
+    'plan_fieldapp_business': {
+        'code': 'fieldapp_business',
+        'service': 'service_fieldapp',
+        'interval': 'monthly',
+        'currency': 'CAD',
+        'amount': '25.00',
+        'pay_in_advance': False,
+        'bill_charges_monthly': False,
+        'trial_period': 0,
+        'minimum_commitment': '0',
+        'line_products': ['FA-BIZ', 'FA-DEV', 'FA-PAY'],
+        'charges': {
+            'devices': ['fa_devices', 'standard', 'FA-DEV', {'amount': '3.50'}],
+            'payments': [
+                'fa_payments',
+                'percentage',
+                'FA-PAY',
+                {'rate': '1.2', 'fixed_amount': '0.10', 'free_units_per_events': 3, 'free_units_per_total_aggregation': '500'},
+            ],
+        },
+    },
+    'plan_fieldapp_enterprise': {
+        'code': 'fieldapp_enterprise',
+        'service': 'service_fieldapp',
+        'interval': 'yearly',
+        'currency': 'CAD',
+        'amount': '2400.00',
+        'pay_in_advance': False,
+        'bill_charges_monthly': False,
+        'trial_period': 0,
+        'minimum_commitment': '0',
+        'line_products': ['FA-ENT', 'FA-PAYT'],
+        'charges': {
+            'payments': [
+                'fa_payments',
+                'graduated_percentage',
+                'FA-PAYT',
+                {
+                    'graduated_percentage_ranges': [
+                        {'from_value': 0, 'to_value': 1000, 'rate': '1', 'flat_amount': '200'},
+                        {'from_value': 1001, 'to_value': None, 'rate': '2', 'flat_amount': '300'},
+                    ]
+                },
+            ]
+        },
+    },
+    'plan_membership_annual': {
+        'code': 'membership_annual',
+        'service': 'service_membership',
+        'interval': 'yearly',
+        'currency': 'CAD',
+        'amount': '120.00',
+        'pay_in_advance': False,
+        'bill_charges_monthly': False,
+        'trial_period': 0,
+        'minimum_commitment': '0',
+        'line_products': ['MB-YEAR', 'MB-SEAT'],
+        'charges': {'seats': ['mb_seats', 'package', 'MB-SEAT', {'amount': '50.00', 'package_size': 10, 'free_units': 0}]},
+    },
+}
 
 
 @tagged('post_install', '-at_install')

@@ -12,10 +12,36 @@ class TestConstraints(FusionBillingCase):
     """Every constraint of the spec exists in PostgreSQL and rejects what it should."""
 
     def test_constraints_and_indexes_exist_in_database(self):
-        self.env.cr.execute("SELECT conname FROM pg_constraint WHERE conname = ANY(%s)", [['fusion_billing_service_code_company_uniq', 'fusion_billing_service_code_format', 'fusion_billing_account_link_service_external_uniq', 'fusion_billing_metric_service_code_uniq', 'fusion_billing_metric_field_name_required', 'fusion_billing_metric_recurring_allowed', 'fusion_billing_charge_plan_code_uniq', 'fusion_billing_usage_idempotency_uniq', 'fusion_billing_webhook_endpoint_service_code_uniq', 'fusion_billing_webhook_endpoint_url_scheme', 'fusion_billing_webhook_unique_key_uniq', 'fusion_billing_webhook_attempt_count_positive', 'fusion_billing_alert_order_code_uniq', 'fusion_billing_reconciliation_period_order', 'fusion_billing_reconciliation_accepted_with_reason', 'fusion_billing_reconciliation_line_uniq', 'sale_order_template_fusion_plan_code_uniq', 'sale_order_line_fusion_period_uniq']])
-        self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], ['fusion_billing_service_code_company_uniq', 'fusion_billing_service_code_format', 'fusion_billing_account_link_service_external_uniq', 'fusion_billing_metric_service_code_uniq', 'fusion_billing_metric_field_name_required', 'fusion_billing_metric_recurring_allowed', 'fusion_billing_charge_plan_code_uniq', 'fusion_billing_usage_idempotency_uniq', 'fusion_billing_webhook_endpoint_service_code_uniq', 'fusion_billing_webhook_endpoint_url_scheme', 'fusion_billing_webhook_unique_key_uniq', 'fusion_billing_webhook_attempt_count_positive', 'fusion_billing_alert_order_code_uniq', 'fusion_billing_reconciliation_period_order', 'fusion_billing_reconciliation_accepted_with_reason', 'fusion_billing_reconciliation_line_uniq', 'sale_order_template_fusion_plan_code_uniq', 'sale_order_line_fusion_period_uniq'])
-        self.env.cr.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [['fusion_billing_usage_rating_idx', 'fusion_billing_webhook_delivery_queue_idx', 'fusion_billing_reconciliation_service_period_idx', 'sale_order_fusion_external_active_uniq']])
-        self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], ['fusion_billing_usage_rating_idx', 'fusion_billing_webhook_delivery_queue_idx', 'fusion_billing_reconciliation_service_period_idx', 'sale_order_fusion_external_active_uniq'])
+        constraint_names = [
+            'fusion_billing_service_code_company_uniq',
+            'fusion_billing_service_code_format',
+            'fusion_billing_account_link_service_external_uniq',
+            'fusion_billing_metric_service_code_uniq',
+            'fusion_billing_metric_field_name_required',
+            'fusion_billing_metric_recurring_allowed',
+            'fusion_billing_charge_plan_code_uniq',
+            'fusion_billing_usage_idempotency_uniq',
+            'fusion_billing_webhook_endpoint_service_code_uniq',
+            'fusion_billing_webhook_endpoint_url_scheme',
+            'fusion_billing_webhook_unique_key_uniq',
+            'fusion_billing_webhook_attempt_count_positive',
+            'fusion_billing_alert_order_code_uniq',
+            'fusion_billing_reconciliation_period_order',
+            'fusion_billing_reconciliation_accepted_with_reason',
+            'fusion_billing_reconciliation_line_uniq',
+            'sale_order_template_fusion_plan_code_uniq',
+            'sale_order_line_fusion_period_uniq',
+        ]
+        self.env.cr.execute("SELECT conname FROM pg_constraint WHERE conname = ANY(%s)", [constraint_names])
+        self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], constraint_names)
+        index_names = [
+            'fusion_billing_usage_rating_idx',
+            'fusion_billing_webhook_delivery_queue_idx',
+            'fusion_billing_reconciliation_service_period_idx',
+            'sale_order_fusion_external_active_uniq',
+        ]
+        self.env.cr.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [index_names])
+        self.assertCountEqual([name for (name,) in self.env.cr.fetchall()], index_names)
 
     def test_service_code_company_uniq(self):
         """fusion.billing.service: A service with this code already exists in this company."""

@@ -88,7 +88,12 @@ class TestMigration(FusionApiCase):
 
     def test_shadow_rates_bills_nobody_and_goes_live_only_once_reconciled(self):
         self.cloud.billing_mode = 'shadow'
-        self.Service.fusion_import_account('api_cloud', self.lago_customer('tnt_shadow01'), [self.lago_subscription('sub_shadow01', 'tnt_shadow01')], apply=True)
+        self.Service.fusion_import_account(
+            'api_cloud',
+            self.lago_customer('tnt_shadow01'),
+            [self.lago_subscription('sub_shadow01', 'tnt_shadow01')],
+            apply=True,
+        )
         order = self.env['sale.order'].search([('fusion_external_id', '=', 'sub_shadow01')])
         for index in range(3):
             self.assertOk(self.post('/events', {'event': {
@@ -102,7 +107,12 @@ class TestMigration(FusionApiCase):
             self.cloud.billing_mode = 'live'
 
         def fees(start, end, units, base_cents, usage_cents):
-            period = {'external_subscription_id': 'sub_shadow01', 'from_date': _iso(start), 'to_date': _iso(end - timedelta(seconds=1)), 'invoice_number': 'LAGO-1'}
+            period = {
+                'external_subscription_id': 'sub_shadow01',
+                'from_date': _iso(start),
+                'to_date': _iso(end - timedelta(seconds=1)),
+                'invoice_number': 'LAGO-1',
+            }
             return [
                 {**period, 'fee_type': 'subscription', 'code': 'api_cloud_pro', 'units': '1', 'events_count': None, 'amount_cents': base_cents},
                 {**period, 'fee_type': 'charge', 'code': 'api_requests', 'units': str(units), 'events_count': units, 'amount_cents': usage_cents},
@@ -110,12 +120,16 @@ class TestMigration(FusionApiCase):
         Reconciliation = self.env['fusion.billing.reconciliation']
         # Lago billed 99.00 a month and 0.01 per request; it missed one of the three requests.
         lines = Reconciliation.fusion_reconcile('api_cloud', fees(self.two_ago, self.one_ago, 0, 9900, 0) + fees(self.one_ago, self.current, 2, 9900, 2))
-        self.assertEqual([(l['fee_code'], l['state']) for l in lines], [
+        self.assertEqual([(line['fee_code'], line['state']) for line in lines], [
             ('api_cloud_pro', 'match'), ('api_requests', 'match'), ('api_cloud_pro', 'match'), ('api_requests', 'mismatch')])
         mismatch = lines[3]
         self.assertEqual((mismatch['units_delta'], mismatch['events_delta'], mismatch['amount_delta']), ('1', 1, '0.01'))
         explained = Reconciliation.fusion_explain(mismatch['id'], [
-            {'transaction_id': f'shadow-{index}', 'code': 'api_requests', 'timestamp': _iso(self.one_ago + timedelta(days=2, hours=index))} for index in (0, 1)])
+            {
+                'transaction_id': f'shadow-{index}',
+                'code': 'api_requests',
+                'timestamp': _iso(self.one_ago + timedelta(days=2, hours=index)),
+            } for index in (0, 1)])
         self.assertEqual(explained[0]['cause'], 'events_only_odoo')
         self.assertIn('shadow-2', explained[0]['explanation'])
         with self.assertRaisesRegex(ValidationError, 'open mismatch'):
@@ -131,8 +145,18 @@ class TestMigration(FusionApiCase):
         self.assertFalse(order.invoice_ids, 'the periods Lago billed are not billed again')
 
     def test_the_reconciliation_report_prints(self):
-        self.Service.fusion_import_account('api_cloud', self.lago_customer('tnt_report01'), [self.lago_subscription('sub_report01', 'tnt_report01')], apply=True)
-        period = {'external_subscription_id': 'sub_report01', 'from_date': _iso(self.one_ago), 'to_date': _iso(self.current - timedelta(seconds=1)), 'invoice_number': 'LAGO-2'}
+        self.Service.fusion_import_account(
+            'api_cloud',
+            self.lago_customer('tnt_report01'),
+            [self.lago_subscription('sub_report01', 'tnt_report01')],
+            apply=True,
+        )
+        period = {
+            'external_subscription_id': 'sub_report01',
+            'from_date': _iso(self.one_ago),
+            'to_date': _iso(self.current - timedelta(seconds=1)),
+            'invoice_number': 'LAGO-2',
+        }
         lines = self.env['fusion.billing.reconciliation'].fusion_reconcile('api_cloud', [
             {**period, 'fee_type': 'subscription', 'code': 'api_cloud_pro', 'units': '1', 'events_count': None, 'amount_cents': 9900},
             {**period, 'fee_type': 'charge', 'code': 'api_requests', 'units': '4', 'events_count': 4, 'amount_cents': 4}])

@@ -7,7 +7,32 @@ from odoo.tests import TransactionCase, tagged
 from ..rating.pricing import fee_for_charge, loads_decimal_json
 
 # Pricing examples written in the spec under each charge: (charge xml id, units, events, event values, amount, where).
-EXAMPLES = [['charge_nexacloud_pro_api_requests', '0', None, None, '0.00', 'spec/nexa.yaml:728:15'], ['charge_nexacloud_pro_api_requests', '100000', None, None, '0.00', 'spec/nexa.yaml:729:15'], ['charge_nexacloud_pro_api_requests', '250000', None, None, '60.00', 'spec/nexa.yaml:730:15'], ['charge_nexacloud_pro_api_requests', '1500000', None, None, '485.00', 'spec/nexa.yaml:731:15'], ['charge_nexacloud_pro_storage', '15.1612903226', None, None, '1.82', 'spec/nexa.yaml:738:15'], ['charge_nexacloud_pro_egress', '100', None, None, '0.00', 'spec/nexa.yaml:745:15'], ['charge_nexacloud_pro_egress', '201', None, None, '10.00', 'spec/nexa.yaml:746:15'], ['charge_nexacloud_pro_peak_vcpu', '8', None, None, '48.00', 'spec/nexa.yaml:757:15'], ['charge_nexacloud_pro_peak_vcpu', '9', None, None, '45.00', 'spec/nexa.yaml:758:15'], ['charge_nexacloud_pro_peak_vcpu', '40', None, None, '170.00', 'spec/nexa.yaml:759:15'], ['charge_nexacloud_starter_api_requests', '20000', None, None, '0.00', 'spec/nexa.yaml:790:15'], ['charge_nexacloud_starter_api_requests', '120000', None, None, '50.00', 'spec/nexa.yaml:791:15'], ['charge_nexadesk_team_agents', '0', None, None, '49.00', 'spec/nexa.yaml:853:15'], ['charge_nexadesk_team_agents', '5', None, None, '49.00', 'spec/nexa.yaml:854:15'], ['charge_nexadesk_team_agents', '7', None, None, '73.00', 'spec/nexa.yaml:855:15'], ['charge_nexamaps_payg_map_loads', '65000', None, None, '49.00', 'spec/nexa.yaml:882:15'], ['charge_nexamaps_payg_geocodes', '1000', None, None, '0.00', 'spec/nexa.yaml:892:15'], ['charge_nexamaps_payg_geocodes', '1500', None, None, '2.50', 'spec/nexa.yaml:893:15'], ['charge_fieldapp_business_devices', '12', None, None, '42.00', 'spec/nexa.yaml:908:15'], ['charge_fieldapp_business_payments', '350', 4, ['100', '100', '100', '50'], '0.70', 'spec/nexa.yaml:916:15'], ['charge_fieldapp_enterprise_payments', '500', None, None, '205.00', 'spec/nexa.yaml:934:15'], ['charge_membership_annual_seats', '1', None, None, '50.00', 'spec/nexa.yaml:949:15'], ['charge_membership_annual_seats', '10', None, None, '50.00', 'spec/nexa.yaml:950:15'], ['charge_membership_annual_seats', '11', None, None, '100.00', 'spec/nexa.yaml:951:15']]
+EXAMPLES = [
+    ['charge_nexacloud_pro_api_requests', '0', None, None, '0.00', 'spec/nexa.yaml:728:15'],
+    ['charge_nexacloud_pro_api_requests', '100000', None, None, '0.00', 'spec/nexa.yaml:729:15'],
+    ['charge_nexacloud_pro_api_requests', '250000', None, None, '60.00', 'spec/nexa.yaml:730:15'],
+    ['charge_nexacloud_pro_api_requests', '1500000', None, None, '485.00', 'spec/nexa.yaml:731:15'],
+    ['charge_nexacloud_pro_storage', '15.1612903226', None, None, '1.82', 'spec/nexa.yaml:738:15'],
+    ['charge_nexacloud_pro_egress', '100', None, None, '0.00', 'spec/nexa.yaml:745:15'],
+    ['charge_nexacloud_pro_egress', '201', None, None, '10.00', 'spec/nexa.yaml:746:15'],
+    ['charge_nexacloud_pro_peak_vcpu', '8', None, None, '48.00', 'spec/nexa.yaml:757:15'],
+    ['charge_nexacloud_pro_peak_vcpu', '9', None, None, '45.00', 'spec/nexa.yaml:758:15'],
+    ['charge_nexacloud_pro_peak_vcpu', '40', None, None, '170.00', 'spec/nexa.yaml:759:15'],
+    ['charge_nexacloud_starter_api_requests', '20000', None, None, '0.00', 'spec/nexa.yaml:790:15'],
+    ['charge_nexacloud_starter_api_requests', '120000', None, None, '50.00', 'spec/nexa.yaml:791:15'],
+    ['charge_nexadesk_team_agents', '0', None, None, '49.00', 'spec/nexa.yaml:853:15'],
+    ['charge_nexadesk_team_agents', '5', None, None, '49.00', 'spec/nexa.yaml:854:15'],
+    ['charge_nexadesk_team_agents', '7', None, None, '73.00', 'spec/nexa.yaml:855:15'],
+    ['charge_nexamaps_payg_map_loads', '65000', None, None, '49.00', 'spec/nexa.yaml:882:15'],
+    ['charge_nexamaps_payg_geocodes', '1000', None, None, '0.00', 'spec/nexa.yaml:892:15'],
+    ['charge_nexamaps_payg_geocodes', '1500', None, None, '2.50', 'spec/nexa.yaml:893:15'],
+    ['charge_fieldapp_business_devices', '12', None, None, '42.00', 'spec/nexa.yaml:908:15'],
+    ['charge_fieldapp_business_payments', '350', 4, ['100', '100', '100', '50'], '0.70', 'spec/nexa.yaml:916:15'],
+    ['charge_fieldapp_enterprise_payments', '500', None, None, '205.00', 'spec/nexa.yaml:934:15'],
+    ['charge_membership_annual_seats', '1', None, None, '50.00', 'spec/nexa.yaml:949:15'],
+    ['charge_membership_annual_seats', '10', None, None, '50.00', 'spec/nexa.yaml:950:15'],
+    ['charge_membership_annual_seats', '11', None, None, '100.00', 'spec/nexa.yaml:951:15'],
+]
 
 
 @tagged('post_install', '-at_install')

@@ -2,18 +2,16 @@
 """The webhook outbox: written with the change that causes it, signed, retried with backoff,
 dead-lettered, replayed, delivered in order per object, and processed once per unique key."""
 
+import base64
 import json
 import socket
 import time
-from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
-
-import base64
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding

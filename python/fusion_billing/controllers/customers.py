@@ -64,8 +64,7 @@ def partner_values(env, raw, current_country=None):
             errors['timezone'] = ['invalid_timezone']
     if 'currency' in raw and raw['currency'] is not None:
         currency = raw['currency']
-        if not isinstance(currency, str) or not env['res.currency'].with_context(active_test=False).search_count(
-                [('name', '=', currency.upper())], limit=1):
+        if not isinstance(currency, str) or not env['res.currency']._fusion_known(currency):
             errors['currency'] = ['value_is_invalid']
     values.update(_address_values(env, raw, errors, current_country))
     if errors:
@@ -85,7 +84,7 @@ def _address_values(env, raw, errors, current_country):
         if code is None:
             values['country_id'] = False
         elif isinstance(code, str) and len(code.strip()) == 2:
-            country = country.search([('code', '=', code.strip().upper())], limit=1)
+            country = country._fusion_by_code(code)
             values['country_id'] = country.id
         if code is not None and not country:
             errors['country'] = ['country_code_invalid']
@@ -98,14 +97,9 @@ def _address_values(env, raw, errors, current_country):
             # A state means nothing without the country it belongs to.
             errors['state'] = ['value_is_invalid']
             return values
-        states = env['res.country.state'].search([('country_id', '=', country.id)])
-        wanted = state.strip().upper()
-        match = (states.filtered(lambda s: s.code.upper() == wanted)
-                 or states.filtered(lambda s: s.name.upper() == wanted))
-        if match:
-            values['state_id'] = match[0].id
-        elif states:
+        match, known = country._fusion_state_named(state)
+        if not known:
             errors['state'] = ['value_is_invalid']
         else:
-            values['state_id'] = False  # the country has no subdivisions in Odoo
+            values['state_id'] = match.id or False  # False: the country has no subdivisions in Odoo
     return values

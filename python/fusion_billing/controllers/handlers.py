@@ -38,8 +38,6 @@ _MAX_ID_LENGTH = 255
 # ASCII digits only: str.isdigit() also takes '²', which int() refuses.
 _INTEGER = re.compile(r'-?[0-9]{1,18}')
 _TRUE, _FALSE = ('true', '1'), ('false', '0')
-# Lago's subscription statuses; only active and terminated exist here.
-_SUBSCRIPTION_STATUSES = ('pending', 'active', 'terminated', 'canceled', 'incomplete')
 
 # ----------------------------------------------------------------------------------- events
 
@@ -109,8 +107,7 @@ def upsert_customer(service, body, params, query_args):
     external_id, error = external_id_error(service, raw.get('external_id'))
     if error:
         raise ApiError.validation({'external_id': [error]})
-    Links = _links(service).with_context(active_test=False)
-    existing = Links.search([('service_id', '=', service.id), ('external_id', '=', external_id)], limit=1)
+    existing = _links(service)._fusion_find(service, external_id, include_archived=True)
     # A state sent alone belongs to the country the customer already has.
     values = partner_values(service.env, raw, existing.partner_id.country_id)
     grace = _grace_period(raw.get('billing_configuration'))
@@ -169,12 +166,13 @@ def past_usage(service, body, params, query_args):
         raise ApiError.validation({'external_subscription_id': ['value_is_mandatory']})
     metric = service.env['fusion.billing.metric']
     if query_args.get('billable_metric_code'):
-        metric = metric.search([('service_id', '=', service.id), ('code', '=', query_args['billable_metric_code'])], limit=1)
+        metric = metric._fusion_by_code(service, query_args['billable_metric_code'])
         if not metric:
             raise ApiError.not_found('billable_metric')
     page, per_page = page_request(query_args)
-    link = _find_link(service, params.get('external_customer_id'))
-    order = _orders(service, [('fusion_external_id', '=', external_subscription_id), ('partner_id', '=', link.partner_id.id)])[:1] if link else None
+    link = _links(service)._fusion_find(service, params.get('external_customer_id'))
+    order = service.env['sale.order']._fusion_find_subscription(
+        service, external_subscription_id, status=None, partner=link.partner_id) if link else None
     # Like Lago, an unknown customer or subscription has no past usage (200, empty), not a 404.
     periods = order._fusion_past_usage(metric=metric or None) if order else []
     total = len(periods)
@@ -213,8 +211,7 @@ def create_subscription(service, body, params, query_args):
     progressive_off = _progressive_billing_disabled(raw, errors)
     if errors:
         raise ApiError.validation(errors)
-    plan = service.env['sale.order.template'].search(
-        [('fusion_service_id', '=', service.id), ('fusion_plan_code', '=', plan_code)], limit=1)
+    plan = service.env['sale.order.template']._fusion_by_code(service, plan_code)
     if not plan:
         raise ApiError.not_found('plan')
     if ending_at and ending_at <= (started_at or datetime.now(timezone.utc).replace(tzinfo=None)):
@@ -241,26 +238,18 @@ def _progressive_billing_disabled(raw, errors):
 
 def list_subscriptions(service, body, params, query_args):
     Order = service.env['sale.order']
-    statuses = _many(query_args, 'status') or ['active']
-    if set(statuses) - set(_SUBSCRIPTION_STATUSES):
-        statuses = list(_SUBSCRIPTION_STATUSES)  # Lago drops a status filter with an invalid value
-    domain = [('fusion_service_id', '=', service.id), ('fusion_external_id', '!=', False), ('fusion_status', 'in', statuses)]
+    partner = None
     if query_args.get('external_customer_id'):
-        link = _find_link(service, query_args['external_customer_id'])
-        domain.append(('partner_id', '=', link.partner_id.id if link else False))
-    if query_args.get('plan_code'):
-        domain.append(('sale_order_template_id.fusion_plan_code', '=', query_args['plan_code']))
-    if query_args.get('external_id'):
-        domain.append(('fusion_external_id', '=', query_args['external_id']))
-    if query_args.get('currency'):
-        domain.append(('currency_id.name', '=', query_args['currency'].upper()))
+        partner = _links(service)._fusion_find(service, query_args['external_customer_id']).partner_id
+    filters = {name: query_args.get(name) for name in ('plan_code', 'external_id', 'currency')}
+    domain = Order._fusion_api_domain(service, dict(filters, statuses=_many(query_args, 'status')), partner=partner)
     orders, meta = search_page(Order, domain, 'fusion_started_at desc, create_date desc, id', query_args)
     return {'subscriptions': [subscription_object(order) for order in orders], 'meta': meta}
 
 
 def get_subscription(service, body, params, query_args):
     status = query_args.get('status') or 'active'
-    order = _orders(service, [('fusion_external_id', '=', params.get('external_id') or ''), ('fusion_status', '=', status)])[:1]
+    order = service.env['sale.order']._fusion_find_subscription(service, params.get('external_id'), status=status)
     if not order:
         raise ApiError.not_found('subscription')
     return {'subscription': order._fusion_lago_subscription(include_plan=True)}
@@ -269,7 +258,7 @@ def get_subscription(service, body, params, query_args):
 def update_subscription(service, body, params, query_args):
     """Lago's PUT /subscriptions/{id}: name and ending_at (a key sent as null clears it)."""
     raw = _root_object(body, 'subscription')
-    orders = _orders(service, [('fusion_external_id', '=', params.get('external_id') or '')])
+    orders = service.env['sale.order']._fusion_service_subscriptions(service, [('fusion_external_id', '=', params.get('external_id') or '')])
     if len(orders) > 1:
         orders = orders.filtered(lambda o: o.fusion_status == (query_args.get('status') or 'active'))
     order = orders[:1]
@@ -396,8 +385,7 @@ def create_alert(service, body, params, query_args):
         errors['alert_type'] = ['value_is_invalid'] if alert_type else ['value_is_mandatory']
     metric = service.env['fusion.billing.metric']
     if alert_type in ALERT_TYPES and alert_type != 'current_usage_amount':
-        metric_code = raw.get('billable_metric_code')
-        metric = metric.search([('service_id', '=', service.id), ('code', '=', metric_code)], limit=1) if isinstance(metric_code, str) else metric
+        metric = metric._fusion_by_code(service, raw.get('billable_metric_code'))
         if not metric:
             raise ApiError.not_found('billable_metric')
     error = threshold_error(raw.get('thresholds'))
@@ -407,21 +395,18 @@ def create_alert(service, body, params, query_args):
         errors['name'] = ['invalid_format']
     if errors:
         raise ApiError.validation(errors)
-    Alerts = service.env['fusion.billing.alert']
-    if Alerts.search_count([('order_id', '=', order.id), ('code', '=', code)], limit=1):
-        raise ApiError.validation({'code': ['value_already_exist']})
-    alert = Alerts.create({
-        'service_id': service.id, 'order_id': order.id, 'code': code, 'name': raw.get('name') or False,
-        'alert_type': alert_type, 'metric_id': metric.id or False,
-        'thresholds': [{'code': t.get('code'), 'value': str(t['value']), 'recurring': bool(t.get('recurring'))} for t in raw['thresholds']],
-    })
+    try:
+        alert = service.env['fusion.billing.alert']._fusion_create_for(order, metric, {
+            'code': code, 'name': raw.get('name'), 'alert_type': alert_type, 'thresholds': raw['thresholds']})
+    except LagoRefusal as refused:
+        raise ApiError.refused(refused) from refused
     # As in Lago the previous value starts at 0: thresholds the usage already passed are reported at the next check.
     return {'alert': alert._fusion_lago_alert()}
 
 
 def list_alerts(service, body, params, query_args):
     order = _subscription(service, params.get('external_id'))
-    alerts = service.env['fusion.billing.alert'].search([('order_id', '=', order.id)], order='code')
+    alerts = service.env['fusion.billing.alert']._fusion_of_order(order)
     return {'alerts': [alert._fusion_lago_alert() for alert in alerts]}
 
 
@@ -438,7 +423,7 @@ def delete_alert(service, body, params, query_args):
 
 def _alert(service, params):
     order = _subscription(service, params.get('external_id'))
-    alert = service.env['fusion.billing.alert'].search([('order_id', '=', order.id), ('code', '=', params.get('code') or '')], limit=1)
+    alert = service.env['fusion.billing.alert']._fusion_of_order(order, params.get('code') or '')
     if not alert:
         raise ApiError.not_found('alert')
     return alert
@@ -514,14 +499,12 @@ def _amount_cents_arg(query_args, name):
 
 def list_billable_metrics(service, body, params, query_args):
     Metric = service.env['fusion.billing.metric']
-    domain = [('service_id', '=', service.id)]
-    metrics, meta = search_page(Metric, domain, 'create_date desc, id', query_args)
+    metrics, meta = search_page(Metric, Metric._fusion_api_domain(service), 'create_date desc, id', query_args)
     return {'billable_metrics': [metric_object(metric) for metric in metrics], 'meta': meta}
 
 
 def get_billable_metric(service, body, params, query_args):
-    metric = service.env['fusion.billing.metric'].search(
-        [('service_id', '=', service.id), ('code', '=', params.get('code') or '')], limit=1)
+    metric = service.env['fusion.billing.metric']._fusion_by_code(service, params.get('code'))
     if not metric:
         raise ApiError.not_found('billable_metric')
     return {'billable_metric': metric_object(metric)}
@@ -529,8 +512,7 @@ def get_billable_metric(service, body, params, query_args):
 
 def list_plans(service, body, params, query_args):
     Plan = service.env['sale.order.template']
-    domain = [('fusion_service_id', '=', service.id)]
-    plans, meta = search_page(Plan, domain, 'create_date desc, id', query_args)
+    plans, meta = search_page(Plan, Plan._fusion_api_domain(service), 'create_date desc, id', query_args)
     amounts = stored_numbers(plans, ('fusion_amount',))
     return {
         'plans': [plan_object(plan, amounts[plan.id][0], plan.fusion_currency_id or service.currency_id) for plan in plans],
@@ -539,8 +521,7 @@ def list_plans(service, body, params, query_args):
 
 
 def get_plan(service, body, params, query_args):
-    plan = service.env['sale.order.template'].search(
-        [('fusion_service_id', '=', service.id), ('fusion_plan_code', '=', params.get('code') or '')], limit=1)
+    plan = service.env['sale.order.template']._fusion_by_code(service, params.get('code'))
     if not plan:
         raise ApiError.not_found('plan')
     amount = stored_number(plan, 'fusion_amount')
@@ -577,19 +558,9 @@ def _links(service):
     return service.env['fusion.billing.account.link']
 
 
-def _orders(service, domain=()):
-    """The subscriptions (sale orders) of `service` matching `domain`, newest first."""
-    return service.env['sale.order'].search([('fusion_service_id', '=', service.id), *domain], order='id desc')
-
-
-def _find_link(service, external_customer_id):
-    """The customer (application account) `external_customer_id` of `service`, or an empty recordset."""
-    return _links(service).search([('service_id', '=', service.id), ('external_id', '=', external_customer_id or '')], limit=1)
-
-
 def _customer_link(service, external_customer_id):
-    """The same, or 404 customer_not_found."""
-    link = _find_link(service, external_customer_id)
+    """The customer (application account) `external_customer_id` of `service`, or 404 customer_not_found."""
+    link = _links(service)._fusion_find(service, external_customer_id)
     if not external_customer_id or not link:
         raise ApiError.not_found('customer')
     return link
@@ -632,11 +603,8 @@ def _refuse_billing_entities(query_args):
 
 def _subscription(service, external_id, partner=None):
     """The active subscription `external_id` of `service` (of `partner` when given), or 404."""
-    domain = [('fusion_external_id', '=', external_id or ''), ('fusion_status', '=', 'active')]
-    if partner is not None:
-        domain.append(('partner_id', '=', partner.id))
-    order = _orders(service, domain)[:1]
-    if not external_id or not order:
+    order = service.env['sale.order']._fusion_find_subscription(service, external_id, partner=partner)
+    if not order:
         raise ApiError.not_found('subscription')
     return order
 

@@ -85,7 +85,7 @@ def _timestamp(value, now, errors):
     """Unix seconds (int, decimal number or numeric string) as a naive UTC datetime, to the ms."""
     if value is None:
         return now, False
-    if type(value) is int and 0 <= value <= _LAST_SECOND:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _LAST_SECOND:
         return _EPOCH + timedelta(seconds=value), True  # whole seconds, the common case
     if isinstance(value, str) and _NUMERIC_TEXT.match(value):
         value = Decimal(value.strip())

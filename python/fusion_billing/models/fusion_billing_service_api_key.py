@@ -107,7 +107,7 @@ class FusionBillingService(models.Model):
                 cr.execute(
                     "UPDATE fusion_billing_service SET api_key_last_used_at = now() AT TIME ZONE 'UTC' WHERE id = %s",
                     [service_id])
-        except Exception:  # noqa: BLE001 - a lost timestamp is better than a refused request
+        except Exception:  # pylint: disable=broad-exception-caught  # a lost timestamp is better than a refused request
             _logger.info('API key use of service %s not recorded this time', service_id, exc_info=True)
 
     @api.model

@@ -60,8 +60,10 @@ class FusionBillingService(models.Model):
                 service[f'overview_{name}'] = values.get(name, 0)
 
     def _overview_figures(self):
-        """{service id: {figure: count}}, two grouped queries for all the cards. Extension point:
-        a bridge adds figures; call super()."""
+        """{service id: {figure: count}}, two grouped queries for all the cards.
+
+        Extension point: a bridge may add figures; it must call super() and extend each
+        service's dict it returns."""
         ids = [service_id for service_id in self.ids if isinstance(service_id, int)]
         if not ids:
             return {}

@@ -21,7 +21,7 @@ from ..lago.serializers import LAGO_AGGREGATION, cents, decimal_text, iso_date, 
 from ..engine.sql_aggregation import MetricQuery, aggregate_one_pass, aggregate_orders, in_one_pass
 from ..rating.aggregation import AggregationResult
 from ..rating.charges import ChargeResult
-from ..rating.filters import DEFAULT, Bucket, buckets, display_name, filter_named
+from ..rating.filters import DEFAULT, Bucket, buckets as filter_buckets, display_name, filter_named
 from ..rating.money import decimal_str, round_amount, to_subunits
 from ..rating.periods import Period, period_containing
 from ..rating.schedule import BaseFee, Terms, base_fee, charges_interval, commitment_for, fees_due, usage_due
@@ -50,7 +50,7 @@ class _RatedCharge(NamedTuple):
 
 def _charge_buckets(charge):
     """The disjoint filter buckets of a charge (each filter, then the default), or None."""
-    return buckets([entry['values'] for entry in charge.filters]) if charge.filters else None
+    return filter_buckets([entry['values'] for entry in charge.filters]) if charge.filters else None
 
 
 class Due(NamedTuple):
@@ -110,8 +110,11 @@ class SaleOrder(models.Model):
         """What this subscription owes by `until` and has not billed: base fees and usage periods.
 
         The seam between deciding and invoicing: this module turns it into order lines and an
-        invoice (_fusion_close_periods); an Enterprise bridge can hand the same items to
-        sale_subscription's recurring invoicing instead."""
+        invoice (_fusion_close_periods).
+
+        Extension point: an Enterprise bridge may hand the same items to sale_subscription's
+        recurring invoicing instead, or drop those it bills itself; it must call super() and
+        return a Due of what is left for this module to invoice."""
         self.ensure_one()
         terms = self._fusion_terms()
         rated_until = _aware(self.fusion_closed_until) if self.fusion_closed_until else None
@@ -340,8 +343,8 @@ class SaleOrder(models.Model):
             try:
                 with self.env.cr.savepoint():
                     results.append(work(order))
-            except Exception:
-                _logger.exception('fusion_billing: ' + failure, order.display_name)
+            except Exception:  # pylint: disable=broad-exception-caught  # logged; the order is tried again next run
+                _logger.exception('fusion_billing: %s', failure % order.display_name)
             if commit:
                 self.env['ir.cron']._commit_progress(processed=1, remaining=len(self) - index - 1)
         return results
@@ -367,7 +370,10 @@ class SaleOrder(models.Model):
         """Write the rated usage of each finished period onto the order and invoice it.
 
         Idempotent: a period is rated once (`fusion_closed_until` advances, a row lock serialises
-        concurrent closes, and a unique constraint guards each (order, charge, period) line)."""
+        concurrent closes, and a unique constraint guards each (order, charge, period) line).
+
+        Extension point: a bridge may act on the invoices made (e.g. link them to Enterprise's
+        subscription); it must call super() and return its summary, with its own counts added."""
         until = _aware(until or fields.Datetime.now())
         summary = {'periods': 0, 'invoices': 0, 'late_events': 0}
         to_invoice = self.browse()

@@ -9,7 +9,6 @@ from odoo import api, fields, models
 from ..lago.serializers import stored_number
 
 
-
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
 
@@ -31,8 +30,10 @@ class SaleOrder(models.Model):
             order.fusion_usage_panel = self.env['ir.qweb']._render('fusion_billing.subscription_usage_panel', values)
 
     def _fusion_usage_panel_values(self):
-        """The panel's figures, as amounts of the order's currency. Extension point: a bridge adds
-        its own figures (e.g. Enterprise's recurring lines); call super()."""
+        """The panel's figures, as amounts of the order's currency.
+
+        Extension point: a bridge may add its own figures (e.g. Enterprise's recurring lines);
+        it must call super() and extend the values it returns."""
         self.ensure_one()
         currency = self.currency_id
         plan = self.sale_order_template_id

@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         result = price_plan(loads_decimal_json(text))
     except PricingInputError as error:
         return _fail(str(error), stderr)
-    except Exception as error:  # noqa: BLE001 - the contract is one JSON line, never a traceback
+    except Exception as error:  # pylint: disable=broad-exception-caught  # the contract is one JSON line, never a traceback
         return _fail(f"internal error: {type(error).__name__}: {error}", stderr)
     stdout.write(json.dumps(result, indent=2) + "\n")
     return EXIT_OK

@@ -7,8 +7,9 @@ asks for 3-D Secure. Every request is recorded with its decoded form params."""
 
 import json
 import secrets
-from .local_http import LocalHttpServer, QuietHandler
 from urllib.parse import parse_qsl, urlsplit
+
+from .local_http import LocalHttpServer, QuietHandler
 
 DECLINE = {
     'type': 'card_error',

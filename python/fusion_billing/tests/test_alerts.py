@@ -70,14 +70,31 @@ class TestAlerts(FusionApiCase):
         self.assertOk(self.post('/subscriptions', {'subscription': {
             'external_customer_id': 'tnt_alerts002', 'plan_code': 'api_cloud_pro', 'external_id': 'sub_alerts2'}}))
         post = lambda alert: self.post('/subscriptions/sub_alerts2/alerts', {'alert': alert})  # noqa: E731
-        self.assertApiError(post({'alert_type': 'current_usage_amount', 'code': 'x', 'thresholds': []}), 422, 'validation_errors', {'thresholds': ['value_is_mandatory']})
-        self.assertApiError(post({'alert_type': 'sometimes', 'code': 'x', 'thresholds': [{'value': 1}]}), 422, 'validation_errors', {'alert_type': ['value_is_invalid']})
+        self.assertApiError(
+            post({'alert_type': 'current_usage_amount', 'code': 'x', 'thresholds': []}),
+            422,
+            'validation_errors',
+            {'thresholds': ['value_is_mandatory']},
+        )
+        self.assertApiError(
+            post({'alert_type': 'sometimes', 'code': 'x', 'thresholds': [{'value': 1}]}),
+            422,
+            'validation_errors',
+            {'alert_type': ['value_is_invalid']},
+        )
         self.assertApiError(post({'alert_type': 'billable_metric_current_usage_units', 'code': 'x', 'billable_metric_code': 'nope',
                                   'thresholds': [{'value': 1}]}), 404, 'billable_metric_not_found')
-        self.assertApiError(post({'alert_type': 'current_usage_amount', 'code': 'x', 'thresholds': [{'value': 1, 'recurring': True}, {'value': 2, 'recurring': True}]}),
+        two_recurring = [{'value': 1, 'recurring': True}, {'value': 2, 'recurring': True}]
+        self.assertApiError(post({'alert_type': 'current_usage_amount', 'code': 'x', 'thresholds': two_recurring}),
                             422, 'validation_errors', {'thresholds': ['multiple_recurring_thresholds']})
         self.assertOk(post({'alert_type': 'current_usage_amount', 'code': 'x', 'thresholds': [{'value': 1}]}))
-        self.assertApiError(post({'alert_type': 'current_usage_amount', 'code': 'x', 'thresholds': [{'value': 2}]}), 422, 'validation_errors', {'code': ['value_already_exist']})
-        self.assertApiError(self.post('/subscriptions/nope/alerts', {'alert': {'alert_type': 'current_usage_amount', 'code': 'y', 'thresholds': [{'value': 1}]}}),
+        self.assertApiError(
+            post({'alert_type': 'current_usage_amount', 'code': 'x', 'thresholds': [{'value': 2}]}),
+            422,
+            'validation_errors',
+            {'code': ['value_already_exist']},
+        )
+        unknown = {'alert': {'alert_type': 'current_usage_amount', 'code': 'y', 'thresholds': [{'value': 1}]}}
+        self.assertApiError(self.post('/subscriptions/nope/alerts', unknown),
                             404, 'subscription_not_found')
         self.assertEqual(self.env['fusion.billing.alert'].search_count([('order_id.fusion_external_id', '=', 'sub_alerts2')]), 1)

@@ -258,7 +258,7 @@ class TestConcurrentIngestion(FusionApiCase):
                     cr.execute('SELECT 1')  # take both snapshots before either inserts
                     both_started.wait()
                     results[slot] = retrying(lambda: env['fusion.billing.usage']._fusion_ingest(service, [parsed]), env)
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            except Exception as exc:  # pylint: disable=broad-exception-caught  # reported by the assertion below
                 errors.append(exc)
 
         threads = [threading.Thread(target=ingest, args=(slot,)) for slot in (0, 1)]

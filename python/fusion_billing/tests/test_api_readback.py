@@ -110,7 +110,7 @@ class TestApiReadback(FusionApiCase):
     # ------------------------------------------------------------------------------- invoices
 
     def test_one_invoice_with_its_fees_taxes_customer_and_subscriptions(self):
-        order, invoices = self.billed_subscription('tnt_inv00001', 'sub_inv')
+        _order, invoices = self.billed_subscription('tnt_inv00001', 'sub_inv')
         invoice = invoices[0]
         body = self.assertOk(self.get(f'/invoices/{lago_id(invoice)}'))['invoice']
         self.assertEqual((body['lago_id'], body['number'], body['status']), (lago_id(invoice), invoice.name, 'finalized'))
@@ -125,7 +125,7 @@ class TestApiReadback(FusionApiCase):
         self.assertApiError(self.get('/invoices/not-a-lago-id'), 404, 'invoice_not_found')
 
     def test_download_and_payment_url_lead_to_odoos_portal(self):
-        order, invoices = self.billed_subscription('tnt_inv00002', 'sub_dl')
+        _order, invoices = self.billed_subscription('tnt_inv00002', 'sub_dl')
         invoice = invoices[0]
         body = self.assertOk(self.post(f'/invoices/{lago_id(invoice)}/download', None))['invoice']
         self.assertIn(f'/my/invoices/{invoice.id}?access_token=', body['file_url'])
@@ -136,7 +136,7 @@ class TestApiReadback(FusionApiCase):
         self.assertEqual(self.open_portal(details['payment_url']).status_code, 200)
 
     def test_invoice_filters_narrow_or_are_refused(self):
-        order, invoices = self.billed_subscription('tnt_filter01', 'sub_filter')
+        _order, invoices = self.billed_subscription('tnt_filter01', 'sub_filter')
         first = invoices[0]
 
         def listed(**params):

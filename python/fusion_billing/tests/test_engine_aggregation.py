@@ -1,7 +1,7 @@
 """The SQL aggregation agrees with the pure reference (Lago's semantics) on the same events."""
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from decimal import Decimal
 
 from odoo.tests import tagged

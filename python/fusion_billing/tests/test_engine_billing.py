@@ -64,7 +64,10 @@ class TestBillingLifecycle(EngineCase):
         self.assertEqual(charges['nc_storage_gb']['amount_cents'], 642)
         self.assertTrue(charges['nc_storage_gb']['units'].startswith('53.494623655913978'))
         # API requests: 3, inside the free first tier
-        self.assertEqual((charges['nc_api_requests']['units'], charges['nc_api_requests']['events_count'], charges['nc_api_requests']['amount_cents']), ('3.0', 3, 0))
+        self.assertEqual(
+            (charges['nc_api_requests']['units'], charges['nc_api_requests']['events_count'], charges['nc_api_requests']['amount_cents']),
+            ('3.0', 3, 0),
+        )
         self.assertEqual(usage['amount_cents'], 1000 + 6000 + 642)
         # 13% of 76.42 = 9.9346 → 9.93
         self.assertEqual(usage['taxes_amount_cents'], 993)
@@ -83,7 +86,7 @@ class TestBillingLifecycle(EngineCase):
     def test_close_writes_period_lines_and_invoices_once(self):
         summary = self.order._fusion_close_periods(until=dt(2026, 2, 3))
         self.assertEqual((summary['periods'], summary['invoices']), (1, 1))
-        lines = self.order.order_line.sorted(lambda l: (l.fusion_charge_id.code or '', l.id))
+        lines = self.order.order_line.sorted(lambda line: (line.fusion_charge_id.code or '', line.id))
         by_code = {line.fusion_charge_id.code or 'base': line for line in lines}
         # Base fee prorated for the partial first period as Lago prorates it, by days, the start day
         # counting whole (Fees::SubscriptionService#first_subscription_amount): 99.00 × 17 / 31 = 54.290… → 54.29
@@ -115,12 +118,12 @@ class TestBillingLifecycle(EngineCase):
         self.order._fusion_close_periods(until=dt(2026, 2, 1))
         self.order._fusion_terminate(at=dt(2026, 2, 8))
         self.assertEqual(self.order.fusion_status, 'terminated')
-        february = self.order.order_line.filtered(lambda l: l.fusion_period_start == dt(2026, 2, 1))
-        base = february.filtered(lambda l: not l.fusion_charge_id)
+        february = self.order.order_line.filtered(lambda line: line.fusion_period_start == dt(2026, 2, 1))
+        base = february.filtered(lambda line: not line.fusion_charge_id)
         # 99.00 × 7 days / 28 days = 24.75
         self.assertEqual(base.price_unit, 24.75)
         # February's 1,000 GB egress: 900 paid → 9 packages × 5.00
-        self.assertEqual(february.filtered(lambda l: l.fusion_charge_id.code == 'egress').price_unit, 45.0)
+        self.assertEqual(february.filtered(lambda line: line.fusion_charge_id.code == 'egress').price_unit, 45.0)
         self.assertEqual(len(self.order.invoice_ids), 2)
         # Terminating again changes nothing.
         self.order._fusion_terminate(at=dt(2026, 2, 20))
@@ -145,7 +148,7 @@ class TestBillingLifecycle(EngineCase):
         self.assertTrue(self.order.fusion_closed_until)
         self.assertTrue(other.order_line)
         # Monthly periods from January up to now are all closed.
-        self.assertGreaterEqual(len(other.order_line.filtered(lambda l: not l.fusion_charge_id)), 1)
+        self.assertGreaterEqual(len(other.order_line.filtered(lambda line: not line.fusion_charge_id)), 1)
 
     def test_cron_bills_the_others_when_one_subscription_cannot_be_billed(self):
         healthy = self.subscribe('sub-healthy', dt(2026, 1, 1))
@@ -179,6 +182,6 @@ class TestBillingLifecycle(EngineCase):
         self.assertEqual(summary['late_events'], 1)
         self.assertEqual(self.order.invoice_ids.sorted('id')[0].amount_untaxed, january_total)
         february_egress = self.order.order_line.filtered(
-            lambda l: l.fusion_period_start == dt(2026, 2, 1) and l.fusion_charge_id.code == 'egress')
+            lambda line: line.fusion_period_start == dt(2026, 2, 1) and line.fusion_charge_id.code == 'egress')
         # Only February's own 1,000 GB: 9 packages × 5.00.
         self.assertEqual(february_egress.price_unit, 45.0)

@@ -88,12 +88,13 @@ class TestProgressiveBilling(FusionApiCase):
         self.assertEqual([(i['invoice_type'], i['fees_amount_cents'], i['progressive_billing_credit_amount_cents'],
                            i['sub_total_excluding_taxes_amount_cents']) for i in shown],
                          [('progressive_billing', 600, 0, 600), ('progressive_billing', 1300, 600, 700), ('subscription', 2500, 1300, 1200)])
-        self.assertEqual([[(a['usage_threshold']['amount_cents'], a['lifetime_usage_amount_cents']) for a in i.get('applied_usage_thresholds', [])] for i in shown],
+        self.assertEqual([[(a['usage_threshold']['amount_cents'], a['lifetime_usage_amount_cents'])
+                           for a in i.get('applied_usage_thresholds', [])] for i in shown],
                          [[(500, 600)], [(1200, 1300)], []])
         self.assertEqual(shown[0]['applied_usage_thresholds'][0]['usage_threshold']['threshold_display_name'], 'First usage invoice')
         self.assertEqual(sorted(fee['amount_cents'] for fee in shown[2]['fees']), [1000, 1500], 'fees before the credit')
         # Lago's invoice_type filter tells them apart.
-        listed = lambda kind: sorted(i['fees_amount_cents'] for i in self.assertOk(self.get('/invoices', params={
+        listed = lambda kind: sorted(i['fees_amount_cents'] for i in self.assertOk(self.get('/invoices', params={  # noqa: E731
             'external_customer_id': 'tnt_progress01', 'invoice_type': kind}))['invoices'])
         self.assertEqual((listed('progressive_billing'), listed('subscription')), ([600, 1300], [2500]))
         # Past usage reports the month as its own invoice billed it: 150 GB, 15.00 of charges.
@@ -118,7 +119,9 @@ class TestProgressiveBilling(FusionApiCase):
         # their invoices were made, the recurring one's next step as Lago's completion service puts it.
         with self.now(datetime(2026, 4, 4, 13)):
             lifetime = self.assertOk(self.get('/subscriptions/sub_progress/lifetime_usage'))['lifetime_usage']
-        self.assertEqual({key: lifetime[key] for key in ('external_subscription_id', 'external_historical_usage_amount_cents', 'invoiced_usage_amount_cents', 'current_usage_amount_cents', 'from_datetime')},
+        shown_keys = ('external_subscription_id', 'external_historical_usage_amount_cents', 'invoiced_usage_amount_cents',
+                      'current_usage_amount_cents', 'from_datetime')
+        self.assertEqual({key: lifetime[key] for key in shown_keys},
                          {'external_subscription_id': 'sub_progress', 'external_historical_usage_amount_cents': 0, 'invoiced_usage_amount_cents': 1500,
                           'current_usage_amount_cents': 500, 'from_datetime': '2026-03-01T00:00:00Z'})
         self.assertEqual([(t['amount_cents'], t['completion_ratio'], t['reached_at']) for t in lifetime['usage_thresholds']],
@@ -136,7 +139,8 @@ class TestProgressiveBilling(FusionApiCase):
             order._fusion_close_periods(until=datetime(2026, 4, 1))
         final = order.invoice_ids.filtered(lambda move: move.move_type == 'out_invoice' and move != first)
         self.assertEqual(Decimal(str(final.amount_untaxed)), Decimal('10.0'), 'the base fee; 4.00 of usage minus 4.00 deducted')
-        refund = order.invoice_ids.filtered(lambda move: move.move_type == 'out_refund') | self.env['account.move'].search([('reversed_entry_id', '=', first.id)])
+        refund = (order.invoice_ids.filtered(lambda move: move.move_type == 'out_refund')
+                  | self.env['account.move'].search([('reversed_entry_id', '=', first.id)]))
         self.assertEqual([(move.state, Decimal(str(move.amount_untaxed))) for move in refund], [('posted', Decimal('4.0'))])
 
     def test_usage_billed_before_the_migration_counts_in_lifetime_usage(self):
