@@ -1,11 +1,12 @@
 // Handlebars with escaping made explicit: templates are compiled with noEscape, and every value goes
 // through a helper that knows its target syntax (xml, py, csv). Templates hold layout only.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { pyLiteral, pyString } from './ir/python-literal.ts';
+import { REPO_ROOT } from './repo-root.ts';
 
-export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
+export const TEMPLATES_DIR = join(REPO_ROOT, 'templates');
 
 export type Renderer = (template: string, context: object) => string;
 
@@ -37,7 +38,7 @@ export function createRenderer(): Renderer {
   return (template, context) => {
     let compiled = cache.get(template);
     if (!compiled) {
-      const source = readFileSync(`${TEMPLATES_DIR}${template}`, 'utf8');
+      const source = readFileSync(join(TEMPLATES_DIR, template), 'utf8');
       compiled = hb.compile(source, { noEscape: true, strict: true });
       cache.set(template, compiled);
     }
