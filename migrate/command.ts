@@ -2,12 +2,12 @@
 // (README, "Moving a service off Lago"). Lago is read with its official client; Odoo is driven
 // through JSON-2 (an administrator's API key) and, for events, through the module's own API.
 // Exit codes: 0 done, 1 something is left (unsupported, failed, mismatched, blocked), 2 usage.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OdooClient } from '../harness/clients/json2.ts';
 import { LagoClient } from '../harness/clients/lago.ts';
-import { validateSpecText } from '../generators/spec/index.ts';
+import { readSpecText, validateSpecText } from '../generators/spec/index.ts';
 import type { ServiceSpec } from '../generators/spec/types.ts';
 import { formatImport, importAccounts, importIncomplete } from './accounts.ts';
 import { mapLagoCatalog, mergeCatalog, type LagoMetricIn, type LagoPlanIn } from './catalog.ts';
@@ -50,7 +50,7 @@ export async function lagoCommand(args: string[], io: CommandIo): Promise<number
     const { spec: specArg, rest: extra } = specOf(values, positionals);
     if (extra.length > 0) throw new UsageError(`expected one spec file, got ${positionals.join(' ')}`);
     const specFile = resolve(specArg);
-    const specText = readFileSync(specFile, 'utf8');
+    const specText = readSpecText(specFile);
     const spec = validateSpecText(specFile, specText, io.implementationFacts?.()).spec;
     const serviceCode = text('service');
     const service = spec.catalog.services.find((s) => s.code === serviceCode);
