@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench:cli [-- --runs N]`: the CLI's start-to-exit time on the shipped spec, whole
+// `npm run bench:cli [-- --runs N] [--checkout DIR]`: the CLI's start-to-exit time on the shipped spec, whole
 // processes, median of N (default 5) after one unmeasured warm-up run (it fills the client cache),
 // beside the median of `node -e 0` measured in the same run, and the ratio of the two.
 // generate writes to a temporary directory, so out/ is left as it is.
@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, checkout: { type: 'string' } }, strict: true });
+// --checkout DIR: time another checkout's CLI (an older commit, say) in the same conditions.
+const root = values.checkout ?? fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'fusion-billing.mjs');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } }, strict: true });
 const runs = Number(values.runs);
 const out = mkdtempSync(join(tmpdir(), 'fb-bench-'));
 
@@ -44,7 +45,7 @@ try {
   rmSync(out, { recursive: true, force: true });
 }
 const reference = rows[0].median;
-process.stdout.write(`median of ${runs} whole-process runs (node ${process.version}, ${process.platform})\n`);
+process.stdout.write(`${bin}: median of ${runs} whole-process runs (node ${process.version}, ${process.platform})\n`);
 for (const row of rows) {
   const ratio = row === rows[0] ? '' : `  ${(row.median / reference).toFixed(1)}× node -e 0`;
   process.stdout.write(`  ${row.name.padEnd(26)} ${row.median.toFixed(3)} s${ratio}   (${row.times.map((t) => t.toFixed(3)).join(' ')})\n`);
