@@ -68,6 +68,8 @@ function withHelpers(hb: Handlebars): Handlebars {
 }
 
 function loadPrecompiled(): Precompiled | undefined {
+  // FUSION_NO_CACHE=1: everything compiled here (the golden test compares both ways).
+  if (process.env.FUSION_NO_CACHE) return undefined;
   try {
     return require(PRECOMPILED) as Precompiled;
   } catch {

@@ -1,7 +1,8 @@
 // Building the typed client takes seconds (ts-morph type-checks and emits it), and most runs of
 // `generate` build the same one again. Its files are a function of the IR, the header, client/ (the
 // runtime and README), the emitter's own code and ts-morph's version: they are kept in
-// .cache/client/ (gitignored) under a hash of all of these and reused. FUSION_NO_CACHE=1 rebuilds.
+// .cache/client/ (gitignored) under a hash of all of these and reused. FUSION_NO_CACHE=1 rebuilds
+// (and makes render.ts and spec/schema.ts compile templates and schema rather than use dist/'s).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

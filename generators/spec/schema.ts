@@ -28,6 +28,7 @@ function validator(): Validator {
 
 /** The precompiled validator, if it was compiled from this very schema (else the schema is compiled here). */
 function precompiled(schemaText: string): Validator | undefined {
+  if (process.env.FUSION_NO_CACHE) return undefined;
   try {
     const validate = require(PRECOMPILED) as Validator & { schemaHash?: string };
     return validate.schemaHash === schemaHash(schemaText) ? validate : undefined;

@@ -14,7 +14,7 @@ describe('generated addon', () => {
     expect(drift).toEqual({ changed: [], missing: [], unexpected: [] });
   });
 
-  it('is deterministic: a second run gives identical bytes (the client built again, not cached)', () => {
+  it('is deterministic: a second run gives identical bytes (templates compiled and the client built again, not cached)', () => {
     vi.stubEnv('FUSION_NO_CACHE', '1');
     const again = generateFiles(`${REPO}${NEXA_PATH}`).files;
     vi.unstubAllEnvs();
