@@ -1,171 +1,136 @@
-// fusion-billing CLI. Exit codes: 0 ok, 1 the check failed (invalid spec, drift, failing tests),
-// 2 usage or environment error.
-import { relative, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// fusion-billing CLI: finds the command in the table (commands.ts), parses its options strictly,
+// answers --help, and runs it. Exit codes: 0 ok, 1 the check failed (invalid spec, drift, failing
+// tests), 2 usage or environment error.
 import { readFileSync } from 'node:fs';
-import { checkOutput, compileSpec, generateFiles, implementationFacts, REPO_ROOT, writeOutput } from './generate.ts';
-import { checkPricingExamples, PricingError, pricePlan } from './pricing/price.ts';
-import { SpecError } from './spec/index.ts';
-import { validateSpecFile } from './spec/index.ts';
-
-const USAGE = `usage: fusion-billing <command> [options]
-
-commands:
-  validate [spec]                 check a spec (default spec/nexa.yaml); located errors, exit 1 if invalid
-  generate [spec] [--out DIR]     write the Odoo addon to DIR/<module> (default out/)
-  generate [spec] --check         exit 1 and list the files of DIR/<module> that differ from the spec
-  price --plan CODE USAGE.json    price a usage file ({metric_code: {units, events_count?, event_values?}})
-                                  against a plan of the spec, through the module's rating core; prints JSON
-  price --examples                check every pricing example of the spec through the rating core
-  doctor                          name what the Odoo harness needs and is missing
-  odoo-test [--module NAME]       install the module on a fresh database of a real Odoo 19 and run its tests
-  dev [spec] [--runtime KIND]     serve Odoo with the module installed; regenerate and upgrade it on each spec change
-  lago <step> --service CODE      move a service off Lago: import-catalog, import-accounts, pull-events,
-                                  reconcile, accept, cutover (fusion-billing lago --help)
-`;
-
-const DEFAULT_SPEC = 'spec/nexa.yaml';
-
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case 'validate':
-        return validate(rest);
-      case 'generate':
-        return generate(rest);
-      case 'price':
-        return price(rest);
-      case 'dev': {
-        const { devCommand } = await import('../harness/dev-command.ts');
-        return devCommand(rest, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
-      }
-      case 'lago': {
-        const { lagoCommand, LAGO_USAGE } = await import('../migrate/command.ts');
-        if (rest.length === 0 || rest[0] === '--help' || rest[0] === 'help') {
-          process.stdout.write(LAGO_USAGE);
-          return rest.length === 0 ? 2 : 0;
-        }
-        return lagoCommand(rest, {
-          out: (line) => process.stdout.write(`${line}\n`),
-          err: (line) => process.stderr.write(`${line}\n`),
-          env: process.env,
-          implementationFacts,
-        });
-      }
-      case 'doctor':
-      case 'odoo-test': {
-        const { runHarnessCommand } = await import('../harness/cli.ts');
-        return runHarnessCommand([command, ...rest]);
-      }
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        process.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        process.stderr.write(`fusion-billing: unknown command '${command}'\n\n${USAGE}`);
-        return 2;
-    }
-  } catch (err) {
-    if (err instanceof SpecError) {
-      process.stderr.write(`${err.message}\n${err.diagnostics.length} problem${err.diagnostics.length === 1 ? '' : 's'} in the spec.\n`);
-      return 1;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`fusion-billing: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
-}
-
-class UsageError extends Error {}
-
-function parse<const T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-function specArg(positionals: string[]): string {
-  if (positionals.length > 1) throw new UsageError(`expected one spec file, got ${positionals.length}`);
-  return positionals[0] ?? DEFAULT_SPEC;
-}
-
-function validate(args: string[]): number {
-  const { positionals } = parse(args, {});
-  const spec = specArg(positionals);
-  const valid = validateSpecFile(spec, implementationFacts());
-  const { services, metrics, plans } = valid.spec.catalog;
-  const charges = plans.reduce((n, p) => n + p.charges.length, 0);
-  process.stdout.write(
-    `${spec}: valid (${services.length} services, ${metrics.length} metrics, ${plans.length} plans, ${charges} charges, ${valid.spec.module.models.length} models)\n`,
-  );
-  return 0;
-}
-
-function generate(args: string[]): number {
-  const { values, positionals } = parse(args, { out: { type: 'string' }, check: { type: 'boolean' } });
-  const spec = specArg(positionals);
-  const outDir = resolve(values.out ?? 'out');
-  const { ir, files } = generateFiles(spec);
-  const moduleName = ir.module.technicalName;
-  const shown = relative(process.cwd(), outDir) || '.';
-  const clientFiles = files.filter((f) => f.path.startsWith('client/')).length;
-  const what = `${shown}/${moduleName} (${files.length - clientFiles} files) and ${shown}/client (${clientFiles})`;
-  if (values.check) {
-    const drift = checkOutput(outDir, moduleName, files);
-    const problems = [
-      ...drift.changed.map((p) => `  changed:    ${shown}/${p}`),
-      ...drift.missing.map((p) => `  missing:    ${shown}/${p}`),
-      ...drift.unexpected.map((p) => `  unexpected: ${shown}/${p}`),
-    ];
-    if (problems.length > 0) {
-      process.stderr.write(`${what} drifted from ${spec} (${problems.length} file${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}\nRun \`fusion-billing generate\` and commit the result.\n`);
-      return 1;
-    }
-    process.stdout.write(`${what} match ${spec}\n`);
-    return 0;
-  }
-  const { written, removed } = writeOutput(outDir, moduleName, files);
-  process.stdout.write(`${what} from ${spec} (${written} written, ${removed.length} removed)\n`);
-  return 0;
-}
-
-function price(args: string[]): number {
-  const { values, positionals } = parse(args, { plan: { type: 'string' }, examples: { type: 'boolean' }, spec: { type: 'string' } });
-  const ir = compileSpec(values.spec ?? DEFAULT_SPEC);
-  try {
-    if (values.examples) {
-      if (positionals.length > 0 || values.plan) throw new UsageError('price --examples takes no plan or usage file');
-      const result = checkPricingExamples(ir, REPO_ROOT);
-      process.stdout.write(result.stdout);
-      process.stderr.write(result.stderr);
-      return result.status === 0 ? 0 : result.status === 1 ? 1 : 2;
-    }
-    if (!values.plan || positionals.length !== 1) throw new UsageError('price needs --plan CODE and one usage file');
-    let usage: unknown;
-    try {
-      usage = JSON.parse(readFileSync(positionals[0]!, 'utf8'));
-    } catch (err) {
-      process.stderr.write(`fusion-billing: ${positionals[0]}: ${(err as Error).message}\n`);
-      return 2;
-    }
-    const result = pricePlan(ir, values.plan, usage, REPO_ROOT);
-    process.stdout.write(result.stdout);
-    process.stderr.write(result.stderr);
-    return result.status;
-  } catch (err) {
-    if (err instanceof PricingError) {
-      process.stderr.write(`fusion-billing: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-}
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { COMMANDS, UsageError, type Command, type Parsed } from './commands.ts';
+import { REPO_ROOT } from './repo-root.ts';
 
 export { REPO_ROOT };
+
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+export function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return `usage: fusion-billing <command> [options]
+
+commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}
+
+A command that reads a spec takes it as [spec] or --spec FILE (default spec/nexa.yaml).
+fusion-billing <command> --help shows a command's usage and options; --version the version.
+`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined) {
+    process.stderr.write(overview());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? args[0] : undefined;
+    const command = topic === undefined ? undefined : COMMANDS.find((c) => c.name === topic);
+    if (topic !== undefined && !command) return unknown('fusion-billing:', `unknown command '${topic}'`, topic, COMMANDS.map((c) => c.name), 'fusion-billing --help');
+    process.stdout.write(command ? command.usage : overview());
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
+    return unknown('fusion-billing:', what, name, name.startsWith('-') ? ['--help', '--version'] : COMMANDS.map((c) => c.name), 'fusion-billing --help');
+  }
+  const who = `fusion-billing ${command.name}:`;
+  const hint = `fusion-billing ${command.name} --help`;
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...command.options, ...HELP }, allowPositionals: true, strict: true });
+  } catch (error) {
+    const option = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+    if (option) return unknown(who, `unknown option '${option}'`, option, optionNames(command), hint);
+    return usageError(who, firstSentence((error as Error).message), hint);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(command.usage);
+    return 0;
+  }
+  const problem = positionalProblem(command, parsed);
+  if (problem) return problem.startsWith('unknown step') ? unknown(who, problem, parsed.positionals[0]!, command.steps!, hint) : usageError(who, problem, hint);
+  try {
+    return await command.run(args, parsed);
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(who, error.message, hint);
+    if ((error as Error).name === 'SpecError') {
+      const { diagnostics } = error as Error & { diagnostics: unknown[] };
+      process.stderr.write(`${(error as Error).message}\n${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in the spec.\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/** Too many positionals, or a missing or unknown step: what is wrong, or undefined. */
+function positionalProblem(command: Command, { values, positionals }: Parsed): string | undefined {
+  let rest = positionals;
+  if (command.steps) {
+    const step = rest[0];
+    if (step === undefined) return `which step? one of ${command.steps.join(', ')}`;
+    if (!command.steps.includes(step)) return `unknown step '${step}'`;
+    rest = rest.slice(1);
+  }
+  if (command.readsSpec && values.spec === undefined) rest = rest.slice(1);
+  const extra = rest.length - (command.maxPositionals ?? 0);
+  if (extra <= 0) return undefined;
+  if (command.readsSpec && positionals.length > 0) return `expected one spec file, got ${extra + 1} (${positionals.join(' ')})`;
+  return `unexpected argument '${rest[rest.length - extra]}'`;
+}
+
+function optionNames(command: Command): string[] {
+  return [...Object.keys(command.options), 'help'].map((o) => `--${o}`);
+}
+
+function unknown(who: string, what: string, given: string, known: string[], hint: string): number {
+  const near = closest(given, known);
+  return usageError(who, `${what}${near ? ` (did you mean '${near}'?)` : ''}`, hint);
+}
+
+/** One line on stderr, exit 2. */
+function usageError(who: string, message: string, hint: string): number {
+  process.stderr.write(`${who} ${message}; see ${hint}\n`);
+  return 2;
+}
+
+function firstSentence(message: string): string {
+  return message.split(/\.\s/)[0]!.replace(/\.$/, '');
+}
+
+/** The known name nearest to `given`, if it is a plausible typo (edit distance ≤ 2, or a prefix). */
+export function closest(given: string, known: string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = name.startsWith(given) && given.length >= 3 ? 0.5 : editDistance(given, name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.min(2, Math.max(1, Math.floor(given.length / 3))) ? best.name : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}

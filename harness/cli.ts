@@ -1,4 +1,4 @@
-// Harness subcommands, dispatched from the main CLI (generators/cli.ts):
+// Harness subcommands, dispatched from the main CLI (generators/commands.ts):
 //   fusion-billing doctor [--apt-packages]
 //   fusion-billing odoo-test [--module fusion_billing] [--addons DIR]... [--tags SPEC] [--runtime local|containers] [--keep]
 // Exit codes: 0 ok, 1 failures (tests, log gate, 0 tests), 2 environment missing or usage error.
@@ -10,23 +10,11 @@ import { dockerProblem } from './containers/engine.ts';
 import { createRuntime, runtimeKind, type RuntimeKind } from './runtime/index.ts';
 import { LocalRuntime, REPO_ROOT } from './runtime/local.ts';
 import { formatTestReport } from './test-report.ts';
+import { ODOO_TEST_OPTIONS, ODOO_TEST_USAGE } from '../generators/commands.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_ENVIRONMENT = 2;
-
-const ODOO_TEST_USAGE = `usage: fusion-billing odoo-test [--module NAME] [--addons DIR]... [--tags SPEC] [--runtime local|containers] [--keep]
-
-  Starts a throwaway PostgreSQL, creates a fresh database, installs the module with its tests
-  (--test-tags /NAME) on a real Odoo 19 and fails on test failures, on 0 tests, and on WARNING+
-  log records about the module or any ERROR record.
-
-  --module NAME   module to install and test (default fusion_billing)
-  --addons DIR    directory holding the module (repeatable; default out/)
-  --tags SPEC     Odoo --test-tags, e.g. /fusion_billing:TestWebhookSources (default /NAME)
-  --runtime KIND  local (default, or $FUSION_RUNTIME) or containers (Docker: PostgreSQL and Odoo images)
-  --keep          leave PostgreSQL running and the temporary directory in place, print how to reach them
-`;
 
 type Output = (text: string) => void;
 
@@ -69,14 +57,7 @@ async function odooTestCommand(args: string[], io: HarnessIo): Promise<number> {
   try {
     options = parseArgs({
       args,
-      options: {
-        module: { type: 'string', default: 'fusion_billing' },
-        addons: { type: 'string', multiple: true },
-        keep: { type: 'boolean', default: false },
-        tags: { type: 'string' },
-        runtime: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: { ...ODOO_TEST_OPTIONS, help: { type: 'boolean', short: 'h', default: false } },
       strict: true,
     }).values;
   } catch (error) {

@@ -12,17 +12,9 @@ import { SpecError } from '../generators/spec/index.ts';
 import { startBillingServer, type BillingServer } from './runtime/billing-server.ts';
 import { runtimeKind } from './runtime/index.ts';
 import { REPO_ROOT } from './runtime/local.ts';
+import { DEFAULT_SPEC, DEV_OPTIONS, DEV_USAGE } from '../generators/commands.ts';
 
-export const DEV_USAGE = `usage: fusion-billing dev [spec] [--runtime local|containers] [--workers N]
-
-  Boots PostgreSQL and Odoo 19 (local processes, or containers) with the module generated from the
-  spec (default spec/nexa.yaml) installed on a billing database, prints the web URL, the admin
-  login and one API key per service, and on each change of the spec regenerates out/ and upgrades
-  the module in place (the server restarts to load the new Python). Ctrl-C stops everything.
-
-  --runtime KIND  local (default, or $FUSION_RUNTIME) or containers
-  --workers N     Odoo workers (default 0: the threaded server)
-`;
+export { DEV_USAGE };
 
 const RESTART_AFTER_FAILURE_TIMEOUT_MS = 30_000;
 
@@ -35,14 +27,16 @@ export async function devCommand(args: string[], io: DevIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { runtime: { type: 'string' }, workers: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { ...DEV_OPTIONS, help: { type: 'boolean', short: 'h', default: false } },
     strict: true,
   });
   if (values.help) {
     io.out(DEV_USAGE);
     return 0;
   }
-  const specFile = resolve(positionals[0] ?? join(REPO_ROOT, 'spec', 'nexa.yaml'));
+  // The default spec is the repository's; one given is relative to the current directory.
+  const given = values.spec ?? positionals[0];
+  const specFile = given === undefined ? join(REPO_ROOT, DEFAULT_SPEC) : resolve(given);
   const kind = runtimeKind(process.env, values.runtime);
   const outDir = join(REPO_ROOT, 'out');
 

@@ -2,12 +2,12 @@
 // (README, "Moving a service off Lago"). Lago is read with its official client; Odoo is driven
 // through JSON-2 (an administrator's API key) and, for events, through the module's own API.
 // Exit codes: 0 done, 1 something is left (unsupported, failed, mismatched, blocked), 2 usage.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OdooClient } from '../harness/clients/json2.ts';
 import { LagoClient } from '../harness/clients/lago.ts';
-import { validateSpecText } from '../generators/spec/index.ts';
+import { readSpecText, validateSpecText } from '../generators/spec/index.ts';
 import type { ServiceSpec } from '../generators/spec/types.ts';
 import { formatImport, importAccounts, importIncomplete } from './accounts.ts';
 import { mapLagoCatalog, mergeCatalog, type LagoMetricIn, type LagoPlanIn } from './catalog.ts';
@@ -16,6 +16,7 @@ import { LagoSource } from './lago-source.ts';
 import { pullEvents } from './pull-events.ts';
 import { formatReconcile, reconcile, reconcileHtml, summarise, type ReconciliationLine } from './reconcile.ts';
 import { parseSpecDocument, printSpecDocument, specDiff } from './spec-document.ts';
+import { LAGO_OPTIONS, LAGO_USAGE, specOf } from '../generators/commands.ts';
 
 export interface CommandIo {
   out: (line: string) => void;
@@ -25,61 +26,17 @@ export interface CommandIo {
   implementationFacts?: () => import('../generators/spec/index.ts').ImplementationFacts;
 }
 
-export const LAGO_USAGE = `usage: fusion-billing lago <step> --service CODE [options]
-
-steps (the runbook: import → shadow → reconcile → cut over, per service):
-  import-catalog [--apply] [--allow-partial] [--plans A,B]
-                      Lago's billable metrics and plans → the spec (a diff; --apply writes it)
-  import-accounts [--apply] [--allow-partial] [--report FILE]
-                      Lago's customers and subscriptions → Odoo (a dry run unless --apply)
-  pull-events [--from ISO] [--to ISO]
-                      each subscription's events from Lago into Odoo (idempotent; for a schedule)
-  reconcile --period YYYY-MM [--html FILE]
-                      Lago's invoiced fees against Odoo's rating of the same period; exit 1 on an unexplained mismatch
-  accept --line ID[,ID] --reason TEXT
-                      accept mismatch lines with a written reason
-  cutover [--from YYYY-MM] [--allow-partial] [--check]
-                      switch the service to live once its last periods reconciled; the spec says so too
-
-connections (options or environment):
-  --lago-url URL      LAGO_API_URL, Lago's API root (https://api.getlago.com/api/v1)
-  --lago-key KEY      LAGO_API_KEY
-  --odoo-url URL      FUSION_ODOO_URL, the Odoo server (https://odoo.example.com)
-  --odoo-db NAME      FUSION_ODOO_DB
-  --odoo-key KEY      FUSION_ODOO_API_KEY, an administrator's API key (JSON-2)
-  --service-key KEY   FUSION_SERVICE_API_KEY, the service's key of /api/v1 (pull-events)
-  --spec FILE         the spec (default spec/nexa.yaml)
-`;
-
-const OPTIONS = {
-  service: { type: 'string' },
-  apply: { type: 'boolean' },
-  'allow-partial': { type: 'boolean' },
-  plans: { type: 'string' },
-  report: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  period: { type: 'string' },
-  html: { type: 'string' },
-  line: { type: 'string' },
-  reason: { type: 'string' },
-  check: { type: 'boolean' },
-  'lago-url': { type: 'string' },
-  'lago-key': { type: 'string' },
-  'odoo-url': { type: 'string' },
-  'odoo-db': { type: 'string' },
-  'odoo-key': { type: 'string' },
-  'service-key': { type: 'string' },
-  spec: { type: 'string' },
-} as const;
+export { LAGO_USAGE };
+const OPTIONS = LAGO_OPTIONS;
 
 class UsageError extends Error {}
 
 export async function lagoCommand(args: string[], io: CommandIo): Promise<number> {
   const [step, ...rest] = args;
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    values = parseArgs({ args: rest, options: OPTIONS, allowPositionals: false }).values;
+    ({ values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true }));
   } catch (error) {
     io.err(`fusion-billing lago: ${(error as Error).message}\n\n${LAGO_USAGE}`);
     return 2;
@@ -90,8 +47,10 @@ export async function lagoCommand(args: string[], io: CommandIo): Promise<number
     return value;
   };
   try {
-    const specFile = resolve((values.spec as string | undefined) ?? 'spec/nexa.yaml');
-    const specText = readFileSync(specFile, 'utf8');
+    const { spec: specArg, rest: extra } = specOf(values, positionals);
+    if (extra.length > 0) throw new UsageError(`expected one spec file, got ${positionals.join(' ')}`);
+    const specFile = resolve(specArg);
+    const specText = readSpecText(specFile);
     const spec = validateSpecText(specFile, specText, io.implementationFacts?.()).spec;
     const serviceCode = text('service');
     const service = spec.catalog.services.find((s) => s.code === serviceCode);

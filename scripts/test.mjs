@@ -71,6 +71,8 @@ function lint(title, command, args, debianPackage) {
 }
 
 single(run('typecheck (tsc --noEmit)', 'npx', ['--no-install', 'tsc', '--noEmit']).ok);
+// The CLI the later steps run is the compiled one (dist/): built from these sources.
+single(run('compile the CLI (npm run build)', process.execPath, ['scripts/build-cli.mjs']).ok);
 
 const vitestReport = join(mkdtempSync(join(tmpdir(), 'fb-test-')), 'vitest.json');
 const unit = run('unit, golden, static and CLI tests (vitest)', 'npx', ['--no-install', 'vitest', 'run', '--dir', 'tests', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`]);

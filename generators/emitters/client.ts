@@ -3,17 +3,40 @@
 // the spec-independent runtime (client/runtime/*.ts) is copied beside it; the package's ESM
 // JavaScript and declarations are emitted by the TypeScript compiler from the same project.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { IndentationText, Project, QuoteKind, ts, VariableDeclarationKind, type SourceFile } from 'ts-morph';
+import { createRequire } from 'node:module';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Project, SourceFile } from 'ts-morph';
 import { camelName as camel, className as pascal } from '../ir/naming.ts';
 import type { MetricIR, ServiceIR } from '../ir/types.ts';
+import { cachedFiles } from './client-cache.ts';
 import type { EmitContext, GeneratedFile } from './types.ts';
+
+// ts-morph (with the TypeScript compiler) takes a second to load: only when a client is built.
+const require = createRequire(import.meta.url);
+const tsMorph = (): typeof import('ts-morph') => require('ts-morph') as typeof import('ts-morph');
 
 const ROOT = 'client';
 const RUNTIME_DIR = 'client/runtime';
 
 export function clientEmitter(repoRoot: string): (ctx: EmitContext) => GeneratedFile[] {
-  return (ctx) => emitClient(ctx, repoRoot);
+  return (ctx) => cachedFiles(repoRoot, clientInputs(ctx, repoRoot), () => emitClient(ctx, repoRoot));
+}
+
+/** Everything the client's files are made from (client-cache.ts). */
+function clientInputs(ctx: EmitContext, repoRoot: string): string[] {
+  const runtimeDir = join(repoRoot, RUNTIME_DIR);
+  const runtime = readdirSync(runtimeDir).filter((name) => name.endsWith('.ts')).sort();
+  const self = fileURLToPath(import.meta.url);
+  const code = [self, fileURLToPath(new URL(`../ir/naming${extname(self)}`, import.meta.url))];
+  return [
+    JSON.stringify(ctx.ir),
+    ctx.header,
+    ...runtime.flatMap((name) => [name, readFileSync(join(runtimeDir, name), 'utf8')]),
+    readFileSync(join(repoRoot, 'client/README.md'), 'utf8'),
+    ...code.map((file) => readFileSync(file, 'utf8')),
+    (require('ts-morph/package.json') as { version: string }).version,
+  ];
 }
 
 function emitClient(ctx: EmitContext, repoRoot: string): GeneratedFile[] {
@@ -22,6 +45,7 @@ function emitClient(ctx: EmitContext, repoRoot: string): GeneratedFile[] {
   // The project lives on the real file system (for Node's type declarations, which the webhook
   // verifier uses) but nothing is saved to it: files are created in memory under a virtual root.
   const base = join(repoRoot, '.generated-client');
+  const { IndentationText, Project, QuoteKind, ts } = tsMorph();
   const project = new Project({
     skipAddingFilesFromTsConfig: true,
     skipFileDependencyResolution: true,
@@ -101,7 +125,7 @@ function serviceFile(project: Project, base: string, header: string, service: Se
 
   file.addVariableStatement({
     isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
+    declarationKind: tsMorph().VariableDeclarationKind.Const,
     docs: [doc(`${service.name} (service \`${service.code}\`, billed in ${service.currency}): its events, its API client and its batching sender.`)],
     declarations: [{
       name: camel(service.code),

@@ -33,4 +33,5 @@ export function validateSpecText(file: string, text: string, facts?: Implementat
 export type { ImplementationFacts };
 
 export { SpecError, formatDiagnostic, type Diagnostic } from './diagnostics.ts';
+export { readSpecText } from './load.ts';
 export type * from './types.ts';

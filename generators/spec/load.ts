@@ -23,14 +23,17 @@ export function loadSpecText(file: string, text: string): LoadedSpec {
 }
 
 export function loadSpecFile(file: string): LoadedSpec {
-  let text: string;
+  return loadSpecText(file, readSpecText(file));
+}
+
+/** The spec's text; a file that cannot be read is a located SpecError like any other problem. */
+export function readSpecText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new SpecError([{ file, line: 1, column: 1, message: `cannot read spec: ${reason}` }]);
   }
-  return loadSpecText(file, text);
 }
 
 function firstLine(message: string): string {

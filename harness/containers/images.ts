@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../../generators/repo-root.ts';
 import { odooAptPackages, odooTreeIdentity } from '../doctor.ts';
 import type { ProgressCallback } from '../runtime/types.ts';
 
-const DOCKERFILES = fileURLToPath(new URL('./dockerfiles/', import.meta.url));
+const DOCKERFILES = join(REPO_ROOT, 'harness/containers/dockerfiles');
 
 export const DEFAULT_IMAGES = { postgres: 'postgres:16', odoo: 'odoo:19.0', node: 'node:20-bookworm-slim' } as const;
 export type ImageRole = keyof typeof DEFAULT_IMAGES;

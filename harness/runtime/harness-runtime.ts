@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../../generators/repo-root.ts';
 import { resolveEnterpriseSrc } from '../doctor.ts';
 import { judgeTestRun, parseOdooLog, type OdooLogRecord } from '../odoo-log.ts';
 import { findFreePort } from './free-port.ts';
@@ -27,7 +27,7 @@ import type {
   StartServerOptions,
 } from './types.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { REPO_ROOT };
 
 /** The addons directories after Odoo's own: an Enterprise tree when ODOO_ENTERPRISE_SRC names
  * one, then the requested ones (default: the generated module's out/). */

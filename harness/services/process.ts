@@ -2,12 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../../generators/repo-root.ts';
 import type { ServiceProcess } from './handles.ts';
 
 export type ServiceKind = 'stripe-mock' | 'receiver';
 
-export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const REPO = REPO_ROOT;
 export const ENTRY = join(REPO, 'harness', 'services', 'entry.ts');
 const READY = /^SERVICE_READY (.+)$/m;
 const START_TIMEOUT_MS = 60_000;
