@@ -53,13 +53,10 @@ function doctorCommand(io: HarnessIo): number {
 }
 
 async function odooTestCommand(args: string[], io: HarnessIo): Promise<number> {
-  let options;
+  const parse = () => parseArgs({ args, options: { ...ODOO_TEST_OPTIONS, help: { type: 'boolean', short: 'h', default: false } }, strict: true }).values;
+  let options: ReturnType<typeof parse>;
   try {
-    options = parseArgs({
-      args,
-      options: { ...ODOO_TEST_OPTIONS, help: { type: 'boolean', short: 'h', default: false } },
-      strict: true,
-    }).values;
+    options = parse();
   } catch (error) {
     io.err(`odoo-test: ${(error as Error).message}\n\n${ODOO_TEST_USAGE}`);
     return EXIT_ENVIRONMENT;

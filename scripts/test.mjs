@@ -59,6 +59,9 @@ function single(ok) {
   count(ok ? 1 : 0, ok ? 0 : 1);
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes stripped from vitest's summary
+const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
+
 /** A linter of the addon's Python, from Debian (`package`): run when installed, else a plain "skipped". */
 function lint(title, command, args, debianPackage) {
   const found = spawnSync(command, ['--version'], { stdio: 'ignore' });
@@ -71,6 +74,8 @@ function lint(title, command, args, debianPackage) {
 }
 
 single(run('typecheck (tsc --noEmit)', 'npx', ['--no-install', 'tsc', '--noEmit']).ok);
+// Biome: the TypeScript's lint rules and its format (biome.json); `npx biome check --write .` fixes the format.
+single(run('lint and format of the TypeScript (biome check)', 'npx', ['--no-install', 'biome', 'check', '.']).ok);
 // The CLI the later steps run is the compiled one (dist/): built from these sources.
 single(run('compile the CLI (npm run build)', process.execPath, ['scripts/build-cli.mjs']).ok);
 
@@ -102,7 +107,7 @@ lint('pylint on out/fusion_billing (python/fusion_billing included) and python/t
 const acceptance = await runStreaming(`acceptance suite on a real Odoo 19 (npm run acceptance, ${process.env.FUSION_RUNTIME || 'local'} runtime)`, process.execPath, ['harness/run-acceptance.mjs']);
 {
   const skipped = /acceptance: SKIPPED/.test(acceptance.stdout);
-  const summary = /Tests\s+(?:(\d+) failed \| )?(\d+) passed/.exec(acceptance.stdout.replace(/\x1b\[[0-9;]*m/g, ''));
+  const summary = /Tests\s+(?:(\d+) failed \| )?(\d+) passed/.exec(acceptance.stdout.replace(ANSI_ESCAPE, ''));
   if (skipped) count(0, 0);
   else if (summary) count(Number(summary[2]), Number(summary[1] ?? 0) + (acceptance.ok ? 0 : summary[1] ? 0 : 1));
   else count(0, acceptance.ok ? 0 : 1);

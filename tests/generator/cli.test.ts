@@ -65,7 +65,7 @@ describe('fusion-billing command table', () => {
     for (const args of [['--help'], ['-h'], ['help']]) {
       const r = cli(...args);
       expect(r.status).toBe(0);
-      for (const command of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${command.name} +${escape(command.summary)}$`, 'm'));
+      for (const command of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${command.name} +${escapeRegExp(command.summary)}$`, 'm'));
     }
   });
 
@@ -168,6 +168,6 @@ describe('the compiled CLI', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
