@@ -9,7 +9,10 @@ const fromSource = Boolean(process.env.FUSION_CLI_FROM_SOURCE);
 const stale = fromSource ? undefined : distStaleness(new URL('../', import.meta.url));
 let main;
 if (fromSource || stale) {
-  if (stale) process.stderr.write(`fusion-billing: the compiled CLI cannot be used (${stale}); running the sources through tsx (slow). \`npm run build\` fixes it.\n`);
+  if (stale)
+    process.stderr.write(
+      `fusion-billing: the compiled CLI cannot be used (${stale}); running the sources through tsx (slow). \`npm run build\` fixes it.\n`,
+    );
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import('../generators/cli.ts'));

@@ -32,7 +32,14 @@ export async function main(argv: string[]): Promise<number> {
   if (name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? args[0] : undefined;
     const command = topic === undefined ? undefined : COMMANDS.find((c) => c.name === topic);
-    if (topic !== undefined && !command) return unknown('fusion-billing:', `unknown command '${topic}'`, topic, COMMANDS.map((c) => c.name), 'fusion-billing --help');
+    if (topic !== undefined && !command)
+      return unknown(
+        'fusion-billing:',
+        `unknown command '${topic}'`,
+        topic,
+        COMMANDS.map((c) => c.name),
+        'fusion-billing --help',
+      );
     process.stdout.write(command ? command.usage : overview());
     return 0;
   }
@@ -43,7 +50,13 @@ export async function main(argv: string[]): Promise<number> {
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
-    return unknown('fusion-billing:', what, name, name.startsWith('-') ? ['--help', '--version'] : COMMANDS.map((c) => c.name), 'fusion-billing --help');
+    return unknown(
+      'fusion-billing:',
+      what,
+      name,
+      name.startsWith('-') ? ['--help', '--version'] : COMMANDS.map((c) => c.name),
+      'fusion-billing --help',
+    );
   }
   const who = `fusion-billing ${command.name}:`;
   const hint = `fusion-billing ${command.name} --help`;
@@ -60,14 +73,19 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const problem = positionalProblem(command, parsed);
-  if (problem) return problem.startsWith('unknown step') ? unknown(who, problem, parsed.positionals[0]!, command.steps!, hint) : usageError(who, problem, hint);
+  if (problem)
+    return problem.startsWith('unknown step')
+      ? unknown(who, problem, parsed.positionals[0]!, command.steps!, hint)
+      : usageError(who, problem, hint);
   try {
     return await command.run(args, parsed);
   } catch (error) {
     if (error instanceof UsageError) return usageError(who, error.message, hint);
     if ((error as Error).name === 'SpecError') {
       const { diagnostics } = error as Error & { diagnostics: unknown[] };
-      process.stderr.write(`${(error as Error).message}\n${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in the spec.\n`);
+      process.stderr.write(
+        `${(error as Error).message}\n${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in the spec.\n`,
+      );
       return 1;
     }
     throw error;

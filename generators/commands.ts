@@ -203,9 +203,10 @@ export const COMMANDS: Command[] = [
     maxPositionals: 1,
     async run(_args, { values, positionals }) {
       // `price --plan CODE USAGE.json` (the older form) as well as `price SPEC --plan CODE USAGE.json`.
-      const { spec, rest } = values.spec === undefined && positionals.length === 1 && values.plan
-        ? { spec: DEFAULT_SPEC, rest: positionals }
-        : specOf(values, positionals);
+      const { spec, rest } =
+        values.spec === undefined && positionals.length === 1 && values.plan
+          ? { spec: DEFAULT_SPEC, rest: positionals }
+          : specOf(values, positionals);
       const { priceCommand } = await import('./commands/spec-commands.ts');
       return priceCommand(spec, { plan: values.plan as string | undefined, examples: Boolean(values.examples), usageFile: rest[0] });
     },
@@ -251,7 +252,10 @@ export const COMMANDS: Command[] = [
     readsSpec: true,
     steps: LAGO_STEPS,
     async run(args) {
-      const [{ lagoCommand }, { implementationFacts }] = await Promise.all([import('../migrate/command.ts'), import('./implementation-facts.ts')]);
+      const [{ lagoCommand }, { implementationFacts }] = await Promise.all([
+        import('../migrate/command.ts'),
+        import('./implementation-facts.ts'),
+      ]);
       return lagoCommand(args, { out, err, env: process.env, implementationFacts });
     },
   },

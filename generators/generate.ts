@@ -39,7 +39,11 @@ export interface GenerateOptions {
 }
 
 /** Every file of a validated spec, in memory; `specFile` is the name the headers give. */
-export function generateFromValid(valid: ValidSpec, specFile: string, options: GenerateOptions = {}): { ir: BillingIR; files: GeneratedFile[] } {
+export function generateFromValid(
+  valid: ValidSpec,
+  specFile: string,
+  options: GenerateOptions = {},
+): { ir: BillingIR; files: GeneratedFile[] } {
   const ir = buildIR(valid, specFile);
   return { ir, files: emitFiles(emitContext(ir), emittersFor(ir, options)) };
 }
@@ -102,7 +106,10 @@ export function checkOutput(outDir: string, moduleName: string, files: Generated
   }
   const expected = new Set(files.map((f) => f.path));
   const roots = [...new Set([moduleName, ...files.map((f) => f.path.split('/')[0]!)])].sort();
-  drift.unexpected = roots.flatMap((root) => listFiles(join(outDir, root))).map((p) => relative(outDir, p).split('\\').join('/')).filter((p) => !expected.has(p));
+  drift.unexpected = roots
+    .flatMap((root) => listFiles(join(outDir, root)))
+    .map((p) => relative(outDir, p).split('\\').join('/'))
+    .filter((p) => !expected.has(p));
   return drift;
 }
 
@@ -131,7 +138,10 @@ function listFiles(dir: string): string[] {
 }
 
 function normalise(content: string): string {
-  return `${content.replace(/[ \t]+$/gm, '').replace(/\n{3,}(?=\S)/g, (m) => (m.length > 3 ? '\n\n\n' : m)).trimEnd()}\n`;
+  return `${content
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}(?=\S)/g, (m) => (m.length > 3 ? '\n\n\n' : m))
+    .trimEnd()}\n`;
 }
 
 function digest(text: string): string {

@@ -12,7 +12,9 @@ const STATIC_PYTHON_DIR = 'python';
 export function implementationFacts(moduleName = 'fusion_billing'): ImplementationFacts {
   const handlersFile = `${STATIC_PYTHON_DIR}/${moduleName}/controllers/handlers.py`;
   const path = join(REPO_ROOT, handlersFile);
-  const handlers = existsSync(path) ? new Set([...readFileSync(path, 'utf8').matchAll(/^def ([a-z_][a-z0-9_]*)\(/gm)].map((m) => m[1]!)) : new Set<string>();
+  const handlers = existsSync(path)
+    ? new Set([...readFileSync(path, 'utf8').matchAll(/^def ([a-z_][a-z0-9_]*)\(/gm)].map((m) => m[1]!))
+    : new Set<string>();
   const modelsDir = `${STATIC_PYTHON_DIR}/${moduleName}/models`;
   const modelMethods = new Set(
     listStaticModules(join(REPO_ROOT, modelsDir)).flatMap((file) =>
@@ -20,12 +22,22 @@ export function implementationFacts(moduleName = 'fusion_billing'): Implementati
     ),
   );
   // Generated models/<table>.py files sit beside the hand-written ones; the client's names beside its runtime's.
-  const staticModelModules = new Set(listStaticModules(join(REPO_ROOT, modelsDir)).filter((f) => !f.includes('/')).map((f) => f.replace(/\.py$/, '')));
+  const staticModelModules = new Set(
+    listStaticModules(join(REPO_ROOT, modelsDir))
+      .filter((f) => !f.includes('/'))
+      .map((f) => f.replace(/\.py$/, '')),
+  );
   const runtimeDir = join(REPO_ROOT, 'client/runtime');
   const clientRuntimeNames = new Set(
     (existsSync(runtimeDir) ? readdirSync(runtimeDir) : [])
       .filter((f) => f.endsWith('.ts'))
-      .flatMap((f) => [...readFileSync(join(runtimeDir, f), 'utf8').matchAll(/^export (?:declare )?(?:async )?(?:abstract )?(?:function\*?|class|const|let|var|type|interface|enum) ([A-Za-z_$][A-Za-z0-9_$]*)/gm)].map((m) => m[1]!)),
+      .flatMap((f) =>
+        [
+          ...readFileSync(join(runtimeDir, f), 'utf8').matchAll(
+            /^export (?:declare )?(?:async )?(?:abstract )?(?:function\*?|class|const|let|var|type|interface|enum) ([A-Za-z_$][A-Za-z0-9_$]*)/gm,
+          ),
+        ].map((m) => m[1]!),
+      ),
   );
   return { handlers, handlersFile, modelMethods, modelsDir, staticModelModules, clientRuntimeNames };
 }

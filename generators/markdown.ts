@@ -82,7 +82,10 @@ class RstWriter {
       case 'code': {
         const t = token as Tokens.Code;
         // A literal block: no language, so docutils needs no Pygments to render it.
-        return `${indent}::\n\n${t.text.split('\n').map((l) => (l ? `${indent}    ${l}` : '')).join('\n')}`;
+        return `${indent}::\n\n${t.text
+          .split('\n')
+          .map((l) => (l ? `${indent}    ${l}` : ''))
+          .join('\n')}`;
       }
       case 'list':
         return this.list(token as Tokens.List, indent);

@@ -53,7 +53,8 @@ function doctorCommand(io: HarnessIo): number {
 }
 
 async function odooTestCommand(args: string[], io: HarnessIo): Promise<number> {
-  const parse = () => parseArgs({ args, options: { ...ODOO_TEST_OPTIONS, help: { type: 'boolean', short: 'h', default: false } }, strict: true }).values;
+  const parse = () =>
+    parseArgs({ args, options: { ...ODOO_TEST_OPTIONS, help: { type: 'boolean', short: 'h', default: false } }, strict: true }).values;
   let options: ReturnType<typeof parse>;
   try {
     options = parse();

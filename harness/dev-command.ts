@@ -48,7 +48,9 @@ export async function devCommand(args: string[], io: DevIo): Promise<number> {
       return true;
     } catch (error) {
       if (error instanceof SpecError) {
-        io.err(`${error.message}\ndev: the spec has ${error.diagnostics.length} problem(s); the server keeps the last module that generated`);
+        io.err(
+          `${error.message}\ndev: the spec has ${error.diagnostics.length} problem(s); the server keeps the last module that generated`,
+        );
         return false;
       }
       throw error;
@@ -81,7 +83,15 @@ export async function devCommand(args: string[], io: DevIo): Promise<number> {
     // Same port: the URL in the developer's browser stays valid.
     const port = Number(new URL(billing.server.baseUrl).port);
     const restart = async (startTimeoutMs?: number) => {
-      billing = { ...billing, server: await billing.runtime.startServer(billing.db, { port, workers: Number(values.workers), extraArgs: ['--max-cron-threads=1'], startTimeoutMs }) };
+      billing = {
+        ...billing,
+        server: await billing.runtime.startServer(billing.db, {
+          port,
+          workers: Number(values.workers),
+          extraArgs: ['--max-cron-threads=1'],
+          startTimeoutMs,
+        }),
+      };
     };
     await billing.server.stop();
     try {
@@ -93,12 +103,15 @@ export async function devCommand(args: string[], io: DevIo): Promise<number> {
       // serve, and the developer should not wait minutes to hear it.
       await restart(RESTART_AFTER_FAILURE_TIMEOUT_MS).then(
         () => io.err(`dev: Odoo restarted on the database as it was; at ${billing.server.baseUrl}/odoo`),
-        (restartError: unknown) => io.err(`dev: Odoo is down until the next save that upgrades (${(restartError as Error).message.split('\n')[0]})`),
+        (restartError: unknown) =>
+          io.err(`dev: Odoo is down until the next save that upgrades (${(restartError as Error).message.split('\n')[0]})`),
       );
       return;
     }
     await restart();
-    io.out(`dev: upgraded fusion_billing in ${((performance.now() - started) / 1000).toFixed(1)} s; Odoo at ${billing.server.baseUrl}/odoo`);
+    io.out(
+      `dev: upgraded fusion_billing in ${((performance.now() - started) / 1000).toFixed(1)} s; Odoo at ${billing.server.baseUrl}/odoo`,
+    );
   };
   // The directory, not the file: editors (and sed -i) replace the file by a new one.
   watch(resolve(specFile, '..'), (_event, name) => {

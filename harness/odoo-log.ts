@@ -31,8 +31,7 @@ export interface ParsedOdooLog {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes this strips
 const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
 // Odoo maps its RUNBOT level (25) to the name "INFO" (netsvc.py), so these five names are all there is.
-const RECORD_HEADER =
-  /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) (\d+) (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) ([^\s:]+): ?(.*)$/;
+const RECORD_HEADER = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}) (\d+) (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) ([^\s:]+): ?(.*)$/;
 
 export function parseOdooLog(text: string): ParsedOdooLog {
   const records: OdooLogRecord[] = [];

@@ -28,8 +28,12 @@ writeFileSync(join(dist, 'spec-schema.cjs'), standaloneValidator());
 const { precompiledTemplates } = await import(pathToFileURL(join(dist, 'generators/render.js')).href);
 writeFileSync(join(dist, 'templates.cjs'), precompiledTemplates());
 
-const list = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(join(dir, e.name)) : [join(dir, e.name)]));
-const sources = list(dist).filter((file) => file.endsWith('.js')).map((file) => relative(dist, file).replace(/\.js$/, '.ts')).sort();
+const list = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(join(dir, e.name)) : [join(dir, e.name)]));
+const sources = list(dist)
+  .filter((file) => file.endsWith('.js'))
+  .map((file) => relative(dist, file).replace(/\.js$/, '.ts'))
+  .sort();
 // Written last: a build cut short leaves no manifest, and the bin then says dist/ is missing.
 writeFileSync(join(dist, 'manifest.json'), `${JSON.stringify({ builtAt: started, sources }, null, 2)}\n`);
 process.stdout.write(`build-cli: dist/ from ${sources.length} sources in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

@@ -15,7 +15,12 @@ const steps = [];
 function run(title, command, args, options = {}) {
   process.stdout.write(`\n=== ${title}\n`);
   const started = Date.now();
-  const result = spawnSync(command, args, { cwd: options.cwd ?? root, stdio: options.capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', encoding: 'utf8', env: { ...process.env, ...options.env } });
+  const result = spawnSync(command, args, {
+    cwd: options.cwd ?? root,
+    stdio: options.capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+  });
   if (options.capture) {
     process.stdout.write(result.stdout ?? '');
     process.stderr.write(result.stderr ?? '');
@@ -30,7 +35,11 @@ function runStreaming(title, command, args, options = {}) {
   process.stdout.write(`\n=== ${title}\n`);
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -80,7 +89,16 @@ single(run('lint and format of the TypeScript (biome check)', 'npx', ['--no-inst
 single(run('compile the CLI (npm run build)', process.execPath, ['scripts/build-cli.mjs']).ok);
 
 const vitestReport = join(mkdtempSync(join(tmpdir(), 'fb-test-')), 'vitest.json');
-const unit = run('unit, golden, static and CLI tests (vitest)', 'npx', ['--no-install', 'vitest', 'run', '--dir', 'tests', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`]);
+const unit = run('unit, golden, static and CLI tests (vitest)', 'npx', [
+  '--no-install',
+  'vitest',
+  'run',
+  '--dir',
+  'tests',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestReport}`,
+]);
 try {
   const report = JSON.parse(readFileSync(vitestReport, 'utf8'));
   count(report.numPassedTests, report.numFailedTests + (unit.ok || report.numFailedTests ? 0 : 1));
@@ -88,10 +106,26 @@ try {
   count(0, 1);
 }
 
-single(run('generated addon and client match the spec (generate --check)', process.execPath, ['bin/fusion-billing.mjs', 'generate', '--check']).ok);
-single(run('generated client compiles strictly (tsc --strict -p out/client)', 'npx', ['--no-install', 'tsc', '--strict', '-p', 'out/client/tsconfig.json']).ok);
+single(
+  run('generated addon and client match the spec (generate --check)', process.execPath, ['bin/fusion-billing.mjs', 'generate', '--check'])
+    .ok,
+);
+single(
+  run('generated client compiles strictly (tsc --strict -p out/client)', 'npx', [
+    '--no-install',
+    'tsc',
+    '--strict',
+    '-p',
+    'out/client/tsconfig.json',
+  ]).ok,
+);
 
-const python = run('pure-Python rating core and webhook signing (unittest, no Odoo)', 'python3', ['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.'], { capture: true, cwd: join(root, 'python') });
+const python = run(
+  'pure-Python rating core and webhook signing (unittest, no Odoo)',
+  'python3',
+  ['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.'],
+  { capture: true, cwd: join(root, 'python') },
+);
 {
   const ran = Number(/Ran (\d+) tests?/.exec(python.stderr)?.[1] ?? 0);
   const failures = /FAILED \((?:failures=(\d+))?(?:, )?(?:errors=(\d+))?/.exec(python.stderr);
@@ -102,9 +136,18 @@ const python = run('pure-Python rating core and webhook signing (unittest, no Od
 // Config in .flake8 and .pylintrc. python/fusion_billing is linted as copied into out/ (generate
 // --check above says they are the same), where its relative imports resolve; python/tests beside it.
 lint('flake8 on python/ and out/', 'flake8', ['--config=.flake8', 'python', 'out'], 'flake8');
-lint('pylint on out/fusion_billing (python/fusion_billing included) and python/tests', 'pylint', ['--rcfile=.pylintrc', 'out/fusion_billing', 'python/tests'], 'pylint');
+lint(
+  'pylint on out/fusion_billing (python/fusion_billing included) and python/tests',
+  'pylint',
+  ['--rcfile=.pylintrc', 'out/fusion_billing', 'python/tests'],
+  'pylint',
+);
 
-const acceptance = await runStreaming(`acceptance suite on a real Odoo 19 (npm run acceptance, ${process.env.FUSION_RUNTIME || 'local'} runtime)`, process.execPath, ['harness/run-acceptance.mjs']);
+const acceptance = await runStreaming(
+  `acceptance suite on a real Odoo 19 (npm run acceptance, ${process.env.FUSION_RUNTIME || 'local'} runtime)`,
+  process.execPath,
+  ['harness/run-acceptance.mjs'],
+);
 {
   const skipped = /acceptance: SKIPPED/.test(acceptance.stdout);
   const summary = /Tests\s+(?:(\d+) failed \| )?(\d+) passed/.exec(acceptance.stdout.replace(ANSI_ESCAPE, ''));

@@ -20,8 +20,10 @@ export function mutate(text: string, find: string, replace: string): { text: str
 /** What a server reads from a methodCall (the package's own parser of calls). */
 export function readCall(xml: string): Promise<{ method: string; params: unknown[] }> {
   return new Promise((resolve, reject) => {
-    (new Deserializer() as unknown as { deserializeMethodCall(s: NodeJS.ReadableStream, cb: (e: Error | null, m: string, p: unknown[]) => void): void })
-      .deserializeMethodCall(Readable.from([xml]), (error, method, params) => (error ? reject(error) : resolve({ method, params })));
+    (
+      new Deserializer() as unknown as {
+        deserializeMethodCall(s: NodeJS.ReadableStream, cb: (e: Error | null, m: string, p: unknown[]) => void): void;
+      }
+    ).deserializeMethodCall(Readable.from([xml]), (error, method, params) => (error ? reject(error) : resolve({ method, params })));
   });
 }
-

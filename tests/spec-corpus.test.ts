@@ -14,7 +14,10 @@ import { REPO } from './helpers.ts';
 // Child processes run asynchronously: a worker blocked for long loses vitest's RPC (onTaskUpdate timeout).
 const run = promisify(execFile);
 const CORPUS = 'tests/specs';
-const specsIn = (dir: string) => readdirSync(join(REPO, CORPUS, dir)).filter((f) => f.endsWith('.yaml')).sort();
+const specsIn = (dir: string) =>
+  readdirSync(join(REPO, CORPUS, dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 const valid = specsIn('valid');
 const invalid = specsIn('invalid');
 const temp = mkdtempSync(join(tmpdir(), 'fusion-corpus-'));
@@ -80,7 +83,9 @@ describe('the spec corpus', () => {
   for (const name of invalid) {
     it(`refuses ${name} with the located problems of ${name.replace(/\.yaml$/, '.errors')}`, () => {
       const spec = `${CORPUS}/invalid/${name}`;
-      const expected = readFileSync(join(REPO, CORPUS, 'invalid', name.replace(/\.yaml$/, '.errors')), 'utf8').trim().split('\n');
+      const expected = readFileSync(join(REPO, CORPUS, 'invalid', name.replace(/\.yaml$/, '.errors')), 'utf8')
+        .trim()
+        .split('\n');
       let refusal: unknown;
       try {
         validateSpecText(spec, readFileSync(join(REPO, spec), 'utf8'), implementationFacts());

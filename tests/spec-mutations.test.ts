@@ -32,14 +32,39 @@ const STRINGS = new Set<string>();
 walk(original, [], PATHS, STRINGS);
 const STRING_POOL = [...STRINGS];
 // Free text (labels, help, messages) and numbers: mutants there are mostly valid, so they reach the generator.
-const TEXT_KEYS = new Set(['name', 'description', 'help', 'string', 'summary', 'comment', 'message', 'label', 'invoice_display_name', 'threshold_display_name', 'confirm', 'author']);
+const TEXT_KEYS = new Set([
+  'name',
+  'description',
+  'help',
+  'string',
+  'summary',
+  'comment',
+  'message',
+  'label',
+  'invoice_display_name',
+  'threshold_display_name',
+  'confirm',
+  'author',
+]);
 const valueAt = (path: Path) => path.reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], original);
 const TEXT_PATHS = PATHS.filter((p) => TEXT_KEYS.has(String(p[p.length - 1])) && typeof valueAt(p) === 'string');
 const NUMBER_PATHS = PATHS.filter((p) => typeof valueAt(p) === 'number');
 
 const WRONG_TYPES = [42, -1, 0, 1.5, '', 'x', true, false, null, [], {}, ['a'], { a: 1 }];
 const HUGE = [1e308, -1e308, Infinity, -Infinity, NaN, 2 ** 63, Number.MAX_SAFE_INTEGER + 2, 1e-300, 10 ** 21, 4294967296];
-const UNICODE = ['💸 €', 'a\u2028b\u2029c', `it's "quoted" */ <x> & {{y}} \\ \``, '\u202Eevil', 'nul\u0000byte', 'é'.repeat(300), 'Ünïcødé', '日本語', 'line\nbreak', ' ', '\t'];
+const UNICODE = [
+  '💸 €',
+  'a\u2028b\u2029c',
+  `it's "quoted" */ <x> & {{y}} \\ \``,
+  '\u202Eevil',
+  'nul\u0000byte',
+  'é'.repeat(300),
+  'Ünïcødé',
+  '日本語',
+  'line\nbreak',
+  ' ',
+  '\t',
+];
 
 type Mutation =
   | { op: 'delete'; at: number }
@@ -54,11 +79,19 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.constantFrom(...WRONG_TYPES) }),
   fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.constantFrom(...HUGE) }),
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...UNICODE), fc.string({ unit: 'grapheme', maxLength: 12 })) }),
+  fc.record({
+    op: fc.constant('set' as const),
+    at: fc.nat(),
+    value: fc.oneof(fc.constantFrom(...UNICODE), fc.string({ unit: 'grapheme', maxLength: 12 })),
+  }),
   fc.record({ op: fc.constant('typo' as const), at: fc.nat(), how: fc.nat(3) }),
   fc.record({ op: fc.constant('reference' as const), at: fc.nat(), pick: fc.nat() }),
   fc.record({ op: fc.constant('duplicate' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('text' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...UNICODE), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 })) }),
+  fc.record({
+    op: fc.constant('text' as const),
+    at: fc.nat(),
+    value: fc.oneof(fc.constantFrom(...UNICODE), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 })),
+  }),
   fc.record({ op: fc.constant('number' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(...HUGE), fc.integer(), fc.double()) }),
 );
 
@@ -168,7 +201,9 @@ describe('mutants of the shipped spec', () => {
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
     const seconds = (Date.now() - started) / 1000;
-    console.log(`spec mutants: ${tally.mutants} (${tally.refused} refused, ${tally.accepted} accepted and generated, ${tally.clients} with the client) in ${seconds.toFixed(1)} s`);
+    console.log(
+      `spec mutants: ${tally.mutants} (${tally.refused} refused, ${tally.accepted} accepted and generated, ${tally.clients} with the client) in ${seconds.toFixed(1)} s`,
+    );
     expect(tally.mutants).toBe(RUNS);
     // The mutants must exercise both outcomes, or the test proves little.
     expect(tally.refused).toBeGreaterThan(RUNS / 10);

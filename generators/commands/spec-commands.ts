@@ -32,7 +32,9 @@ export async function generateCommand(spec: string, options: { out?: string; che
       ...drift.unexpected.map((p) => `  unexpected: ${shown}/${p}`),
     ];
     if (problems.length > 0) {
-      process.stderr.write(`${what} drifted from ${spec} (${problems.length} file${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}\nRun \`fusion-billing generate\` and commit the result.\n`);
+      process.stderr.write(
+        `${what} drifted from ${spec} (${problems.length} file${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}\nRun \`fusion-billing generate\` and commit the result.\n`,
+      );
       return 1;
     }
     process.stdout.write(`${what} match ${spec}\n`);
@@ -44,7 +46,10 @@ export async function generateCommand(spec: string, options: { out?: string; che
 }
 
 export async function priceCommand(spec: string, options: { plan?: string; examples: boolean; usageFile?: string }): Promise<number> {
-  const [{ compileSpec, REPO_ROOT }, { checkPricingExamples, PricingError, pricePlan }] = await Promise.all([import('../generate.ts'), import('../pricing/price.ts')]);
+  const [{ compileSpec, REPO_ROOT }, { checkPricingExamples, PricingError, pricePlan }] = await Promise.all([
+    import('../generate.ts'),
+    import('../pricing/price.ts'),
+  ]);
   if (options.examples) {
     if (options.usageFile || options.plan) throw new UsageError('price --examples takes no plan or usage file');
   } else if (!options.plan || !options.usageFile) {

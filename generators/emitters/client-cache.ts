@@ -36,7 +36,8 @@ export function cachedFiles(repoRoot: string, inputs: string[], build: () => Gen
 }
 
 function prune(dir: string): void {
-  const entries = readdirSync(dir).filter((name) => name.endsWith('.json'))
+  const entries = readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
     .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime);
   for (const stale of entries.slice(KEEP)) rmSync(stale.path, { force: true });

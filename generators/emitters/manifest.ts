@@ -10,6 +10,9 @@ export const emitManifest: Emitter = ({ ir, render, header, staticModules }) => 
   const dataFiles = [...ir.module.dataFiles.slice(0, menus), ...staticDataFiles(staticModules), ...ir.module.dataFiles.slice(menus)];
   return [
     { path: `${root}/__manifest__.py`, content: render('module/__manifest__.py.hbs', { header, module: ir.module, dataFiles }) },
-    { path: `${root}/settings.py`, content: render('module/settings.py.hbs', { header, api: ir.module.api, webhooks: ir.module.webhooks }) },
+    {
+      path: `${root}/settings.py`,
+      content: render('module/settings.py.hbs', { header, api: ir.module.api, webhooks: ir.module.webhooks }),
+    },
   ];
 };

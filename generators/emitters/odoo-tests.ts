@@ -6,12 +6,27 @@ export const emitOdooTests: Emitter = ({ ir, render, header, staticModules }) =>
   const root = ir.module.technicalName;
   const dir = `${root}/tests`;
   return [
-    { path: `${dir}/__init__.py`, content: render('module/init.py.hbs', { header, imports: ['test_constraints', 'test_access', 'test_catalog', 'test_pricing_examples', ...staticTests(staticModules)] }) },
+    {
+      path: `${dir}/__init__.py`,
+      content: render('module/init.py.hbs', {
+        header,
+        imports: ['test_constraints', 'test_access', 'test_catalog', 'test_pricing_examples', ...staticTests(staticModules)],
+      }),
+    },
     { path: `${dir}/common.py`, content: render('module/tests/common.py.hbs', { header, factories: factories(ir) }) },
-    { path: `${dir}/test_constraints.py`, content: render('module/tests/test_constraints.py.hbs', { header, ...ir.module.constraintCases }) },
+    {
+      path: `${dir}/test_constraints.py`,
+      content: render('module/tests/test_constraints.py.hbs', { header, ...ir.module.constraintCases }),
+    },
     { path: `${dir}/test_access.py`, content: render('module/tests/test_access.py.hbs', { header, ...accessTests(ir) }) },
-    { path: `${dir}/test_catalog.py`, content: render('module/tests/test_catalog.py.hbs', { header, module: root, ...catalogExpectations(ir) }) },
-    { path: `${dir}/test_pricing_examples.py`, content: render('module/tests/test_pricing_examples.py.hbs', { header, module: root, examples: pricingExamples(ir) }) },
+    {
+      path: `${dir}/test_catalog.py`,
+      content: render('module/tests/test_catalog.py.hbs', { header, module: root, ...catalogExpectations(ir) }),
+    },
+    {
+      path: `${dir}/test_pricing_examples.py`,
+      content: render('module/tests/test_pricing_examples.py.hbs', { header, module: root, examples: pricingExamples(ir) }),
+    },
   ];
 };
 
@@ -32,7 +47,12 @@ function accessTests(ir: BillingIR) {
   return {
     expected: Object.fromEntries(models.map((m) => [m.model, m.rights])),
     users,
-    accessTests: ir.module.models.map((m) => ({ short: m.shortName, model: m.name, factory: m.factory.method, userKeys: users.map((u) => u.key) })),
+    accessTests: ir.module.models.map((m) => ({
+      short: m.shortName,
+      model: m.name,
+      factory: m.factory.method,
+      userKeys: users.map((u) => u.key),
+    })),
     companyTests: ir.module.models
       .filter((m) => m.rule && readerOf.get(m.name))
       .map((m) => ({ short: m.shortName, model: m.name, factory: m.factory.method, reader: readerOf.get(m.name) })),
@@ -60,12 +80,17 @@ function catalogExpectations(ir: BillingIR) {
     metrics: Object.fromEntries(
       metrics.map((m) => [
         m.xmlid,
-        { service: m.serviceXmlid, code: m.code, aggregation: m.aggregation, field_name: m.fieldName ?? null, recurring: m.recurring, filters: m.filters },
+        {
+          service: m.serviceXmlid,
+          code: m.code,
+          aggregation: m.aggregation,
+          field_name: m.fieldName ?? null,
+          recurring: m.recurring,
+          filters: m.filters,
+        },
       ]),
     ),
-    products: Object.fromEntries(
-      products.map((p) => [p.xmlid, { code: p.code, list_price: p.listPrice }]),
-    ),
+    products: Object.fromEntries(products.map((p) => [p.xmlid, { code: p.code, list_price: p.listPrice }])),
     plans: Object.fromEntries(
       plans.map((p) => [
         p.xmlid,

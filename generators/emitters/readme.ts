@@ -37,7 +37,10 @@ export function readmeEmitter(fragmentsDir: string, sourceLabel: string): Emitte
     const root = ir.module.technicalName;
     return [
       { path: `${root}/README.rst`, content: render('readme/README.rst.hbs', { ...context, fragments: convert(markdownToRst) }) },
-      { path: `${root}/static/description/index.html`, content: render('readme/index.html.hbs', { ...context, fragments: convert(markdownToHtml) }) },
+      {
+        path: `${root}/static/description/index.html`,
+        content: render('readme/index.html.hbs', { ...context, fragments: convert(markdownToHtml) }),
+      },
     ];
   };
 }
@@ -47,7 +50,12 @@ function readFragments(dir: string, sourceLabel: string): Partial<Record<Fragmen
   if (!existsSync(dir)) return {};
   const missing = REQUIRED.filter((name) => !existsSync(join(dir, `${name}.md`)));
   if (missing.length) throw new Error(`the addon README needs ${missing.map((m) => `${sourceLabel}/${m}.md`).join(', ')}`);
-  return Object.fromEntries(README_FRAGMENTS.filter((name) => existsSync(join(dir, `${name}.md`))).map((name) => [name, readFileSync(join(dir, `${name}.md`), 'utf8')]));
+  return Object.fromEntries(
+    README_FRAGMENTS.filter((name) => existsSync(join(dir, `${name}.md`))).map((name) => [
+      name,
+      readFileSync(join(dir, `${name}.md`), 'utf8'),
+    ]),
+  );
 }
 
 /** What the README's generated tables list: every value resolved here, none left optional (the templates are strict). */
@@ -87,12 +95,21 @@ export function readmeTables(ir: BillingIR) {
       terms: planTerms(p),
     })),
     webhookEndpoints: catalog.services.flatMap((s) =>
-      s.webhooks.map((w) => ({ service: s.code, code: w.code, url: w.url, signature: w.signatureAlgorithm, eventTypes: w.eventTypes ?? [] })),
+      s.webhooks.map((w) => ({
+        service: s.code,
+        code: w.code,
+        url: w.url,
+        signature: w.signatureAlgorithm,
+        eventTypes: w.eventTypes ?? [],
+      })),
     ),
     // `{id:path}` tells the generator the id may hold slashes; the reader needs only `{id}`.
     routes: module.api.routes.map((r) => ({ method: r.method, path: r.path.replace(/\{(\w+):path\}/g, '{$1}') })),
     // Odoo's interval types are plural ('minutes'): "minute" for one, "15 minutes" otherwise.
-    crons: module.crons.map((c) => ({ name: c.name, every: c.intervalNumber === 1 ? c.intervalType.replace(/s$/, '') : `${c.intervalNumber} ${c.intervalType}` })),
+    crons: module.crons.map((c) => ({
+      name: c.name,
+      every: c.intervalNumber === 1 ? c.intervalType.replace(/s$/, '') : `${c.intervalNumber} ${c.intervalType}`,
+    })),
     api: { basePath: module.api.basePath, eventsBatchLimit: module.api.eventsBatchLimit, maxBodyBytes: module.api.maxBodyBytes },
     webhooks: module.webhooks,
   };

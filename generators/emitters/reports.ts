@@ -6,5 +6,7 @@ export const emitReports: Emitter = ({ ir, render, header }) => {
   const report = ir.module.reconciliationReport;
   if (!report) return [];
   const model = { name: report.model, modelXmlid: report.modelXmlid };
-  return [{ path: `${root}/${report.file}`, content: render('module/report/reconciliation_report.xml.hbs', { header, model, module: root }) }];
+  return [
+    { path: `${root}/${report.file}`, content: render('module/report/reconciliation_report.xml.hbs', { header, model, module: root }) },
+  ];
 };

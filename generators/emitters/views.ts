@@ -7,7 +7,10 @@ export const emitViews: Emitter = ({ ir, render, header }) => {
   for (const model of ir.module.models) {
     if (!model.views) continue;
     const hasActive = model.views.archivedFilter;
-    files.push({ path: `${root}/${model.views.file}`, content: render('module/views/model_views.xml.hbs', { header, model, views: model.views, hasActive }) });
+    files.push({
+      path: `${root}/${model.views.file}`,
+      content: render('module/views/model_views.xml.hbs', { header, model, views: model.views, hasActive }),
+    });
   }
   for (const extension of ir.module.extensions) {
     if (!extension.formView) continue;

@@ -14,18 +14,28 @@ export function effectiveRights(access: readonly AccessIR[], groupIds: readonly 
 /** Test logins need only be unique in the test database: these are the names the tests have always used. */
 const LOGIN_PREFIX = 'fusion_';
 
-export function accessMatrix(groups: readonly GroupIR[], models: readonly { readonly name: string; readonly access: readonly AccessIR[] }[]): AccessMatrixIR {
+export function accessMatrix(
+  groups: readonly GroupIR[],
+  models: readonly { readonly name: string; readonly access: readonly AccessIR[] }[],
+): AccessMatrixIR {
   const users: (TestUserIR & { readonly groupIds: readonly string[] })[] = [
-    ...groups.map((g) => ({ key: g.xmlid, login: `${LOGIN_PREFIX}${g.xmlid}`, groups: `base.group_user,${g.ref}`, groupIds: g.effectiveGroupIds })),
+    ...groups.map((g) => ({
+      key: g.xmlid,
+      login: `${LOGIN_PREFIX}${g.xmlid}`,
+      groups: `base.group_user,${g.ref}`,
+      groupIds: g.effectiveGroupIds,
+    })),
     { key: INTERNAL_USER, login: `${LOGIN_PREFIX}${INTERNAL_USER}_user`, groups: 'base.group_user', groupIds: [] },
   ];
   const groupUsers = users.slice(0, groups.length);
   return {
     users: users.map(({ key, login, groups: param }) => ({ key, login, groups: param })),
-    models: models.map((model): ModelRightsIR => ({
-      model: model.name,
-      rights: Object.fromEntries(users.map((u) => [u.key, effectiveRights(model.access, u.groupIds)])),
-      reader: groupUsers.find((u) => effectiveRights(model.access, u.groupIds).read)?.key,
-    })),
+    models: models.map(
+      (model): ModelRightsIR => ({
+        model: model.name,
+        rights: Object.fromEntries(users.map((u) => [u.key, effectiveRights(model.access, u.groupIds)])),
+        reader: groupUsers.find((u) => effectiveRights(model.access, u.groupIds).read)?.key,
+      }),
+    ),
   };
 }

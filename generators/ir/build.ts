@@ -10,16 +10,41 @@ import { deepFreeze } from './freeze.ts';
 import { className, defaultLabel, shortName, tableName, xmlidPart } from './naming.ts';
 import { pyLiteral, pyString } from './python-literal.ts';
 import type {
-  AccessIR, BillingIR, ButtonIR, CatalogIR, CronIR, ChargeIR, ConstraintIR, ExtensionIR, FactoryIR, FieldIR, GroupIR,
-  IndexIR, MenuIR, ModelIR, ModuleIR, ProductIR, ViewsIR,
+  AccessIR,
+  BillingIR,
+  ButtonIR,
+  CatalogIR,
+  CronIR,
+  ChargeIR,
+  ConstraintIR,
+  ExtensionIR,
+  FactoryIR,
+  FieldIR,
+  GroupIR,
+  IndexIR,
+  MenuIR,
+  ModelIR,
+  ModuleIR,
+  ProductIR,
+  ViewsIR,
 } from './types.ts';
 
 // Every method a client may send: a path answers the ones it does not serve with Lago's 405 body.
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 const PY_CLASS: Record<FieldSpec['type'], string> = {
-  char: 'Char', text: 'Text', boolean: 'Boolean', integer: 'Integer', float: 'Float', monetary: 'Monetary',
-  date: 'Date', datetime: 'Datetime', selection: 'Selection', many2one: 'Many2one', one2many: 'One2many', json: 'Json',
+  char: 'Char',
+  text: 'Text',
+  boolean: 'Boolean',
+  integer: 'Integer',
+  float: 'Float',
+  monetary: 'Monetary',
+  date: 'Date',
+  datetime: 'Datetime',
+  selection: 'Selection',
+  many2one: 'Many2one',
+  one2many: 'One2many',
+  json: 'Json',
 };
 
 /** How generated tests obtain a record of a model the module does not define (the validator refuses any other). */
@@ -60,7 +85,12 @@ function buildModule(spec: Spec): ModuleIR {
             page: ext.form.page,
           }
         : undefined,
-      factory: extensionFactory(ext.model, ext.fields.map((f) => buildField(f, companyScoped, tech)), ext.constraints ?? [], tech),
+      factory: extensionFactory(
+        ext.model,
+        ext.fields.map((f) => buildField(f, companyScoped, tech)),
+        ext.constraints ?? [],
+        tech,
+      ),
     };
   });
   const menus = buildMenus(spec, models);
@@ -77,7 +107,9 @@ function buildModule(spec: Spec): ModuleIR {
     xmlid: c.id,
     name: c.name,
     model: c.model,
-    modelXmlid: c.model.startsWith(`${modelPrefix}.`) ? `model_${tableName(c.model)}` : `${EXTENDABLE_MODEL_MODULES[c.model] ?? 'base'}.model_${tableName(c.model)}`,
+    modelXmlid: c.model.startsWith(`${modelPrefix}.`)
+      ? `model_${tableName(c.model)}`
+      : `${EXTENDABLE_MODEL_MODULES[c.model] ?? 'base'}.model_${tableName(c.model)}`,
     method: c.method,
     intervalNumber: c.every.number,
     intervalType: c.every.unit,
@@ -154,7 +186,11 @@ function buildModule(spec: Spec): ModuleIR {
     ],
     reconciliationReport,
     accessMatrix: accessMatrix(groups, models),
-    constraintCases: constraintCases(constraintOwners, models.flatMap((m) => m.indexes), tech),
+    constraintCases: constraintCases(
+      constraintOwners,
+      models.flatMap((m) => m.indexes),
+      tech,
+    ),
   };
 }
 
@@ -224,11 +260,23 @@ function buildField(field: FieldSpec, companyScoped: Set<string>, tech: string):
 }
 
 function companyField(company: NonNullable<ModelSpec['company']>): FieldIR {
-  const base: [string, string][] = [['comodel_name', "'res.company'"], ['string', "'Company'"]];
+  const base: [string, string][] = [
+    ['comodel_name', "'res.company'"],
+    ['string', "'Company'"],
+  ];
   const kwargs: [string, string][] =
     company === 'own'
       ? [...base, ['required', 'True'], ['index', 'True'], ['default', 'lambda self: self.env.company']]
-      : [...base, ['related', pyString(company.related)], ...(company.stored === false ? [] : ([['store', 'True'], ['index', 'True']] as [string, string][]))];
+      : [
+          ...base,
+          ['related', pyString(company.related)],
+          ...(company.stored === false
+            ? []
+            : ([
+                ['store', 'True'],
+                ['index', 'True'],
+              ] as [string, string][])),
+        ];
   return { name: 'company_id', type: 'many2one', pyClass: 'Many2one', kwargs, required: company === 'own', comodel: 'res.company' };
 }
 
@@ -239,7 +287,9 @@ function buildConstraint(c: ConstraintSpec, table: string): ConstraintIR {
     sqlName: `${table}_${c.name}`,
     definition: isIndex
       ? `(${c.unique!.join(', ')}) WHERE ${whereClause(c.where!)}`
-      : c.unique ? `UNIQUE(${c.unique.join(', ')})` : `CHECK(${c.check})`,
+      : c.unique
+        ? `UNIQUE(${c.unique.join(', ')})`
+        : `CHECK(${c.check})`,
     message: c.message,
     unique: c.unique,
     isIndex,
@@ -252,7 +302,11 @@ function buildConstraint(c: ConstraintSpec, table: string): ConstraintIR {
 function whereClause(where: Record<string, string | number | boolean>): string {
   return Object.entries(where)
     .map(([column, value]) =>
-      typeof value === 'boolean' ? `${column} IS ${value ? 'TRUE' : 'FALSE'}` : typeof value === 'number' ? `${column} = ${value}` : `${column} = '${value.replaceAll("'", "''")}'`,
+      typeof value === 'boolean'
+        ? `${column} IS ${value ? 'TRUE' : 'FALSE'}`
+        : typeof value === 'number'
+          ? `${column} = ${value}`
+          : `${column} = '${value.replaceAll("'", "''")}'`,
     )
     .join(' AND ');
 }
@@ -304,7 +358,11 @@ function buildModel(model: ModelSpec, spec: Spec, groups: GroupIR[], companyScop
     indexes,
     access,
     rule: company
-      ? { xmlid: `rule_${table}_company`, name: `${model.description}: multi-company`, domain: "['|', ('company_id', '=', False), ('company_id', 'in', company_ids)]" }
+      ? {
+          xmlid: `rule_${table}_company`,
+          name: `${model.description}: multi-company`,
+          domain: "['|', ('company_id', '=', False), ('company_id', 'in', company_ids)]",
+        }
       : undefined,
     views: model.views ? buildViews(model, fields, table, tech) : undefined,
     factory: buildFactory(model, fields, tech),
@@ -425,7 +483,9 @@ function extensionFactory(model: string, fields: FieldIR[], constraints: Constra
   if (!base) throw new Error(`internal: no test factory for extended model ${model} (spec/semantic.ts refuses this)`);
   // Added fields that are required or part of a unique constraint need a value, or NULLs never collide.
   const uniqueColumns = new Set(constraints.flatMap((c) => c.unique ?? []));
-  const added = fields.filter((f) => f.required || f.sample !== undefined || uniqueColumns.has(f.name)).map((f) => factoryValue(f, model, tech));
+  const added = fields
+    .filter((f) => f.required || f.sample !== undefined || uniqueColumns.has(f.name))
+    .map((f) => factoryValue(f, model, tech));
   return { method: `make_${shortName(model, tech)}`, vals: [...base, ...added] };
 }
 

@@ -16,19 +16,23 @@ export function constraintCases(owners: readonly ConstraintOwner[], indexes: rea
   const testName = (sqlName: string) => (sqlName.startsWith(`${technicalName}_`) ? sqlName.slice(technicalName.length + 1) : sqlName);
   const uniqueTests = all.flatMap(({ owner, c }): UniqueCaseIR[] =>
     c.unique
-      ? [{
-          testName: testName(c.sqlName),
-          model: owner.model,
-          message: c.message,
-          factory: owner.factory,
-          columns: [...c.unique, ...Object.keys(c.where ?? {})],
-          where: c.where,
-          controlColumn: c.unique.find((col) => owner.fields.find((f) => f.name === col)?.type === 'char'),
-        }]
+      ? [
+          {
+            testName: testName(c.sqlName),
+            model: owner.model,
+            message: c.message,
+            factory: owner.factory,
+            columns: [...c.unique, ...Object.keys(c.where ?? {})],
+            where: c.where,
+            controlColumn: c.unique.find((col) => owner.fields.find((f) => f.name === col)?.type === 'char'),
+          },
+        ]
       : [],
   );
   const checkTests = all.flatMap(({ owner, c }): CheckCaseIR[] =>
-    c.violatedBy ? [{ testName: testName(c.sqlName), model: owner.model, message: c.message, factory: owner.factory, violatedBy: c.violatedBy }] : [],
+    c.violatedBy
+      ? [{ testName: testName(c.sqlName), model: owner.model, message: c.message, factory: owner.factory, violatedBy: c.violatedBy }]
+      : [],
   );
   return {
     constraintNames: all.filter(({ c }) => !c.isIndex).map(({ c }) => c.sqlName),

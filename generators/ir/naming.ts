@@ -2,7 +2,10 @@
 
 /** `fusion.billing.account.link` → `FusionBillingAccountLink`. */
 export function className(model: string): string {
-  return model.split('.').map((part) => part.split('_').map(capitalize).join('')).join('');
+  return model
+    .split('.')
+    .map((part) => part.split('_').map(capitalize).join(''))
+    .join('');
 }
 
 /** A spec code as a TypeScript value name: `nc_api_requests` → `ncApiRequests`. */

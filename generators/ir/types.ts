@@ -2,7 +2,16 @@
 // (Python class and file names, SQL object names, XML ids, menu parents, data-file order) is resolved
 // here, so emitters only lay things out. Every emitter reads the same IR, so it is read-only all the way
 // down, and buildIR freezes it: no emitter can change what another reads.
-import type { AggregationType, BillingMode, ChargeModel, FieldType, Interval, ServiceKind, SignatureAlgorithm, UnknownPolicy } from '../spec/types.ts';
+import type {
+  AggregationType,
+  BillingMode,
+  ChargeModel,
+  FieldType,
+  Interval,
+  ServiceKind,
+  SignatureAlgorithm,
+  UnknownPolicy,
+} from '../spec/types.ts';
 
 export interface BillingIR {
   readonly source: { readonly specFile: string };
@@ -181,8 +190,18 @@ export interface ViewsIR {
   readonly archivedFilter: boolean;
   readonly formButtons: readonly ButtonIR[];
   readonly listButtons: readonly ButtonIR[];
-  readonly pivot?: { readonly xmlid: string; readonly rows: readonly string[]; readonly cols: readonly string[]; readonly measures: readonly string[] };
-  readonly graph?: { readonly xmlid: string; readonly type: 'bar' | 'line' | 'pie'; readonly groupby: readonly string[]; readonly measures: readonly string[] };
+  readonly pivot?: {
+    readonly xmlid: string;
+    readonly rows: readonly string[];
+    readonly cols: readonly string[];
+    readonly measures: readonly string[];
+  };
+  readonly graph?: {
+    readonly xmlid: string;
+    readonly type: 'bar' | 'line' | 'pie';
+    readonly groupby: readonly string[];
+    readonly measures: readonly string[];
+  };
   /** The action's view_mode: list,form and, when declared, pivot and graph. */
   readonly viewMode: string;
   readonly file: string;

@@ -24,12 +24,21 @@ function planRequest(plan: PlanIR) {
 }
 
 /** Prices `usage` ({metric_code: {units, events_count?, event_values?}}) against a plan of the spec. */
-export function pricePlan(ir: BillingIR, planCode: string, usage: unknown, repoRoot: string): { status: number; stdout: string; stderr: string } {
+export function pricePlan(
+  ir: BillingIR,
+  planCode: string,
+  usage: unknown,
+  repoRoot: string,
+): { status: number; stdout: string; stderr: string } {
   const plan = ir.catalog.plans.find((p) => p.code === planCode);
   if (!plan) {
     throw new PricingError(`unknown plan '${planCode}'; plans: ${ir.catalog.plans.map((p) => p.code).join(', ')}`);
   }
-  const result = runCore(['price'], { currency: plan.currency, currency_exponent: plan.currencyExponent, plan: planRequest(plan), usage }, repoRoot);
+  const result = runCore(
+    ['price'],
+    { currency: plan.currency, currency_exponent: plan.currencyExponent, plan: planRequest(plan), usage },
+    repoRoot,
+  );
   return { status: result.status ?? 2, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -11,7 +11,12 @@ const TWO =
   'SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD YER ZAR ZMW ZWG';
 
 const EXPONENTS = new Map<string, number>();
-for (const [codes, exponent] of [[ZERO, 0], [TWO, 2], [THREE, 3], [FOUR, 4]] as const) {
+for (const [codes, exponent] of [
+  [ZERO, 0],
+  [TWO, 2],
+  [THREE, 3],
+  [FOUR, 4],
+] as const) {
   for (const code of codes.split(' ')) EXPONENTS.set(code, exponent);
 }
 

@@ -16,12 +16,19 @@ export interface GenerationFacts {
 
 // Words a TypeScript identifier cannot be (the client names functions and constants after codes).
 const RESERVED = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
     'import in instanceof new null return super switch this throw true try typeof var void while with implements interface let ' +
-    'package private protected public static yield await arguments eval').split(' '),
+    'package private protected public static yield await arguments eval'
+  ).split(' '),
 );
 
-export function checkGeneration(spec: Spec, report: Report, suggest: (value: string, candidates: Iterable<string>) => string, facts?: GenerationFacts): void {
+export function checkGeneration(
+  spec: Spec,
+  report: Report,
+  suggest: (value: string, candidates: Iterable<string>) => string,
+  facts?: GenerationFacts,
+): void {
   checkComodels(spec, report, suggest);
   checkFactoryCycles(spec, report);
   checkLiterals(spec, report);
@@ -35,13 +42,27 @@ function modulePrefix(spec: Spec): string {
 
 /** Fields whose value the generated factory sets: required ones, ones with a sample and unique columns. */
 function factorySets(field: FieldSpec, uniqueColumns: Set<string>): boolean {
-  return field.name !== 'company_id' && field.type !== 'one2many' && (field.required === true || field.sample !== undefined || uniqueColumns.has(field.name));
+  return (
+    field.name !== 'company_id' &&
+    field.type !== 'one2many' &&
+    (field.required === true || field.sample !== undefined || uniqueColumns.has(field.name))
+  );
 }
 
 function owners(spec: Spec) {
   return [
-    ...spec.module.models.map((m, i) => ({ model: m.name, fields: m.fields, constraints: m.constraints ?? [], at: ['module', 'models', i] as SpecPath })),
-    ...(spec.module.extensions ?? []).map((x, i) => ({ model: x.model, fields: x.fields, constraints: x.constraints ?? [], at: ['module', 'extensions', i] as SpecPath })),
+    ...spec.module.models.map((m, i) => ({
+      model: m.name,
+      fields: m.fields,
+      constraints: m.constraints ?? [],
+      at: ['module', 'models', i] as SpecPath,
+    })),
+    ...(spec.module.extensions ?? []).map((x, i) => ({
+      model: x.model,
+      fields: x.fields,
+      constraints: x.constraints ?? [],
+      at: ['module', 'extensions', i] as SpecPath,
+    })),
   ];
 }
 
@@ -62,7 +83,10 @@ function checkComodels(spec: Spec, report: Report, suggest: (value: string, cand
         return;
       }
       if (!ODOO_MODELS.includes(comodel)) {
-        report(at, `unknown Odoo model '${comodel}'${suggest(comodel, ODOO_MODELS)}: no model of base or of the modules the addon depends on (${spec.module.depends.join(', ')}) has this name`);
+        report(
+          at,
+          `unknown Odoo model '${comodel}'${suggest(comodel, ODOO_MODELS)}: no model of base or of the modules the addon depends on (${spec.module.depends.join(', ')}) has this name`,
+        );
         return;
       }
       if (field.type === 'many2one' && factorySets(field, uniqueColumns) && field.sample === undefined && !TEST_FACTORIES[comodel]) {
@@ -95,7 +119,10 @@ function checkFactoryCycles(spec: Spec, report: Report): void {
       if (!edges.has(edge.to)) continue;
       if (state.get(edge.to) === 'open') {
         const circle = [...stack.slice(stack.indexOf(edge.to)), edge.to];
-        report(edge.at, `the generated test factories would build records in a circle (${circle.join(' -> ')}); give '${edge.field}' a 'sample' or make it optional`);
+        report(
+          edge.at,
+          `the generated test factories would build records in a circle (${circle.join(' -> ')}); give '${edge.field}' a 'sample' or make it optional`,
+        );
       } else if (state.get(edge.to) !== 'done') visit(edge.to, [...stack, edge.to]);
     }
     state.set(model, 'done');
@@ -120,7 +147,10 @@ function checkFileNames(spec: Spec, report: Report, staticModules: Set<string> |
   for (const owner of owners(spec)) {
     const file = owner.model.replace(/\./g, '_');
     if (staticModules.has(file)) {
-      report([...owner.at, owner.at[1] === 'models' ? 'name' : 'model'], `${owner.model} would be generated as models/${file}.py, the name of a hand-written module of python/${spec.module.technical_name}/models`);
+      report(
+        [...owner.at, owner.at[1] === 'models' ? 'name' : 'model'],
+        `${owner.model} would be generated as models/${file}.py, the name of a hand-written module of python/${spec.module.technical_name}/models`,
+      );
     }
   }
 }
@@ -130,7 +160,11 @@ function checkFileNames(spec: Spec, report: Report, staticModules: Set<string> |
  * after both; the package's index re-exports them all beside the runtime. Each name must be free.
  */
 function checkClientNames(spec: Spec, report: Report, runtimeNames: Set<string> | undefined): void {
-  const pascal = (code: string) => code.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  const pascal = (code: string) =>
+    code
+      .split('_')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join('');
   const camel = (code: string) => pascal(code).charAt(0).toLowerCase() + pascal(code).slice(1);
   const taken = new Map<string, string>();
   for (const name of runtimeNames ?? []) taken.set(name, 'a name of the client runtime');
@@ -147,8 +181,7 @@ function checkClientNames(spec: Spec, report: Report, runtimeNames: Set<string> 
     if (holder !== undefined) {
       refused.add(what);
       report(path, `${what} would be named '${name}' in the generated client, which is already ${holder}; choose another code`);
-    }
-    else taken.set(name, `the name of ${what}`);
+    } else taken.set(name, `the name of ${what}`);
   };
   spec.catalog.services.forEach((service, s) => {
     const at: SpecPath = ['catalog', 'services', s, 'code'];

@@ -40,13 +40,15 @@ export function checkSemantics(spec: Spec, locate: SourceLocator, facts?: Implem
     );
     const declared = new Set(ext.fields.map((f) => f.name));
     (ext.form?.page?.fields ?? []).forEach((name, k) => {
-      if (!declared.has(name)) report(['module', 'extensions', e, 'form', 'page', 'fields', k], `unknown field '${name}'${suggest(name, declared)}`);
+      if (!declared.has(name))
+        report(['module', 'extensions', e, 'form', 'page', 'fields', k], `unknown field '${name}'${suggest(name, declared)}`);
     });
   });
   const modelNames = new Set([...spec.module.models.map((m) => m.name), ...(spec.module.extensions ?? []).map((x) => x.model)]);
   checkUnique(spec.module.crons ?? [], (c) => c.id, ['module', 'crons'], 'id', 'cron id', report);
   (spec.module.crons ?? []).forEach((cron, c) => {
-    if (!modelNames.has(cron.model)) report(['module', 'crons', c, 'model'], `cron '${cron.id}': model ${cron.model} is neither defined nor extended by the spec`);
+    if (!modelNames.has(cron.model))
+      report(['module', 'crons', c, 'model'], `cron '${cron.id}': model ${cron.model} is neither defined nor extended by the spec`);
     needMethod(cron.method, ['module', 'crons', c, 'method'], `cron '${cron.id}'`);
   });
   checkGeneration(spec, report, suggest, facts);
@@ -95,7 +97,10 @@ function checkCatalog(spec: Spec, report: Report): void {
   metrics.forEach((metric, i) => {
     const at: SpecPath = ['catalog', 'metrics', i];
     if (!serviceCodes.has(metric.service)) {
-      report([...at, 'service'], `metric '${metric.code}' refers to unknown service '${metric.service}'${suggest(metric.service, serviceCodes)}`);
+      report(
+        [...at, 'service'],
+        `metric '${metric.code}' refers to unknown service '${metric.service}'${suggest(metric.service, serviceCodes)}`,
+      );
     }
     checkMetric(metric, at, report);
   });
@@ -116,7 +121,10 @@ function checkCatalog(spec: Spec, report: Report): void {
     noteProduct(plan.product.code, plan.product.name, [...at, 'product'], `plan '${plan.code}'`);
     // Lago bills usage monthly only on plans longer than a quarter (Plan#bill_charges_monthly?).
     if (plan.bill_charges_monthly && plan.interval !== 'yearly' && plan.interval !== 'semiannual') {
-      report([...at, 'bill_charges_monthly'], `plan '${plan.code}' is ${plan.interval}: bill_charges_monthly applies to yearly and semiannual plans only`);
+      report(
+        [...at, 'bill_charges_monthly'],
+        `plan '${plan.code}' is ${plan.interval}: bill_charges_monthly applies to yearly and semiannual plans only`,
+      );
     }
     checkUsageThresholds(plan, services.find((s) => s.code === plan.service)?.currency, at, report);
     checkUnique(plan.charges, (c) => c.code, [...at, 'charges'], 'code', 'charge code', report);
@@ -125,9 +133,15 @@ function checkCatalog(spec: Spec, report: Report): void {
       noteProduct(charge.product.code, charge.product.name, [...cat, 'product'], `charge '${plan.code}.${charge.code}'`);
       const metric = metricsByCode.get(charge.metric);
       if (!metric) {
-        report([...cat, 'metric'], `charge '${charge.code}' refers to unknown metric '${charge.metric}'${suggest(charge.metric, metricsByCode.keys())}`);
+        report(
+          [...cat, 'metric'],
+          `charge '${charge.code}' refers to unknown metric '${charge.metric}'${suggest(charge.metric, metricsByCode.keys())}`,
+        );
       } else if (metric.service !== plan.service) {
-        report([...cat, 'metric'], `charge '${charge.code}' of plan '${plan.code}' (service '${plan.service}') uses metric '${metric.code}' of service '${metric.service}'`);
+        report(
+          [...cat, 'metric'],
+          `charge '${charge.code}' of plan '${plan.code}' (service '${plan.service}') uses metric '${metric.code}' of service '${metric.service}'`,
+        );
       }
       checkCharge(charge, metric, cat, report);
       checkChargeFilters(charge, metric, cat, report);
@@ -147,15 +161,24 @@ function checkUsageThresholds(plan: PlanSpec, currency: string | undefined, at: 
     if (!/[1-9]/.test(threshold.amount)) {
       report([...tat, 'amount'], `usage threshold of plan '${plan.code}' must be above zero`);
     } else if (exponent !== undefined && decimals.replace(/0+$/, '').length > exponent) {
-      report([...tat, 'amount'], `usage threshold ${threshold.amount} of plan '${plan.code}' has more decimals than ${currency} (${exponent})`);
+      report(
+        [...tat, 'amount'],
+        `usage threshold ${threshold.amount} of plan '${plan.code}' has more decimals than ${currency} (${exponent})`,
+      );
     }
     const key = `${Number(threshold.amount)}/${threshold.recurring ? 'recurring' : 'once'}`;
     if (seen.has(key)) {
-      report([...tat, 'amount'], `plan '${plan.code}' already has a ${threshold.recurring ? 'recurring' : 'one-time'} usage threshold of ${threshold.amount} (usage_thresholds[${seen.get(key)}])`);
+      report(
+        [...tat, 'amount'],
+        `plan '${plan.code}' already has a ${threshold.recurring ? 'recurring' : 'one-time'} usage threshold of ${threshold.amount} (usage_thresholds[${seen.get(key)}])`,
+      );
     } else seen.set(key, t);
     if (threshold.recurring) {
       if (recurring !== undefined) {
-        report([...tat, 'recurring'], `plan '${plan.code}' has a recurring usage threshold already (usage_thresholds[${recurring}]): Lago allows one`);
+        report(
+          [...tat, 'recurring'],
+          `plan '${plan.code}' has a recurring usage threshold already (usage_thresholds[${recurring}]): Lago allows one`,
+        );
       } else recurring = t;
     }
   });
@@ -170,17 +193,28 @@ function checkChargeFilters(charge: ChargeSpec, metric: MetricSpec | undefined, 
       const allowed = metric?.filters?.[key];
       if (metric && !allowed) {
         const keys = Object.keys(metric.filters ?? {});
-        report([...fat, 'values', key], `charge '${charge.code}': metric '${metric.code}' has no filter '${key}'${keys.length ? `${suggest(key, keys)}; its filters: ${keys.join(', ')}` : ' (it declares no filters)'}`, true);
+        report(
+          [...fat, 'values', key],
+          `charge '${charge.code}': metric '${metric.code}' has no filter '${key}'${keys.length ? `${suggest(key, keys)}; its filters: ${keys.join(', ')}` : ' (it declares no filters)'}`,
+          true,
+        );
         continue;
       }
       values.forEach((value, v) => {
         if (allowed && !allowed.includes(value)) {
-          report([...fat, 'values', key, v], `charge '${charge.code}': '${value}' is not a value of filter '${key}' of metric '${metric!.code}'${suggest(value, allowed)}; allowed: ${allowed.join(', ')}`);
+          report(
+            [...fat, 'values', key, v],
+            `charge '${charge.code}': '${value}' is not a value of filter '${key}' of metric '${metric!.code}'${suggest(value, allowed)}; allowed: ${allowed.join(', ')}`,
+          );
         }
       });
     }
-    const canonical = Object.entries(filter.values).map(([key, values]) => `${key}=${[...values].sort().join('+')}`).sort().join('|');
-    if (seen.has(canonical)) report([...fat, 'values'], `charge '${charge.code}': filter ${f} prices the same values as filter ${seen.get(canonical)}`);
+    const canonical = Object.entries(filter.values)
+      .map(([key, values]) => `${key}=${[...values].sort().join('+')}`)
+      .sort()
+      .join('|');
+    if (seen.has(canonical))
+      report([...fat, 'values'], `charge '${charge.code}': filter ${f} prices the same values as filter ${seen.get(canonical)}`);
     else seen.set(canonical, f);
     checkCharge({ ...charge, properties: filter.properties, examples: [] }, metric, fat, report);
   });
@@ -194,7 +228,10 @@ function checkMetric(metric: MetricSpec, at: SpecPath, report: Report): void {
     report(at, `metric '${metric.code}': aggregation '${metric.aggregation}' needs a field_name (the event property to aggregate)`);
   }
   if (metric.recurring && ['count', 'max', 'latest'].includes(metric.aggregation)) {
-    report([...at, 'recurring'], `metric '${metric.code}': a ${metric.aggregation} metric cannot be recurring (Lago allows recurring sum, unique_count and weighted_sum only)`);
+    report(
+      [...at, 'recurring'],
+      `metric '${metric.code}': a ${metric.aggregation} metric cannot be recurring (Lago allows recurring sum, unique_count and weighted_sum only)`,
+    );
   }
 }
 
@@ -206,7 +243,12 @@ function checkCharge(charge: ChargeSpec, metric: MetricSpec | undefined, at: Spe
       checkTiers(props.graduated_ranges as TierSpec[] | undefined, [...propsAt, 'graduated_ranges'], 'graduated', report);
       break;
     case 'graduated_percentage':
-      checkTiers(props.graduated_percentage_ranges as TierSpec[] | undefined, [...propsAt, 'graduated_percentage_ranges'], 'graduated_percentage', report);
+      checkTiers(
+        props.graduated_percentage_ranges as TierSpec[] | undefined,
+        [...propsAt, 'graduated_percentage_ranges'],
+        'graduated_percentage',
+        report,
+      );
       break;
     case 'volume':
       checkTiers(props.volume_ranges as TierSpec[] | undefined, [...propsAt, 'volume_ranges'], 'volume', report);
@@ -215,7 +257,10 @@ function checkCharge(charge: ChargeSpec, metric: MetricSpec | undefined, at: Spe
       const min = props.per_transaction_min_amount as string | undefined;
       const max = props.per_transaction_max_amount as string | undefined;
       if (min !== undefined && max !== undefined && Number(min) > Number(max)) {
-        report([...propsAt, 'per_transaction_min_amount'], `charge '${charge.code}': per_transaction_min_amount ${min} exceeds per_transaction_max_amount ${max}`);
+        report(
+          [...propsAt, 'per_transaction_min_amount'],
+          `charge '${charge.code}': per_transaction_min_amount ${min} exceeds per_transaction_max_amount ${max}`,
+        );
       }
       if (metric?.aggregation === 'latest') {
         report([...at, 'model'], `charge '${charge.code}': the percentage model cannot price a latest metric ('${metric.code}')`);
@@ -257,14 +302,19 @@ function checkTiers(tiers: TierSpec[] | undefined, at: SpecPath, model: string, 
     const tat: SpecPath = [...at, i];
     const last = i === tiers.length - 1;
     if (tier.to_value === null && !last) report([...tat, 'to_value'], `only the last tier can be open-ended (to_value: null)`);
-    if (tier.to_value !== null && last) report([...tat, 'to_value'], `the last tier must be open-ended (to_value: null) so that every unit is priced`);
+    if (tier.to_value !== null && last)
+      report([...tat, 'to_value'], `the last tier must be open-ended (to_value: null) so that every unit is priced`);
     if (tier.to_value !== null && tier.to_value <= tier.from_value) {
       report([...tat, 'to_value'], `to_value ${tier.to_value} must be greater than from_value ${tier.from_value}`);
     }
     if (!adjacent) {
       for (const key of ['from_value', 'to_value'] as const) {
         const v = tier[key];
-        if (v !== null && !Number.isInteger(v)) report([...tat, key], `${key} ${v}: classic tiers use whole numbers (use adjacent tiers, from = previous to, for decimal bounds)`);
+        if (v !== null && !Number.isInteger(v))
+          report(
+            [...tat, key],
+            `${key} ${v}: classic tiers use whole numbers (use adjacent tiers, from = previous to, for decimal bounds)`,
+          );
       }
     }
     if (i === 0) return;
@@ -274,11 +324,20 @@ function checkTiers(tiers: TierSpec[] | undefined, at: SpecPath, model: string, 
     if (tier.from_value === expected) return;
     const kind = adjacent ? 'adjacent' : 'classic';
     if (model === 'graduated' && (tier.from_value === prevTo || tier.from_value === prevTo + 1)) {
-      report([...tat, 'from_value'], `tiers mix adjacent (from = previous to) and classic (from = previous to + 1) boundaries; use one style`);
+      report(
+        [...tat, 'from_value'],
+        `tiers mix adjacent (from = previous to) and classic (from = previous to + 1) boundaries; use one style`,
+      );
     } else if (tier.from_value < expected) {
-      report([...tat, 'from_value'], `tier overlaps the previous one: from_value ${tier.from_value}, expected ${expected} (${kind} tiers, previous to_value ${prevTo})`);
+      report(
+        [...tat, 'from_value'],
+        `tier overlaps the previous one: from_value ${tier.from_value}, expected ${expected} (${kind} tiers, previous to_value ${prevTo})`,
+      );
     } else {
-      report([...tat, 'from_value'], `gap between tiers: from_value ${tier.from_value}, expected ${expected} (${kind} tiers, previous to_value ${prevTo})`);
+      report(
+        [...tat, 'from_value'],
+        `gap between tiers: from_value ${tier.from_value}, expected ${expected} (${kind} tiers, previous to_value ${prevTo})`,
+      );
     }
   });
 }
@@ -314,8 +373,12 @@ function checkModule(spec: Spec, report: Report): void {
     if (missing.length > 0) {
       const index = models.findIndex((m) => m.name === model);
       const extIndex = (mod.extensions ?? []).findIndex((e) => e.model === model);
-      const where: SpecPath = index >= 0 ? ['module', 'models', index] : extIndex >= 0 ? ['module', 'extensions', extIndex] : ['module', 'models'];
-      report(where, `${model} must declare ${missing.join(', ')}: the catalog data and the module's own code use ${missing.length === 1 ? 'it' : 'them'}`);
+      const where: SpecPath =
+        index >= 0 ? ['module', 'models', index] : extIndex >= 0 ? ['module', 'extensions', extIndex] : ['module', 'models'];
+      report(
+        where,
+        `${model} must declare ${missing.join(', ')}: the catalog data and the module's own code use ${missing.length === 1 ? 'it' : 'them'}`,
+      );
     }
   }
 
@@ -345,7 +408,10 @@ function checkModule(spec: Spec, report: Report): void {
     const fieldsByName = new Map(model.fields.map((f) => [f.name, f]));
 
     if (model.company && fieldsByName.has('company_id')) {
-      report([...at, 'fields', model.fields.findIndex((f) => f.name === 'company_id'), 'name'], `company_id is added by 'company:'; do not declare it`);
+      report(
+        [...at, 'fields', model.fields.findIndex((f) => f.name === 'company_id'), 'name'],
+        `company_id is added by 'company:'; do not declare it`,
+      );
     }
     if (model.company && model.company !== 'own') {
       const via = model.company.related.split('.')[0]!;
@@ -358,9 +424,13 @@ function checkModule(spec: Spec, report: Report): void {
     for (const [key, value] of [['rec_name', model.rec_name]] as const) {
       if (value !== undefined && !fieldNames.has(value)) report([...at, key], `unknown field '${value}'${suggest(value, fieldNames)}`);
     }
-    (model.order ?? '').split(',').map((s) => s.trim().split(' ')[0]!).filter(Boolean).forEach((name) => {
-      if (!fieldNames.has(name)) report([...at, 'order'], `order: unknown field '${name}'${suggest(name, fieldNames)}`);
-    });
+    (model.order ?? '')
+      .split(',')
+      .map((s) => s.trim().split(' ')[0]!)
+      .filter(Boolean)
+      .forEach((name) => {
+        if (!fieldNames.has(name)) report([...at, 'order'], `order: unknown field '${name}'${suggest(name, fieldNames)}`);
+      });
 
     model.fields.forEach((field, f) => checkField(field, [...at, 'fields', f], model, modelsByName, fieldNames, report));
 
@@ -399,13 +469,18 @@ function checkModule(spec: Spec, report: Report): void {
         report([...at, 'views', 'search', 'group_by', k], `cannot group by ${type} field '${name}'`);
       }
     });
-    const groupable = (name: string) => ['many2one', 'selection', 'char', 'boolean', 'date', 'datetime'].includes(name === 'company_id' ? 'many2one' : fieldsByName.get(name)?.type ?? '');
+    const groupable = (name: string) =>
+      ['many2one', 'selection', 'char', 'boolean', 'date', 'datetime'].includes(
+        name === 'company_id' ? 'many2one' : (fieldsByName.get(name)?.type ?? ''),
+      );
     const measurable = (name: string) => ['integer', 'float', 'monetary'].includes(fieldsByName.get(name)?.type ?? '');
     const checkReportFields = (names: string[] | undefined, path: SpecPath, kind: 'group' | 'measure') =>
       (names ?? []).forEach((name, k) => {
         if (!storedOrDisplayable(name)) report([...path, k], `unknown field '${name}'${suggest(name, fieldNames)}`);
-        else if (kind === 'group' && !groupable(name)) report([...path, k], `cannot group by ${fieldsByName.get(name)?.type} field '${name}'`);
-        else if (kind === 'measure' && !measurable(name)) report([...path, k], `a measure must be an integer, float or monetary field; '${name}' is ${fieldsByName.get(name)?.type}`);
+        else if (kind === 'group' && !groupable(name))
+          report([...path, k], `cannot group by ${fieldsByName.get(name)?.type} field '${name}'`);
+        else if (kind === 'measure' && !measurable(name))
+          report([...path, k], `a measure must be an integer, float or monetary field; '${name}' is ${fieldsByName.get(name)?.type}`);
       });
     checkReportFields(model.views?.pivot?.rows, [...at, 'views', 'pivot', 'rows'], 'group');
     checkReportFields(model.views?.pivot?.cols, [...at, 'views', 'pivot', 'cols'], 'group');
@@ -424,14 +499,18 @@ function checkModule(spec: Spec, report: Report): void {
     const at: SpecPath = ['module', 'extensions', e];
     const baseFields = EXTENDABLE_MODELS[ext.model];
     if (!baseFields) {
-      report([...at, 'model'], `the generator cannot extend ${ext.model} (it knows how to test ${Object.keys(EXTENDABLE_MODELS).join(', ')})`);
+      report(
+        [...at, 'model'],
+        `the generator cannot extend ${ext.model} (it knows how to test ${Object.keys(EXTENDABLE_MODELS).join(', ')})`,
+      );
       return;
     }
     const fieldNames = new Set([...ext.fields.map((f) => f.name), ...MAGIC_FIELDS, ...baseFields]);
     checkUnique(ext.fields, (f) => f.name, [...at, 'fields'], 'name', 'field', report);
     ext.fields.forEach((field, f) => {
       // A prefix keeps added fields from clobbering the extended model's own.
-      if (!field.name.startsWith('fusion_')) report([...at, 'fields', f, 'name'], `field '${field.name}' added to ${ext.model} must start with 'fusion_'`);
+      if (!field.name.startsWith('fusion_'))
+        report([...at, 'fields', f, 'name'], `field '${field.name}' added to ${ext.model} must start with 'fusion_'`);
       checkField(field, [...at, 'fields', f], { name: ext.model } as ModelSpec, modelsByName, fieldNames, report);
     });
     (ext.constraints ?? []).forEach((c, i) =>
@@ -449,7 +528,10 @@ function checkApi(spec: Spec, handlers: Set<string> | undefined, handlersFile: s
   checkUnique(api.routes, (r) => `${r.method} ${r.path}`, ['module', 'api', 'routes'], 'path', 'route', report);
   api.routes.forEach((route, i) => {
     if (handlers && !handlers.has(route.handler)) {
-      report([...['module', 'api', 'routes'], i, 'handler'], `route ${route.method} ${route.path}: no function '${route.handler}' in ${handlersFile}`);
+      report(
+        [...['module', 'api', 'routes'], i, 'handler'],
+        `route ${route.method} ${route.path}: no function '${route.handler}' in ${handlersFile}`,
+      );
     }
   });
 }
@@ -459,15 +541,22 @@ function checkViolations(constraints: ConstraintSpec[], fieldNames: Set<string>,
     const cat: SpecPath = [...at, 'constraints', i];
     if ((c.unique === undefined) === (c.check === undefined)) report(cat, `constraint '${c.name}' needs exactly one of unique or check`);
     if (c.check !== undefined && c.violated_by === undefined) {
-      report(cat, `check constraint '${c.name}' needs violated_by: field values that must make it fail (the generated tests assert that they do)`);
+      report(
+        cat,
+        `check constraint '${c.name}' needs violated_by: field values that must make it fail (the generated tests assert that they do)`,
+      );
     }
-    if (c.unique && c.violated_by) report([...at, 'constraints', i, 'violated_by'], `unique constraints are tested automatically; violated_by is for check constraints`);
-    if (c.where && !c.unique) report([...at, 'constraints', i, 'where'], `where applies to unique constraints only (a partial unique index)`);
+    if (c.unique && c.violated_by)
+      report([...at, 'constraints', i, 'violated_by'], `unique constraints are tested automatically; violated_by is for check constraints`);
+    if (c.where && !c.unique)
+      report([...at, 'constraints', i, 'where'], `where applies to unique constraints only (a partial unique index)`);
     Object.keys(c.where ?? {}).forEach((name) => {
-      if (!fieldNames.has(name)) report([...at, 'constraints', i, 'where', name], `unknown field '${name}'${suggest(name, fieldNames)}`, true);
+      if (!fieldNames.has(name))
+        report([...at, 'constraints', i, 'where', name], `unknown field '${name}'${suggest(name, fieldNames)}`, true);
     });
     Object.keys(c.violated_by ?? {}).forEach((name) => {
-      if (!fieldNames.has(name)) report([...at, 'constraints', i, 'violated_by', name], `unknown field '${name}'${suggest(name, fieldNames)}`, true);
+      if (!fieldNames.has(name))
+        report([...at, 'constraints', i, 'violated_by', name], `unknown field '${name}'${suggest(name, fieldNames)}`, true);
     });
   });
 }
@@ -510,14 +599,22 @@ function checkField(
     else if (!fieldNames.has(field.currency_field)) report([...at, 'currency_field'], `unknown field '${field.currency_field}'`);
   } else if (field.currency_field) report([...at, 'currency_field'], `only monetary fields take a currency_field`);
   if (field.digits && field.type !== 'float') report([...at, 'digits'], `only float fields take digits`);
-  if (field.type === 'float' && !field.digits) report(at, `float field '${field.name}' needs digits: [precision, scale] or exact (stored as exact numeric)`);
-  if (field.translate && !['char', 'text'].includes(field.type)) report([...at, 'translate'], `only char and text fields can be translated`);
+  if (field.type === 'float' && !field.digits)
+    report(at, `float field '${field.name}' needs digits: [precision, scale] or exact (stored as exact numeric)`);
+  if (field.translate && !['char', 'text'].includes(field.type))
+    report([...at, 'translate'], `only char and text fields can be translated`);
   if (field.type === 'datetime' && field.default !== undefined && field.default !== 'now') {
     report([...at, 'default'], `a datetime field takes no default but 'now' (the time the record is created)`);
   } else if (field.default !== undefined && ['many2one', 'one2many', 'json', 'date'].includes(field.type)) {
     report([...at, 'default'], `a ${field.type} field cannot take a literal default`);
   }
-  const defaultTypes: Record<string, string> = { boolean: 'boolean', integer: 'number', char: 'string', text: 'string', selection: 'string' };
+  const defaultTypes: Record<string, string> = {
+    boolean: 'boolean',
+    integer: 'number',
+    char: 'string',
+    text: 'string',
+    selection: 'string',
+  };
   const expected = defaultTypes[field.type];
   if (field.default !== undefined && expected && typeof field.default !== expected) {
     report([...at, 'default'], `default of a ${field.type} field must be a ${expected}`);

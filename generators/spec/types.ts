@@ -81,8 +81,18 @@ export interface ModelSpec {
 }
 
 export type FieldType =
-  | 'char' | 'text' | 'boolean' | 'integer' | 'float' | 'monetary'
-  | 'date' | 'datetime' | 'selection' | 'many2one' | 'one2many' | 'json';
+  | 'char'
+  | 'text'
+  | 'boolean'
+  | 'integer'
+  | 'float'
+  | 'monetary'
+  | 'date'
+  | 'datetime'
+  | 'selection'
+  | 'many2one'
+  | 'one2many'
+  | 'json';
 
 export interface FieldSpec {
   name: string;

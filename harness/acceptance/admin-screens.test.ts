@@ -19,7 +19,7 @@ const EVENTS = 540;
 const FLAGGED = 12; // storage events without their gb property: stored, flagged in events.errors
 const problem = chromiumProblem();
 
-describe.skipIf(problem)('the administrator\'s screens in a browser', () => {
+describe.skipIf(problem)("the administrator's screens in a browser", () => {
   let billing: BillingServer;
   let browser: Browser;
   let page: Page;
@@ -30,11 +30,26 @@ describe.skipIf(problem)('the administrator\'s screens in a browser', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    billing = await startBillingServer({ db: 'accept_admin_screens', services: ['nexacloud'], progress: (message) => console.log(`  ${message}`) });
+    billing = await startBillingServer({
+      db: 'accept_admin_screens',
+      services: ['nexacloud'],
+      progress: (message) => console.log(`  ${message}`),
+    });
     const lago = billing.lago('nexacloud');
-    okBody(await lago.upsertCustomer({ external_id: CUSTOMER, name: 'Acme Corp', email: 'billing@acme.test', currency: 'CAD' }), 'customer');
+    okBody(
+      await lago.upsertCustomer({ external_id: CUSTOMER, name: 'Acme Corp', email: 'billing@acme.test', currency: 'CAD' }),
+      'customer',
+    );
     const startedAt = `${new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 19)}Z`;
-    okBody(await lago.createSubscription({ external_customer_id: CUSTOMER, plan_code: 'nexacloud_pro', external_id: SUBSCRIPTION, subscription_at: startedAt }), 'subscription');
+    okBody(
+      await lago.createSubscription({
+        external_customer_id: CUSTOMER,
+        plan_code: 'nexacloud_pro',
+        external_id: SUBSCRIPTION,
+        subscription_at: startedAt,
+      }),
+      'subscription',
+    );
     const now = Math.floor(Date.now() / 1000);
     const events = Array.from({ length: EVENTS }, (_, index) => ({
       transaction_id: `acme-${index}`,
@@ -135,7 +150,7 @@ describe.skipIf(problem)('the administrator\'s screens in a browser', () => {
     await shot('webhooks-dead');
     await rows.first().locator('.o_list_record_selector input').check();
     await page.getByRole('button', { name: 'Replay selected' }).click();
-    await expect.poll(async () => (await billing.odoo.searchCount('fusion.billing.webhook', [['state', '=', 'dead']]))).toBe(0);
+    await expect.poll(async () => await billing.odoo.searchCount('fusion.billing.webhook', [['state', '=', 'dead']])).toBe(0);
   });
 });
 

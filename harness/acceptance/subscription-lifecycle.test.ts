@@ -72,20 +72,50 @@ describe('Subscription lifecycle as Lago bills it, on a real Odoo 19', () => {
   let m2: MonthPeriod;
   let endpointId: number;
   const webhooks = (type: string, orderId: number) =>
-    odoo.searchCount('fusion.billing.webhook', [['endpoint_id', '=', endpointId], ['webhook_type', '=', type], ['object_key', '=', `sale.order,${orderId}`]]);
+    odoo.searchCount('fusion.billing.webhook', [
+      ['endpoint_id', '=', endpointId],
+      ['webhook_type', '=', type],
+      ['object_key', '=', `sale.order,${orderId}`],
+    ]);
 
   const orders = (externalId: string) =>
-    odoo.searchRead<OrderRow>('sale.order', [['fusion_external_id', '=', externalId]], ['invoice_ids', 'fusion_status', 'fusion_started_at', 'fusion_terminated_at'], { order: 'id' });
+    odoo.searchRead<OrderRow>(
+      'sale.order',
+      [['fusion_external_id', '=', externalId]],
+      ['invoice_ids', 'fusion_status', 'fusion_started_at', 'fusion_terminated_at'],
+      { order: 'id' },
+    );
   const close = (ids: number[]) => odoo.call('sale.order', 'action_fusion_close_periods', { ids });
-  const event = (externalId: string, code: string, atMs: number, transaction: string, properties?: Record<string, string>): LagoEventInput => ({
-    transaction_id: transaction, external_subscription_id: externalId, code, timestamp: Math.floor(atMs / 1000), ...(properties ? { properties } : {}),
+  const event = (
+    externalId: string,
+    code: string,
+    atMs: number,
+    transaction: string,
+    properties?: Record<string, string>,
+  ): LagoEventInput => ({
+    transaction_id: transaction,
+    external_subscription_id: externalId,
+    code,
+    timestamp: Math.floor(atMs / 1000),
+    ...(properties ? { properties } : {}),
   });
   const send = async (events: LagoEventInput[]) => okBody(await cloud.createEventsBatch(events), 'POST /events/batch');
-  const subscribe = async (externalId: string, planCode: string, startedMs?: number, billingTime: 'calendar' | 'anniversary' = 'calendar') =>
-    okBody(await cloud.createSubscription({
-      external_customer_id: CUSTOMER, plan_code: planCode, external_id: externalId, billing_time: billingTime,
-      ...(startedMs === undefined ? {} : { subscription_at: isoSeconds(startedMs) }),
-    }), `POST /subscriptions ${externalId} ${planCode}`).subscription;
+  const subscribe = async (
+    externalId: string,
+    planCode: string,
+    startedMs?: number,
+    billingTime: 'calendar' | 'anniversary' = 'calendar',
+  ) =>
+    okBody(
+      await cloud.createSubscription({
+        external_customer_id: CUSTOMER,
+        plan_code: planCode,
+        external_id: externalId,
+        billing_time: billingTime,
+        ...(startedMs === undefined ? {} : { subscription_at: isoSeconds(startedMs) }),
+      }),
+      `POST /subscriptions ${externalId} ${planCode}`,
+    ).subscription;
 
   /** Starter from the first of m0: the trial ends 14 days later; m0's fee covers the days after. */
   const starterFeeOfFirstMonth = (): bigint => feeAfterTrialCents(TZ, m0, 14, STARTER);
@@ -117,10 +147,20 @@ describe('Subscription lifecycle as Lago bills it, on a real Odoo 19', () => {
       vals_list: [{ service_id: billing.serviceIds.nexacloud!, code: 'lifecycle_all', url: 'http://127.0.0.1:9/hooks' }],
     });
     endpointId = created[0]!;
-    okBody(await cloud.upsertCustomer({
-      external_id: CUSTOMER, name: 'Lifecycle Labs Inc.', email: 'billing@lifecycle.example',
-      address_line1: '100 King Street West', city: 'Toronto', zipcode: 'M5X 1A9', state: 'ON', country: 'CA', timezone: TZ,
-    }), 'POST /customers');
+    okBody(
+      await cloud.upsertCustomer({
+        external_id: CUSTOMER,
+        name: 'Lifecycle Labs Inc.',
+        email: 'billing@lifecycle.example',
+        address_line1: '100 King Street West',
+        city: 'Toronto',
+        zipcode: 'M5X 1A9',
+        state: 'ON',
+        country: 'CA',
+        timezone: TZ,
+      }),
+      'POST /customers',
+    );
   });
 
   afterAll(async () => {
@@ -142,12 +182,22 @@ describe('Subscription lifecycle as Lago bills it, on a real Odoo 19', () => {
     expect(closed!.invoice_ids).toHaveLength(1);
     const invoice = await invoiceOf(odoo, closed!.invoice_ids[0]!);
     // Fees of m0 (after the trial), m1 and m2 (in advance); egress of m0 (250 GB) and m1 (120 GB).
-    const expected = { 'NC-START': starterFeeOfFirstMonth() + STARTER + STARTER, 'NC-EGR': egressCents(250n) + egressCents(120n), 'NC-API': 0n };
+    const expected = {
+      'NC-START': starterFeeOfFirstMonth() + STARTER + STARTER,
+      'NC-EGR': egressCents(250n) + egressCents(120n),
+      'NC-API': 0n,
+    };
     expect(invoice.byCode).toEqual(expected);
     const untaxed = expected['NC-START'] + expected['NC-EGR'];
-    expect({ untaxed: invoice.untaxed, tax: invoice.tax, total: invoice.total }).toEqual({ untaxed, tax: taxCents(untaxed), total: untaxed + taxCents(untaxed) });
+    expect({ untaxed: invoice.untaxed, tax: invoice.tax, total: invoice.total }).toEqual({
+      untaxed,
+      tax: taxCents(untaxed),
+      total: untaxed + taxCents(untaxed),
+    });
     expect(invoice.taxNames).toEqual(['13% HST']);
-    console.log(`  Starter: first month ${formatCents(starterFeeOfFirstMonth())} (trial to ${isoSeconds(m0.startMs + 14 * DAY_MS)}), invoice ${formatCents(untaxed)} + HST`);
+    console.log(
+      `  Starter: first month ${formatCents(starterFeeOfFirstMonth())} (trial to ${isoSeconds(m0.startMs + 14 * DAY_MS)}), invoice ${formatCents(untaxed)} + HST`,
+    );
     const read = okBody(await cloud.findSubscription('sub_lc_trial'), 'GET /subscriptions/{id}').subscription;
     expect(read.trial_ended_at).toBe(isoSeconds(m0.startMs + 14 * DAY_MS));
     expect(await webhooks('subscription.trial_ended', order!.id)).toBe(1);
@@ -175,8 +225,16 @@ describe('Subscription lifecycle as Lago bills it, on a real Odoo 19', () => {
       yearFees += days === daysInYear ? PRO_ANNUAL : divRoundHalfUp(PRO_ANNUAL * days, daysInYear);
     }
     expect(invoice.byCode).toEqual({ 'NC-PRO-Y': yearFees, 'NC-VCPU': vcpuCents(9n) + vcpuCents(8n) });
-    const past = okBody(await cloud.request<{ usage_periods: { from_datetime: string; amount_cents: number }[] }>('GET', `/customers/${CUSTOMER}/past_usage`, {
-      query: { external_subscription_id: 'sub_lc_annual' } }), 'GET past_usage').usage_periods;
+    const past = okBody(
+      await cloud.request<{ usage_periods: { from_datetime: string; amount_cents: number }[] }>(
+        'GET',
+        `/customers/${CUSTOMER}/past_usage`,
+        {
+          query: { external_subscription_id: 'sub_lc_annual' },
+        },
+      ),
+      'GET past_usage',
+    ).usage_periods;
     // Two monthly usage periods, newest first; the year's fee sits with the latest on the invoice.
     expect(past.map((p) => [p.from_datetime, BigInt(p.amount_cents)])).toEqual([
       [isoSeconds(m1.startMs), vcpuCents(8n) + yearFees],
@@ -196,7 +254,12 @@ describe('Subscription lifecycle as Lago bills it, on a real Odoo 19', () => {
 
     const upgraded = await phase('upgrade (POST /subscriptions)', () => subscribe('sub_lc_up', 'nexacloud_pro'));
     const switchMs = Date.parse(upgraded.started_at!);
-    expect(upgraded).toMatchObject({ plan_code: 'nexacloud_pro', previous_plan_code: 'nexacloud_starter', status: 'active', subscription_at: isoSeconds(m0.startMs) });
+    expect(upgraded).toMatchObject({
+      plan_code: 'nexacloud_pro',
+      previous_plan_code: 'nexacloud_starter',
+      status: 'active',
+      subscription_at: isoSeconds(m0.startMs),
+    });
     expect(upgraded.lago_id).not.toBe(before.lago_id);
     const [old, pro] = await orders('sub_lc_up');
     expect(old).toMatchObject({ fusion_status: 'terminated', fusion_terminated_at: odooDatetime(switchMs) });
@@ -207,7 +270,15 @@ describe('Subscription lifecycle as Lago bills it, on a real Odoo 19', () => {
     // CreditNotes::CreateFromTermination (upgrade): the switch day and the rest of the month, at Starter's price per day.
     const unusedDays = BigInt(daysOf(m2) - (localDate(TZ, switchMs).day - 1));
     const credit = [STARTER, divRoundHalfUp(STARTER * unusedDays, BigInt(daysOf(m2)))].reduce((a, b) => (a < b ? a : b));
-    const [refund] = await odoo.searchRead<{ id: number }>('account.move', [['reversed_entry_id', '=', firstInvoiceId], ['move_type', '=', 'out_refund'], ['state', '=', 'posted']], ['id']);
+    const [refund] = await odoo.searchRead<{ id: number }>(
+      'account.move',
+      [
+        ['reversed_entry_id', '=', firstInvoiceId],
+        ['move_type', '=', 'out_refund'],
+        ['state', '=', 'posted'],
+      ],
+      ['id'],
+    );
     const creditNote = await invoiceOf(odoo, refund!.id);
     expect({ untaxed: creditNote.untaxed, total: creditNote.total }).toEqual({ untaxed: credit, total: credit + taxCents(credit) });
     console.log(`  upgrade at ${isoSeconds(switchMs)}: ${unusedDays} unused day(s) of Starter credited, ${formatCents(credit)} + HST`);
@@ -229,7 +300,9 @@ describe('Subscription lifecycle as Lago bills it, on a real Odoo 19', () => {
     const downgraded = await phase('downgrade (POST /subscriptions)', () => subscribe('sub_lc_down', 'nexacloud_starter'));
     const next = localDate(TZ, m2.endMs);
     expect(downgraded).toMatchObject({
-      lago_id: pro.lago_id, plan_code: 'nexacloud_pro', next_plan_code: 'nexacloud_starter',
+      lago_id: pro.lago_id,
+      plan_code: 'nexacloud_pro',
+      next_plan_code: 'nexacloud_starter',
       downgrade_plan_date: `${next.year}-${String(next.month).padStart(2, '0')}-${String(next.day).padStart(2, '0')}`,
     });
     const [order] = await orders('sub_lc_down');
@@ -254,7 +327,15 @@ describe('Subscription lifecycle as Lago bills it, on a real Odoo 19', () => {
     await close([order!.id]);
     const invoice = await invoiceOf(odoo, (await orders('sub_lc_anniv'))[0]!.invoice_ids[0]!);
     expect(invoice.byCode).toEqual({ 'NC-PRO': PRO * BigInt(periods) });
-    const lines = await odoo.searchRead<{ fusion_period_start: string }>('sale.order.line', [['order_id', '=', order!.id], ['fusion_period_start', '!=', false]], ['fusion_period_start'], { order: 'fusion_period_start' });
+    const lines = await odoo.searchRead<{ fusion_period_start: string }>(
+      'sale.order.line',
+      [
+        ['order_id', '=', order!.id],
+        ['fusion_period_start', '!=', false],
+      ],
+      ['fusion_period_start'],
+      { order: 'fusion_period_start' },
+    );
     expect(lines[0]!.fusion_period_start).toBe(odooDatetime(startMs));
   });
 });

@@ -20,7 +20,10 @@ interface Probe {
 }
 
 async function startProbe(mode: 'wait' | 'fail'): Promise<Probe> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/support/teardown-probe.ts', mode], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/support/teardown-probe.ts', mode], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
   child.stderr.on('data', (chunk: Buffer) => process.stdout.write(chunk));
   const ready = await new Promise<{ workDir: string; baseUrl: string }>((resolve, reject) => {
@@ -39,10 +42,15 @@ async function leftovers(probe: Probe): Promise<string[]> {
   const processes = spawnSync('pgrep', ['-f', probe.workDir], { encoding: 'utf8' }).stdout.trim();
   if (processes) left.push(`processes ${processes.replace(/\n/g, ' ')}`);
   if (kind === 'containers') {
-    const containers = spawnSync('docker', ['ps', '-aq', '--filter', `label=${PID_LABEL}=${probe.pid}`], { encoding: 'utf8' }).stdout.trim();
+    const containers = spawnSync('docker', ['ps', '-aq', '--filter', `label=${PID_LABEL}=${probe.pid}`], {
+      encoding: 'utf8',
+    }).stdout.trim();
     if (containers) left.push(`containers ${containers.replace(/\n/g, ' ')}`);
   }
-  const answering = await fetch(`${probe.baseUrl}/web/login`, { signal: AbortSignal.timeout(3_000) }).then(() => true, () => false);
+  const answering = await fetch(`${probe.baseUrl}/web/login`, { signal: AbortSignal.timeout(3_000) }).then(
+    () => true,
+    () => false,
+  );
   if (answering) left.push(`a server still answering on ${probe.baseUrl}`);
   return left;
 }

@@ -60,5 +60,11 @@ function machineCpu(): { steal: number; machine: number } {
 export function cpuBetween(before: CpuSeconds | undefined, after: CpuSeconds | undefined): CpuSeconds | undefined {
   if (!before || !after) return undefined;
   const difference = (key: keyof CpuSeconds): number => after[key] - before[key];
-  return { odoo: difference('odoo'), postgres: difference('postgres'), client: difference('client'), steal: difference('steal'), machine: difference('machine') };
+  return {
+    odoo: difference('odoo'),
+    postgres: difference('postgres'),
+    client: difference('client'),
+    steal: difference('steal'),
+    machine: difference('machine'),
+  };
 }

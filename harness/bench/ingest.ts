@@ -79,15 +79,45 @@ async function benchmark(billing: BillingServer): Promise<void> {
   const subscriptions = await createSubscriptions(billing.lago('nexacloud'), clients);
   // Usage alerts on every subscription, checked by their cron during the "alerts" phases.
   for (const subscription of subscriptions) {
-    okBody(await lago.request('POST', `/subscriptions/${subscription}/alerts`, { body: { alert: {
-      alert_type: 'current_usage_amount', code: 'spend', thresholds: [{ code: 'warn', value: 1_000_00 }, { code: 'every', value: 500_00, recurring: true }] } } }), 'POST alerts');
-    okBody(await lago.request('POST', `/subscriptions/${subscription}/alerts`, { body: { alert: {
-      alert_type: 'billable_metric_current_usage_units', code: 'requests', billable_metric_code: 'nc_api_requests', thresholds: [{ code: 'million', value: 1_000_000 }] } } }), 'POST alerts');
+    okBody(
+      await lago.request('POST', `/subscriptions/${subscription}/alerts`, {
+        body: {
+          alert: {
+            alert_type: 'current_usage_amount',
+            code: 'spend',
+            thresholds: [
+              { code: 'warn', value: 1_000_00 },
+              { code: 'every', value: 500_00, recurring: true },
+            ],
+          },
+        },
+      }),
+      'POST alerts',
+    );
+    okBody(
+      await lago.request('POST', `/subscriptions/${subscription}/alerts`, {
+        body: {
+          alert: {
+            alert_type: 'billable_metric_current_usage_units',
+            code: 'requests',
+            billable_metric_code: 'nc_api_requests',
+            thresholds: [{ code: 'million', value: 1_000_000 }],
+          },
+        },
+      }),
+      'POST alerts',
+    );
   }
   // Usage monitoring (one cron): the alert check and the progressive billing check (NexaCloud Pro's
   // usage thresholds; the bench's traffic passes them, so progressive invoices are written meanwhile).
-  const monitoringCrons = await odoo.searchRead<{ id: number; res_id: number }>('ir.model.data',
-    [['module', '=', 'fusion_billing'], ['name', '=', 'cron_monitor_usage']], ['res_id']);
+  const monitoringCrons = await odoo.searchRead<{ id: number; res_id: number }>(
+    'ir.model.data',
+    [
+      ['module', '=', 'fusion_billing'],
+      ['name', '=', 'cron_monitor_usage'],
+    ],
+    ['res_id'],
+  );
   if (monitoringCrons.length !== 1) throw new Error('the usage monitoring cron is not installed');
   const checks: number[] = [];
   /** Runs the usage monitoring (alerts and thresholds) every `alertInterval` seconds (its cron: every 60) while `work` runs. */
@@ -123,38 +153,62 @@ async function benchmark(billing: BillingServer): Promise<void> {
   // Raw requests, not the official client: this measures the server, and the client shares its 2
   // cores; the official client's extra work per call (about 0.5 ms of client CPU per batch) would
   // be taken from the server. The acceptance suite drives the same routes through the official client.
-  const single = (client: LagoClient, phase: string) => async (index: number, iteration: number): Promise<number> => {
-    okBody(await client.request('POST', '/events', { body: { event: event(phase, index, iteration, 0) } }), 'POST /events');
-    return 1;
-  };
-  const batch = (client: LagoClient, phase: string) => async (index: number, iteration: number): Promise<number> => {
-    const body = { events: Array.from({ length: batchSize }, (_, position) => event(phase, index, iteration, position)) };
-    const { events } = okBody(await client.request<{ events: unknown[] }>('POST', '/events/batch', { body }), 'POST /events/batch');
-    if (events.length !== batchSize) throw new Error(`POST /events/batch answered ${events.length} events for ${batchSize}`);
-    return batchSize;
-  };
+  const single =
+    (client: LagoClient, phase: string) =>
+    async (index: number, iteration: number): Promise<number> => {
+      okBody(await client.request('POST', '/events', { body: { event: event(phase, index, iteration, 0) } }), 'POST /events');
+      return 1;
+    };
+  const batch =
+    (client: LagoClient, phase: string) =>
+    async (index: number, iteration: number): Promise<number> => {
+      const body = { events: Array.from({ length: batchSize }, (_, position) => event(phase, index, iteration, position)) };
+      const { events } = okBody(await client.request<{ events: unknown[] }>('POST', '/events/batch', { body }), 'POST /events/batch');
+      if (events.length !== batchSize) throw new Error(`POST /events/batch answered ${events.length} events for ${batchSize}`);
+      return batchSize;
+    };
 
   // The generated client (out/client) as an app runs it: typed events through its batching sender,
   // one sender per client loop, each iteration one full batch sent and answered.
-  const senders = Array.from({ length: clients }, () => nexacloud.sender(
-    nexacloud.client({ baseUrl: `${billing.server.baseUrl}/api/v1`, apiKey: billing.serviceKeys.nexacloud!, fetch: transport }),
-    { flushIntervalMs: 60_000, onRejected: (_events, error) => { throw new Error(`the sender's batch was refused: ${JSON.stringify(error)}`); } }));
-  const viaClient = (phase: string) => async (index: number, iteration: number): Promise<number> => {
-    const sender = senders[index]!;
-    for (let position = 0; position < batchSize; position++) {
-      await sender.send(ncApiRequests({
-        transactionId: `${phase}-${index}-${iteration}-${position}`, externalSubscriptionId: subscriptions[index]!,
-        properties: { region: position % 2 ? 'ca-central' : 'us-east' },
-      }));
-    }
-    const stats = await sender.flush();
-    if (stats.queued) throw new Error(`the generated client's sender left ${stats.queued} events unsent`);
-    return batchSize;
-  };
+  const senders = Array.from({ length: clients }, () =>
+    nexacloud.sender(
+      nexacloud.client({ baseUrl: `${billing.server.baseUrl}/api/v1`, apiKey: billing.serviceKeys.nexacloud!, fetch: transport }),
+      {
+        flushIntervalMs: 60_000,
+        onRejected: (_events, error) => {
+          throw new Error(`the sender's batch was refused: ${JSON.stringify(error)}`);
+        },
+      },
+    ),
+  );
+  const viaClient =
+    (phase: string) =>
+    async (index: number, iteration: number): Promise<number> => {
+      const sender = senders[index]!;
+      for (let position = 0; position < batchSize; position++) {
+        await sender.send(
+          ncApiRequests({
+            transactionId: `${phase}-${index}-${iteration}-${position}`,
+            externalSubscriptionId: subscriptions[index]!,
+            properties: { region: position % 2 ? 'ca-central' : 'us-east' },
+          }),
+        );
+      }
+      const stats = await sender.flush();
+      if (stats.queued) throw new Error(`the generated client's sender left ${stats.queued} events unsent`);
+      return batchSize;
+    };
 
-  log(`\nserver mode: ${billing.mode} | clients: ${clients} | batch size: ${batchSize} | ${seconds} s per phase (+${WARMUP_SECONDS} s warm-up) | ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
+  log(
+    `\nserver mode: ${billing.mode} | clients: ${clients} | batch size: ${batchSize} | ${seconds} s per phase (+${WARMUP_SECONDS} s warm-up) | ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`,
+  );
   const phases: Phase[] = [];
-  const measure = async (label: string, unit: Phase['unit'], task: (client: number, iteration: number) => Promise<number>, warmTask = task): Promise<Phase> => {
+  const measure = async (
+    label: string,
+    unit: Phase['unit'],
+    task: (client: number, iteration: number) => Promise<number>,
+    warmTask = task,
+  ): Promise<Phase> => {
     await runLoad({ clients, seconds: WARMUP_SECONDS, task: warmTask });
     const logStart = billing.server.logs().length;
     const cpuBefore = cpuSnapshot();
@@ -175,12 +229,49 @@ async function benchmark(billing: BillingServer): Promise<void> {
   for (let round = 1; round <= rounds; round += 1) {
     const tag = (name: string): string => `${name}${round}`;
     json2.push(await measure(`round ${round}: JSON-2 res.partner search_read limit 1`, 'calls', json2Call));
-    singles.push(await measure(`round ${round}: POST /api/v1/events, 1 event/request`, 'events', single(lago, tag('single')), single(lago, tag('warm-single'))));
-    batches.push(await measure(`round ${round}: POST /api/v1/events/batch, ${batchSize} events/request`, 'events', batch(lago, tag('batch')), batch(lago, tag('warm-batch'))));
-    viaSender.push(await measure(`  same, through the generated client's sender`, 'events', viaClient(tag('sender')), viaClient(tag('warm-sender'))));
-    alerted.push(await withAlertChecks(() => measure(`  same, alert checks every ${alertInterval} s`, 'events', batch(lago, tag('alertbatch')), batch(lago, tag('warm-alertbatch')))));
-    singlesDb.push(await measure('  same, with X-Odoo-Database header', 'events', single(lagoWithDatabase, tag('dbsingle')), single(lagoWithDatabase, tag('warm-dbsingle'))));
-    await measure('  same, with X-Odoo-Database header', 'events', batch(lagoWithDatabase, tag('dbbatch')), batch(lagoWithDatabase, tag('warm-dbbatch')));
+    singles.push(
+      await measure(
+        `round ${round}: POST /api/v1/events, 1 event/request`,
+        'events',
+        single(lago, tag('single')),
+        single(lago, tag('warm-single')),
+      ),
+    );
+    batches.push(
+      await measure(
+        `round ${round}: POST /api/v1/events/batch, ${batchSize} events/request`,
+        'events',
+        batch(lago, tag('batch')),
+        batch(lago, tag('warm-batch')),
+      ),
+    );
+    viaSender.push(
+      await measure(`  same, through the generated client's sender`, 'events', viaClient(tag('sender')), viaClient(tag('warm-sender'))),
+    );
+    alerted.push(
+      await withAlertChecks(() =>
+        measure(
+          `  same, alert checks every ${alertInterval} s`,
+          'events',
+          batch(lago, tag('alertbatch')),
+          batch(lago, tag('warm-alertbatch')),
+        ),
+      ),
+    );
+    singlesDb.push(
+      await measure(
+        '  same, with X-Odoo-Database header',
+        'events',
+        single(lagoWithDatabase, tag('dbsingle')),
+        single(lagoWithDatabase, tag('warm-dbsingle')),
+      ),
+    );
+    await measure(
+      '  same, with X-Odoo-Database header',
+      'events',
+      batch(lagoWithDatabase, tag('dbbatch')),
+      batch(lagoWithDatabase, tag('warm-dbbatch')),
+    );
   }
 
   const acknowledged = phases.filter((phase) => phase.unit === 'events').reduce((sum, phase) => sum + phase.result.units, 0);
@@ -189,18 +280,26 @@ async function benchmark(billing: BillingServer): Promise<void> {
 
   const rate = (phase: Phase): number => phase.result.units / phase.result.seconds;
   log('');
-  log(`${'phase'.padEnd(46)} ${'rate'.padStart(9)}            latency              server per request (werkzeug log)               CPU per request: Odoo + PostgreSQL + client`);
+  log(
+    `${'phase'.padEnd(46)} ${'rate'.padStart(9)}            latency              server per request (werkzeug log)               CPU per request: Odoo + PostgreSQL + client`,
+  );
   for (const phase of phases) {
     const { server, cpu, result } = phase;
-    const perRequest = server.requests ? `${server.queries.toFixed(1)} queries, SQL ${server.sqlMs.toFixed(1)} ms, Python ${server.pythonMs.toFixed(1)} ms` : 'n/a';
+    const perRequest = server.requests
+      ? `${server.queries.toFixed(1)} queries, SQL ${server.sqlMs.toFixed(1)} ms, Python ${server.pythonMs.toFixed(1)} ms`
+      : 'n/a';
     const ms = (seconds: number): string => ((seconds * 1000) / result.requests).toFixed(1);
     const cpuPerRequest = cpu
       ? `${ms(cpu.odoo)} + ${ms(cpu.postgres)} + ${ms(cpu.client)} = ${ms(cpu.odoo + cpu.postgres + cpu.client)} ms (steal ${((cpu.steal / cpu.machine) * 100).toFixed(0)}%)`
       : 'n/a (no /proc)';
-    log(`${phase.label.padEnd(46)} ${formatRate(rate(phase)).padStart(9)} ${phase.unit}/s  ${latencySummary(phase.result).padEnd(20)} ${perRequest.padEnd(47)} ${cpuPerRequest}`);
+    log(
+      `${phase.label.padEnd(46)} ${formatRate(rate(phase)).padStart(9)} ${phase.unit}/s  ${latencySummary(phase.result).padEnd(20)} ${perRequest.padEnd(47)} ${cpuPerRequest}`,
+    );
   }
   log(`${`PostgreSQL COPY, same ${raw.rows} rows`.padEnd(46)} ${formatRate(raw.copyRate).padStart(9)} rows/s    1 session`);
-  log(`${`PostgreSQL INSERT, ${batchSize} rows/statement`.padEnd(46)} ${formatRate(raw.insertRate).padStart(9)} rows/s    ${clients} sessions, autocommit, ON CONFLICT DO NOTHING`);
+  log(
+    `${`PostgreSQL INSERT, ${batchSize} rows/statement`.padEnd(46)} ${formatRate(raw.insertRate).padStart(9)} rows/s    ${clients} sessions, autocommit, ON CONFLICT DO NOTHING`,
+  );
   log(`${'  same, without its foreign keys'.padEnd(46)} ${formatRate(raw.insertNoFkRate).padStart(9)} rows/s`);
   log(`stored by the API: ${stored} of ${acknowledged} acknowledged events (warm-up excluded from both)`);
   log('');
@@ -209,18 +308,29 @@ async function benchmark(billing: BillingServer): Promise<void> {
   const batchRates = batches.map(rate);
   const shares = singles.map((phase, index) => rate(phase) / rate(json2[index]!));
   const sharesDb = singlesDb.map((phase, index) => rate(phase) / rate(json2[index]!));
-  const percent = (values: number[]): string => `median ${(median(values) * 100).toFixed(1)}%, rounds ${values.map((value) => `${(value * 100).toFixed(0)}%`).join(' / ')}`;
-  log(`target batch ingestion >= ${formatRate(BATCH_TARGET)} events/s (batch ${batchSize}, ${billing.mode}): ${median(batchRates) >= BATCH_TARGET ? 'MET' : 'MISSED'} (${spread(batchRates)})`);
-  log(`target single-event rate >= ${SINGLE_TARGET_SHARE * 100}% of the JSON-2 rate: ${median(shares) >= SINGLE_TARGET_SHARE ? 'MET' : 'MISSED'} (${percent(shares)}; with X-Odoo-Database ${percent(sharesDb)})`);
+  const percent = (values: number[]): string =>
+    `median ${(median(values) * 100).toFixed(1)}%, rounds ${values.map((value) => `${(value * 100).toFixed(0)}%`).join(' / ')}`;
+  log(
+    `target batch ingestion >= ${formatRate(BATCH_TARGET)} events/s (batch ${batchSize}, ${billing.mode}): ${median(batchRates) >= BATCH_TARGET ? 'MET' : 'MISSED'} (${spread(batchRates)})`,
+  );
+  log(
+    `target single-event rate >= ${SINGLE_TARGET_SHARE * 100}% of the JSON-2 rate: ${median(shares) >= SINGLE_TARGET_SHARE ? 'MET' : 'MISSED'} (${percent(shares)}; with X-Odoo-Database ${percent(sharesDb)})`,
+  );
   const alertShares = alerted.map((phase, index) => rate(phase) / rate(batches[index]!));
   const checkMs = [...checks].sort((a, b) => a - b);
   const progressive = await odoo.searchCount('account.move', [['invoice_line_ids.sale_line_ids.fusion_progressive_seq', '>', 0]]);
-  log(`alert and threshold checks (${subscriptions.length * 2} alerts, ${subscriptions.length} subscriptions with thresholds, ${progressive} progressive invoices written, ${checks.length} checks every ${alertInterval} s, each ${checkMs.length ? `median ${checkMs[Math.floor(checkMs.length / 2)]!.toFixed(0)} ms, max ${checkMs[checkMs.length - 1]!.toFixed(0)} ms` : 'n/a'}, one cron rating once for both; it runs once a minute): batch rate ${percent(alertShares)} of the same round without them; target >= 95%: ${median(alertShares) >= 0.95 ? 'MET' : 'MISSED'}`);
+  log(
+    `alert and threshold checks (${subscriptions.length * 2} alerts, ${subscriptions.length} subscriptions with thresholds, ${progressive} progressive invoices written, ${checks.length} checks every ${alertInterval} s, each ${checkMs.length ? `median ${checkMs[Math.floor(checkMs.length / 2)]!.toFixed(0)} ms, max ${checkMs[checkMs.length - 1]!.toFixed(0)} ms` : 'n/a'}, one cron rating once for both; it runs once a minute): batch rate ${percent(alertShares)} of the same round without them; target >= 95%: ${median(alertShares) >= 0.95 ? 'MET' : 'MISSED'}`,
+  );
   const senderShares = viaSender.map((phase, index) => rate(phase) / rate(batches[index]!));
-  log(`generated client (out/client): ${clients} senders, batches of ${batchSize}: median ${formatRate(median(viaSender.map(rate)))} events/s = ${percent(senderShares)} of the raw batch phase of the same round`);
+  log(
+    `generated client (out/client): ${clients} senders, batches of ${batchSize}: median ${formatRate(median(viaSender.map(rate)))} events/s = ${percent(senderShares)} of the raw batch phase of the same round`,
+  );
   // The machine's speed drifts within minutes: rates against references of the same round travel.
   const perJson2 = batches.map((phase, index) => rate(phase) / rate(json2[index]!));
-  log(`batch events/s per JSON-2 call/s of the same round: median ${median(perJson2).toFixed(0)}x, rounds ${perJson2.map((value) => `${value.toFixed(0)}x`).join(' / ')}; median batch rate = ${((median(batchRates) / raw.insertRate) * 100).toFixed(0)}% of PostgreSQL's own INSERT rate`);
+  log(
+    `batch events/s per JSON-2 call/s of the same round: median ${median(perJson2).toFixed(0)}x, rounds ${perJson2.map((value) => `${value.toFixed(0)}x`).join(' / ')}; median batch rate = ${((median(batchRates) / raw.insertRate) * 100).toFixed(0)}% of PostgreSQL's own INSERT rate`,
+  );
   if (stored !== acknowledged) throw new Error(`the API acknowledged ${acknowledged} events but stored ${stored}`);
 }
 
@@ -230,9 +340,20 @@ async function createSubscriptions(lago: LagoClient, count: number): Promise<str
   const ids: string[] = [];
   for (let index = 0; index < count; index += 1) {
     const customer = `tnt_bench${String(index).padStart(4, '0')}`;
-    okBody(await lago.upsertCustomer({ external_id: customer, name: `Bench ${index}`, country: 'CA', state: 'ON', timezone: 'UTC' }), 'POST /customers');
+    okBody(
+      await lago.upsertCustomer({ external_id: customer, name: `Bench ${index}`, country: 'CA', state: 'ON', timezone: 'UTC' }),
+      'POST /customers',
+    );
     const external_id = `bench_sub_${index}`;
-    okBody(await lago.createSubscription({ external_customer_id: customer, plan_code: 'nexacloud_pro', external_id, subscription_at: monthStart }), 'POST /subscriptions');
+    okBody(
+      await lago.createSubscription({
+        external_customer_id: customer,
+        plan_code: 'nexacloud_pro',
+        external_id,
+        subscription_at: monthStart,
+      }),
+      'POST /subscriptions',
+    );
     ids.push(external_id);
   }
   return ids;
@@ -264,15 +385,36 @@ async function rawInserts(billing: BillingServer, rows: number, subscriptions: s
   const pg = billing.runtime.postgres;
   const psql = (sql: string, stdin?: string | ((input: NodeJS.WritableStream) => Promise<void>)) =>
     pg.client('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', billing.db, ...(sql ? ['-c', sql] : [])], stdin);
-  const [serviceId, metricId] = (await psql(`SELECT s.id, m.id FROM fusion_billing_service s JOIN fusion_billing_metric m ON m.service_id = s.id AND m.code = 'nc_api_requests' WHERE s.code = 'nexacloud'`)).trim().split('|');
-  const orderOf = new Map((await psql(`SELECT fusion_external_id || '|' || id FROM sale_order WHERE fusion_external_id LIKE 'bench_sub_%'`)).trim().split('\n').map((line) => line.split('|') as [string, string]));
+  const [serviceId, metricId] = (
+    await psql(
+      `SELECT s.id, m.id FROM fusion_billing_service s JOIN fusion_billing_metric m ON m.service_id = s.id AND m.code = 'nc_api_requests' WHERE s.code = 'nexacloud'`,
+    )
+  )
+    .trim()
+    .split('|');
+  const orderOf = new Map(
+    (await psql(`SELECT fusion_external_id || '|' || id FROM sale_order WHERE fusion_external_id LIKE 'bench_sub_%'`))
+      .trim()
+      .split('\n')
+      .map((line) => line.split('|') as [string, string]),
+  );
   // Same columns, indexes (the unique idempotency key included) and foreign keys as the real table.
-  const foreignKeys = (await psql(`SELECT 'ALTER TABLE bench_usage ADD CONSTRAINT bench_' || conname || ' ' || pg_get_constraintdef(oid) || ';' FROM pg_constraint WHERE conrelid = 'fusion_billing_usage'::regclass AND contype = 'f'`)).trim();
-  const scratch = (withForeignKeys: boolean): string => `DROP TABLE IF EXISTS bench_usage; CREATE TABLE bench_usage (LIKE fusion_billing_usage INCLUDING ALL); ${withForeignKeys ? foreignKeys : ''}`;
+  const foreignKeys = (
+    await psql(
+      `SELECT 'ALTER TABLE bench_usage ADD CONSTRAINT bench_' || conname || ' ' || pg_get_constraintdef(oid) || ';' FROM pg_constraint WHERE conrelid = 'fusion_billing_usage'::regclass AND contype = 'f'`,
+    )
+  ).trim();
+  const scratch = (withForeignKeys: boolean): string =>
+    `DROP TABLE IF EXISTS bench_usage; CREATE TABLE bench_usage (LIKE fusion_billing_usage INCLUDING ALL); ${withForeignKeys ? foreignKeys : ''}`;
   const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
   const values = (index: number) => {
     const subscription = subscriptions[index % subscriptions.length]!;
-    return { subscription, order: orderOf.get(subscription)!, transaction: `raw-${index}`, properties: JSON.stringify({ region: index % 2 ? 'ca-central' : 'us-east' }) };
+    return {
+      subscription,
+      order: orderOf.get(subscription)!,
+      transaction: `raw-${index}`,
+      properties: JSON.stringify({ region: index % 2 ? 'ca-central' : 'us-east' }),
+    };
   };
 
   await psql(scratch(true));
@@ -297,7 +439,9 @@ async function rawInserts(billing: BillingServer, rows: number, subscriptions: s
     const tuples = [];
     for (let index = start; index < Math.min(rows, start + batchSize); index += 1) {
       const row = values(index);
-      tuples.push(`(${serviceId},${metricId},'${row.subscription}','${row.transaction}','${now}','${row.properties}'::jsonb,${row.order},false,'${now}')`);
+      tuples.push(
+        `(${serviceId},${metricId},'${row.subscription}','${row.transaction}','${now}','${row.properties}'::jsonb,${row.order},false,'${now}')`,
+      );
     }
     scripts[statement % clients]!.push(`INSERT INTO bench_usage (${COLUMNS}) VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING;\n`);
   }

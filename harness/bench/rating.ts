@@ -21,7 +21,11 @@ const TARGET_RATIO = 2;
 // the units ingestion stores for it (the property's number; none for a count metric).
 type Drawn = { properties: string; value: string };
 const METRIC_MIX: ReadonlyArray<{ code: string; share: number; draw: (random: () => number) => Drawn }> = [
-  { code: 'nc_api_requests', share: 0.7, draw: (random) => ({ properties: JSON.stringify({ region: random() < 0.5 ? 'ca-central' : 'us-east' }), value: '' }) },
+  {
+    code: 'nc_api_requests',
+    share: 0.7,
+    draw: (random) => ({ properties: JSON.stringify({ region: random() < 0.5 ? 'ca-central' : 'us-east' }), value: '' }),
+  },
   { code: 'nc_egress_gb', share: 0.15, draw: (random) => numeric('gb', (Math.floor(random() * 10_000) / 100).toFixed(2)) },
   { code: 'nc_peak_vcpu', share: 0.1, draw: (random) => numeric('vcpus', 1 + Math.floor(random() * 48)) },
   { code: 'nc_storage_gb', share: 0.05, draw: (random) => numeric('gb', String(1 + Math.floor(random() * 20))) },
@@ -65,28 +69,49 @@ async function main(): Promise<void> {
     await copyUsage(runtime, db, ids, periodStart, periodEnd);
     log(`  setup: COPY of ${eventCount.toLocaleString('en-US')} usage rows + ANALYZE ${seconds(performance.now() - step)}`);
 
-    const sqlBare = await timeSql(runtime, db, `SELECT order_id, metric_id, COUNT(*) FROM fusion_billing_usage WHERE "timestamp" >= '${sqlTime(periodStart)}' AND "timestamp" < '${sqlTime(periodEnd)}' GROUP BY order_id, metric_id`);
-    const sqlValues = await timeSql(runtime, db, `SELECT order_id, metric_id, COUNT(*), COUNT(value), SUM(value), MAX(value) FROM fusion_billing_usage WHERE "timestamp" >= '${sqlTime(periodStart)}' AND "timestamp" < '${sqlTime(periodEnd)}' GROUP BY order_id, metric_id`);
+    const sqlBare = await timeSql(
+      runtime,
+      db,
+      `SELECT order_id, metric_id, COUNT(*) FROM fusion_billing_usage WHERE "timestamp" >= '${sqlTime(periodStart)}' AND "timestamp" < '${sqlTime(periodEnd)}' GROUP BY order_id, metric_id`,
+    );
+    const sqlValues = await timeSql(
+      runtime,
+      db,
+      `SELECT order_id, metric_id, COUNT(*), COUNT(value), SUM(value), MAX(value) FROM fusion_billing_usage WHERE "timestamp" >= '${sqlTime(periodStart)}' AND "timestamp" < '${sqlTime(periodEnd)}' GROUP BY order_id, metric_id`,
+    );
     const engine = parseMarked<EngineResult>(await runtime.shell(db, engineScript(periodStart, periodEnd, runs), 'rating'), 'RATING');
 
     const ratio = engine.best_ms / sqlBare.bestMs;
     log('');
-    log(`rows: ${eventCount.toLocaleString('en-US')} usage rows over ${ids.orders.length} subscriptions x 4 metrics, one month; best of ${runs} warm runs`);
-    log(`(a) engine: sale.order._fusion_rate, all ${engine.orders} subscriptions in one call   ${seconds(engine.best_ms)}   (runs: ${engine.runs_ms.map((ms) => seconds(ms)).join(', ')})`);
+    log(
+      `rows: ${eventCount.toLocaleString('en-US')} usage rows over ${ids.orders.length} subscriptions x 4 metrics, one month; best of ${runs} warm runs`,
+    );
+    log(
+      `(a) engine: sale.order._fusion_rate, all ${engine.orders} subscriptions in one call   ${seconds(engine.best_ms)}   (runs: ${engine.runs_ms.map((ms) => seconds(ms)).join(', ')})`,
+    );
     log(`      of which SQL aggregation (${engine.queries.length} queries)                          ${seconds(engine.sql_ms)}`);
     log(`      of which Python (ORM, pricing)                                      ${seconds(engine.best_ms - engine.sql_ms)}`);
     log(`        charge properties parsed (loads_decimal_json)                    ${seconds(engine.python_ms.properties)}`);
-    log(`        fee_for_charge (${engine.python_ms.fees} computed; equal usage of a charge is priced once)  ${seconds(engine.python_ms.pricing)}`);
+    log(
+      `        fee_for_charge (${engine.python_ms.fees} computed; equal usage of a charge is priced once)  ${seconds(engine.python_ms.pricing)}`,
+    );
     for (const query of engine.queries) log(`      ${query.label.padEnd(46)} ${seconds(query.ms)}  (${query.rows} results)`);
     log(`(b) bare SQL: GROUP BY order_id, metric_id, COUNT(*)                     ${seconds(sqlBare.bestMs)}`);
     log(`    SQL with the values: + COUNT/SUM/MAX of the events' stored units       ${seconds(sqlValues.bestMs)}`);
     log(`ratio (a)/(b): ${ratio.toFixed(2)}   (a)/(values): ${(engine.best_ms / sqlValues.bestMs).toFixed(2)}`);
     const counted = Object.values(engine.events_counted).reduce((sum, count) => sum + count, 0);
-    log(`check: the engine counted ${counted.toLocaleString('en-US')} events (${JSON.stringify(engine.events_counted)}) of ${engine.rows_in_period.toLocaleString('en-US')} rows in the period`);
+    log(
+      `check: the engine counted ${counted.toLocaleString('en-US')} events (${JSON.stringify(engine.events_counted)}) of ${engine.rows_in_period.toLocaleString('en-US')} rows in the period`,
+    );
     log(`target rating <= ${TARGET_RATIO} x bare GROUP BY: ${ratio <= TARGET_RATIO ? 'MET' : 'MISSED'} (${ratio.toFixed(2)} x)`);
     if (ratio > TARGET_RATIO && engine.slowest_plan) {
       log(`\nEXPLAIN ANALYZE of the slowest engine query (${engine.queries.reduce((a, b) => (a.ms >= b.ms ? a : b)).label}):`);
-      log(engine.slowest_plan.split('\n').map((line) => `    ${line}`).join('\n'));
+      log(
+        engine.slowest_plan
+          .split('\n')
+          .map((line) => `    ${line}`)
+          .join('\n'),
+      );
     }
     log(`\ntotal ${seconds(performance.now() - started)}`);
   } finally {
@@ -135,7 +160,13 @@ print('SUBSCRIPTIONS ' + json.dumps({'orders': orders, 'metrics': metrics, 'serv
 }
 
 /** COPY straight into fusion_billing_usage, as ingestion would have stored them. */
-async function copyUsage(runtime: LocalRuntime, db: string, ids: { orders: number[]; metrics: Record<string, number>; service: number }, startMs: number, endMs: number): Promise<void> {
+async function copyUsage(
+  runtime: LocalRuntime,
+  db: string,
+  ids: { orders: number[]; metrics: Record<string, number>; service: number },
+  startMs: number,
+  endMs: number,
+): Promise<void> {
   let seed = 42;
   // A fixed LCG: the same rows on every run.
   const random = (): number => {
@@ -150,7 +181,9 @@ async function copyUsage(runtime: LocalRuntime, db: string, ids: { orders: numbe
   }
   const created = sqlTime(Date.now());
   await runtime.postgres.client('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db], async (input) => {
-    input.write('COPY fusion_billing_usage (service_id, metric_id, external_subscription_id, order_id, transaction_id, "timestamp", properties, value, moment, late, received_at) FROM STDIN WITH (FORMAT csv);\n');
+    input.write(
+      'COPY fusion_billing_usage (service_id, metric_id, external_subscription_id, order_id, transaction_id, "timestamp", properties, value, moment, late, received_at) FROM STDIN WITH (FORMAT csv);\n',
+    );
     let buffer = '';
     for (let index = 0; index < eventCount; index += 1) {
       const orderIndex = index % ids.orders.length;

@@ -89,7 +89,12 @@ export class OdooClient {
       const uid = await this.xmlrpc('common', 'authenticate', [db, login, apiKey, {}]);
       if (typeof uid !== 'number') {
         this.uid = undefined;
-        throw new OdooAuthenticationError({ status: 401, odooName: 'odoo.exceptions.AccessDenied', message: `XML-RPC: ${login} could not authenticate with this key`, transport: 'xmlrpc' });
+        throw new OdooAuthenticationError({
+          status: 401,
+          odooName: 'odoo.exceptions.AccessDenied',
+          message: `XML-RPC: ${login} could not authenticate with this key`,
+          transport: 'xmlrpc',
+        });
       }
       return uid;
     })();
@@ -116,7 +121,12 @@ export class OdooClient {
 }
 
 /** The HTTP request of a JSON-2 call. */
-export function json2Request(options: Pick<OdooClientOptions, 'baseUrl' | 'db' | 'apiKey'>, model: string, method: string, params: CallParams): HttpRequest {
+export function json2Request(
+  options: Pick<OdooClientOptions, 'baseUrl' | 'db' | 'apiKey'>,
+  model: string,
+  method: string,
+  params: CallParams,
+): HttpRequest {
   return {
     url: `${trimSlash(options.baseUrl)}/json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`,
     init: {
@@ -135,7 +145,13 @@ export function json2Request(options: Pick<OdooClientOptions, 'baseUrl' | 'db' |
  * execute_kw(db, uid, key, model, method, args, kwargs): the records go positionally (`self`),
  * everything else by name, context included.
  */
-export function executeKwParams(options: Pick<OdooClientOptions, 'db' | 'apiKey'>, uid: number, model: string, method: string, params: CallParams): XmlRpcValue[] {
+export function executeKwParams(
+  options: Pick<OdooClientOptions, 'db' | 'apiKey'>,
+  uid: number,
+  model: string,
+  method: string,
+  params: CallParams,
+): XmlRpcValue[] {
   const { ids, ...kwargs } = params;
   const args: XmlRpcValue[] = ids ? [ids] : [];
   return [options.db, uid, options.apiKey, model, method, args, kwargs as { [key: string]: XmlRpcValue }];

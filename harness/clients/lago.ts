@@ -123,10 +123,12 @@ export class LagoClient {
   }
 
   currentUsage(externalCustomerId: string, externalSubscriptionId: string, options: { applyTaxes?: boolean } = {}) {
-    return settle(this.official.customers.findCustomerCurrentUsage(id(externalCustomerId), {
-      external_subscription_id: externalSubscriptionId,
-      ...(options.applyTaxes === undefined ? {} : { apply_taxes: options.applyTaxes }),
-    }));
+    return settle(
+      this.official.customers.findCustomerCurrentUsage(id(externalCustomerId), {
+        external_subscription_id: externalSubscriptionId,
+        ...(options.applyTaxes === undefined ? {} : { apply_taxes: options.applyTaxes }),
+      }),
+    );
   }
 
   createSubscription(subscription: LagoSubscriptionInput) {
@@ -204,5 +206,10 @@ export function okBody<T>(response: LagoResponse<T>, what = 'request'): T {
 }
 
 export function isLagoError(body: unknown): body is LagoErrorBody {
-  return typeof body === 'object' && body !== null && typeof (body as LagoErrorBody).status === 'number' && typeof (body as LagoErrorBody).error === 'string';
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as LagoErrorBody).status === 'number' &&
+    typeof (body as LagoErrorBody).error === 'string'
+  );
 }

@@ -128,9 +128,12 @@ const FAULT_ACCESS_ERROR = 4;
  */
 export function odooErrorFromFault(faultCode: number | string, faultString: string): OdooError {
   const transport = 'xmlrpc' as const;
-  if (faultCode === FAULT_WARNING) return new OdooUserError({ status: 422, odooName: 'odoo.exceptions.UserError', message: faultString, transport });
-  if (faultCode === FAULT_ACCESS_DENIED) return new OdooAuthenticationError({ status: 401, odooName: 'odoo.exceptions.AccessDenied', message: faultString, transport });
-  if (faultCode === FAULT_ACCESS_ERROR) return new OdooAccessError({ status: 403, odooName: 'odoo.exceptions.AccessError', message: faultString, transport });
+  if (faultCode === FAULT_WARNING)
+    return new OdooUserError({ status: 422, odooName: 'odoo.exceptions.UserError', message: faultString, transport });
+  if (faultCode === FAULT_ACCESS_DENIED)
+    return new OdooAuthenticationError({ status: 401, odooName: 'odoo.exceptions.AccessDenied', message: faultString, transport });
+  if (faultCode === FAULT_ACCESS_ERROR)
+    return new OdooAccessError({ status: 403, odooName: 'odoo.exceptions.AccessError', message: faultString, transport });
   const { odooName, message } = lastTracebackLine(faultString);
   const ErrorType = classFor(odooName, 500);
   return new ErrorType({ status: STATUS_OF.get(ErrorType) ?? 500, odooName, message, debug: faultString, transport });

@@ -7,6 +7,9 @@ declare module 'xmlrpc/lib/serializer.js' {
 
 declare module 'xmlrpc/lib/deserializer.js' {
   export default class Deserializer {
-    deserializeMethodResponse(stream: NodeJS.ReadableStream, callback: (error: (Error & { faultCode?: number | string; faultString?: string }) | null, value: unknown) => void): void;
+    deserializeMethodResponse(
+      stream: NodeJS.ReadableStream,
+      callback: (error: (Error & { faultCode?: number | string; faultString?: string }) | null, value: unknown) => void,
+    ): void;
   }
 }

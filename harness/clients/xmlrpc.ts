@@ -5,15 +5,7 @@ import { Readable } from 'node:stream';
 import Deserializer from 'xmlrpc/lib/deserializer.js';
 import Serializer from 'xmlrpc/lib/serializer.js';
 
-export type XmlRpcValue =
-  | null
-  | boolean
-  | number
-  | string
-  | Date
-  | Uint8Array
-  | XmlRpcValue[]
-  | { [key: string]: XmlRpcValue | undefined };
+export type XmlRpcValue = null | boolean | number | string | Date | Uint8Array | XmlRpcValue[] | { [key: string]: XmlRpcValue | undefined };
 
 export type XmlRpcResponse = { kind: 'result'; value: XmlRpcValue } | { kind: 'fault'; faultCode: number | string; faultString: string };
 
@@ -28,11 +20,15 @@ export function encodeMethodCall(method: string, params: XmlRpcValue[]): string 
 /** A methodResponse document: its value, or its fault. */
 export function decodeMethodResponse(xml: string): Promise<XmlRpcResponse> {
   return new Promise((resolve, reject) => {
-    new Deserializer().deserializeMethodResponse(Readable.from([xml]), (error: (Error & { faultCode?: number | string; faultString?: string }) | null, value: unknown) => {
-      if (error && error.faultCode !== undefined) resolve({ kind: 'fault', faultCode: error.faultCode, faultString: error.faultString ?? '' });
-      else if (error) reject(new XmlRpcFormatError(`not an XML-RPC methodResponse: ${error.message}`));
-      else resolve({ kind: 'result', value: value as XmlRpcValue });
-    });
+    new Deserializer().deserializeMethodResponse(
+      Readable.from([xml]),
+      (error: (Error & { faultCode?: number | string; faultString?: string }) | null, value: unknown) => {
+        if (error && error.faultCode !== undefined)
+          resolve({ kind: 'fault', faultCode: error.faultCode, faultString: error.faultString ?? '' });
+        else if (error) reject(new XmlRpcFormatError(`not an XML-RPC methodResponse: ${error.message}`));
+        else resolve({ kind: 'result', value: value as XmlRpcValue });
+      },
+    );
   });
 }
 
@@ -40,7 +36,11 @@ function prune(value: XmlRpcValue | undefined): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value);
   if (Array.isArray(value)) return value.map(prune);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined).map(([name, member]) => [name, prune(member)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, member]) => member !== undefined)
+        .map(([name, member]) => [name, prune(member)]),
+    );
   }
   return value;
 }
@@ -49,5 +49,6 @@ function prune(value: XmlRpcValue | undefined): unknown {
 function assertEncodable(value: XmlRpcValue | undefined): void {
   if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`XML-RPC cannot encode ${value}`);
   if (Array.isArray(value)) value.forEach(assertEncodable);
-  else if (value && typeof value === 'object' && !(value instanceof Date) && !(value instanceof Uint8Array)) Object.values(value).forEach(assertEncodable);
+  else if (value && typeof value === 'object' && !(value instanceof Date) && !(value instanceof Uint8Array))
+    Object.values(value).forEach(assertEncodable);
 }

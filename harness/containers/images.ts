@@ -142,7 +142,12 @@ async function buildBase(progress: ProgressCallback, suite = DEBIAN_SUITE): Prom
 
 async function buildPostgres(options: ImageOptions): Promise<string> {
   const { dockerfile, entrypoint, tag } = postgresRecipe();
-  return buildFromFiles(tag, { Dockerfile: dockerfile, 'postgres-entrypoint.sh': entrypoint }, DEBIAN_SUITE, options.progress ?? (() => {}));
+  return buildFromFiles(
+    tag,
+    { Dockerfile: dockerfile, 'postgres-entrypoint.sh': entrypoint },
+    DEBIAN_SUITE,
+    options.progress ?? (() => {}),
+  );
 }
 
 /** Builds `tag` over the Debian base of `suite` from a context holding just `files` (a Dockerfile and what it copies). */
@@ -179,7 +184,9 @@ async function buildOdoo(options: ImageOptions): Promise<string> {
 async function build(tag: string, context: string, dockerfile: string, progress: ProgressCallback): Promise<void> {
   progress(`images: building ${tag}`);
   // The engine's legacy builder: BuildKit is not part of Debian's docker.io here.
-  const built = await run('docker', ['build', '--force-rm', '-t', tag, '-f', dockerfile, context], progress, 30 * 60_000, { DOCKER_BUILDKIT: '0' });
+  const built = await run('docker', ['build', '--force-rm', '-t', tag, '-f', dockerfile, context], progress, 30 * 60_000, {
+    DOCKER_BUILDKIT: '0',
+  });
   if (!built.ok) throw new Error(`building ${tag} failed: ${built.lastLine}`);
 }
 
@@ -200,7 +207,11 @@ function run(
     let lastLine = '';
     let lastShown = 0;
     const take = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean)) {
+      for (const line of chunk
+        .toString('utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         lastLine = line;
         // Build steps at once; other lines (package downloads) at most every 5 seconds.
         const step = /^Step \d+\/\d+ :/.test(line);

@@ -16,7 +16,9 @@ try {
     refresh: args.includes('--refresh'),
     onStep: (step, ms) => console.log(`TIMING ${step}: ${seconds(ms)}`),
   });
-  console.log(`database billing_dev ready (dependencies ${fromCache ? 'from cache' : 'built and cached'}) in ${seconds(performance.now() - started)}`);
+  console.log(
+    `database billing_dev ready (dependencies ${fromCache ? 'from cache' : 'built and cached'}) in ${seconds(performance.now() - started)}`,
+  );
 } finally {
   await runtime.stop();
 }

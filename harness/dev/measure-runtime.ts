@@ -27,7 +27,9 @@ try {
   await timed('initdb + postgres start', () => runtime.start((message) => console.log(`  ${message}`)));
   const modules = [...deps, 'tiny_measure'];
   const report = await timed(`fresh db: install ${modules.join(',')} + tests`, () => runtime.installAndTest('measure_fresh', modules));
-  console.log(`  ok=${report.ok} tests=${report.testsRun} failed=${report.failed} errors=${report.errors} gate=${report.logGate.ok} log=${report.rawLogPath}`);
+  console.log(
+    `  ok=${report.ok} tests=${report.testsRun} failed=${report.failed} errors=${report.errors} gate=${report.logGate.ok} log=${report.rawLogPath}`,
+  );
   for (const problem of report.problems) console.log(`  problem: ${problem}`);
 
   if (withTemplate) {

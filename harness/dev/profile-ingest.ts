@@ -14,10 +14,21 @@ const sort = sortIndex >= 0 ? args[sortIndex + 1] : 'tottime';
 const billing = await startBillingServer({ db: 'profile_ingest', services: ['nexacloud'] });
 try {
   const lago = billing.lago('nexacloud');
-  okBody(await lago.upsertCustomer({ external_id: 'tnt_profile', name: 'Profile', country: 'CA', state: 'ON', timezone: 'UTC' }), 'POST /customers');
+  okBody(
+    await lago.upsertCustomer({ external_id: 'tnt_profile', name: 'Profile', country: 'CA', state: 'ON', timezone: 'UTC' }),
+    'POST /customers',
+  );
   const now = new Date();
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
-  okBody(await lago.createSubscription({ external_customer_id: 'tnt_profile', plan_code: 'nexacloud_pro', external_id: 'profile_sub', subscription_at: monthStart }), 'POST /subscriptions');
+  okBody(
+    await lago.createSubscription({
+      external_customer_id: 'tnt_profile',
+      plan_code: 'nexacloud_pro',
+      external_id: 'profile_sub',
+      subscription_at: monthStart,
+    }),
+    'POST /subscriptions',
+  );
   const script = `
 import cProfile, io, json, pstats, time
 from werkzeug.test import Client

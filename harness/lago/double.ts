@@ -251,32 +251,80 @@ export class LagoDouble {
     if (method !== 'GET') return notFound('resource');
     switch (collection) {
       case 'billable_metrics': {
-        if (key === undefined) return answer(200, this.page('billable_metrics', this.org.metrics.map((m) => this.metricObject(m)), query));
+        if (key === undefined)
+          return answer(
+            200,
+            this.page(
+              'billable_metrics',
+              this.org.metrics.map((m) => this.metricObject(m)),
+              query,
+            ),
+          );
         const metric = this.org.metrics.find((m) => m.code === key);
         return metric ? answer(200, { billable_metric: this.metricObject(metric) }) : notFound('billable_metric');
       }
       case 'plans': {
-        if (key === undefined) return answer(200, this.page('plans', this.org.plans.map((p) => this.planObject(p)), query));
+        if (key === undefined)
+          return answer(
+            200,
+            this.page(
+              'plans',
+              this.org.plans.map((p) => this.planObject(p)),
+              query,
+            ),
+          );
         const plan = this.org.plans.find((p) => p.code === key);
         return plan ? answer(200, { plan: this.planObject(plan) }) : notFound('plan');
       }
       case 'customers': {
-        if (key === undefined) return answer(200, this.page('customers', this.org.customers.map((c) => this.customerObject(c)), query));
+        if (key === undefined)
+          return answer(
+            200,
+            this.page(
+              'customers',
+              this.org.customers.map((c) => this.customerObject(c)),
+              query,
+            ),
+          );
         const customer = this.org.customers.find((c) => c.external_id === key);
         return customer ? answer(200, { customer: this.customerObject(customer) }) : notFound('customer');
       }
       case 'subscriptions': {
-        if (key === undefined) return answer(200, this.page('subscriptions', this.subscriptions(query).map((s) => this.subscriptionObject(s)), query));
+        if (key === undefined)
+          return answer(
+            200,
+            this.page(
+              'subscriptions',
+              this.subscriptions(query).map((s) => this.subscriptionObject(s)),
+              query,
+            ),
+          );
         const subscription = this.org.subscriptions.find((s) => s.external_id === key);
         return subscription ? answer(200, { subscription: this.subscriptionObject(subscription) }) : notFound('subscription');
       }
       case 'events': {
-        if (key === undefined) return answer(200, this.page('events', this.events(query).map((e) => this.eventObject(e)), query));
+        if (key === undefined)
+          return answer(
+            200,
+            this.page(
+              'events',
+              this.events(query).map((e) => this.eventObject(e)),
+              query,
+            ),
+          );
         const event = this.org.events.find((e) => e.transaction_id === key);
         return event ? answer(200, { event: this.eventObject(event) }) : notFound('event');
       }
       case 'invoices': {
-        if (key === undefined) return answer(200, this.page('invoices', this.invoices(query).map((i) => this.invoiceObject(i, false)), query));
+        if (key === undefined)
+          return answer(
+            200,
+            this.page(
+              'invoices',
+              this.invoices(query).map((i) => this.invoiceObject(i, false)),
+              query,
+            ),
+          );
         const invoice = this.org.invoices.find((i) => uuidOf('invoice', i.number) === key);
         return invoice ? answer(200, { invoice: this.invoiceObject(invoice) }) : notFound('invoice');
       }
@@ -295,39 +343,55 @@ export class LagoDouble {
     const perPage = positive(query.per_page, DEFAULT_PER_PAGE);
     const total = items.length;
     const totalPages = Math.ceil(total / perPage);
-    const meta = total === 0
-      ? { current_page: 0, next_page: null, prev_page: null, total_pages: 0, total_count: 0 }
-      : { current_page: page, next_page: page < totalPages ? page + 1 : null, prev_page: page > 1 ? page - 1 : null, total_pages: totalPages, total_count: total };
+    const meta =
+      total === 0
+        ? { current_page: 0, next_page: null, prev_page: null, total_pages: 0, total_count: 0 }
+        : {
+            current_page: page,
+            next_page: page < totalPages ? page + 1 : null,
+            prev_page: page > 1 ? page - 1 : null,
+            total_pages: totalPages,
+            total_count: total,
+          };
     return { [name]: items.slice((page - 1) * perPage, page * perPage), meta };
   }
 
   private subscriptions(query: Record<string, string | string[]>): SeedSubscription[] {
     // Lago lists active subscriptions unless status[] says otherwise.
     const statuses = Array.isArray(query.status) ? query.status : ['active'];
-    return this.org.subscriptions.filter((s) =>
-      statuses.includes(s.status ?? 'active')
-      && (query.external_customer_id === undefined || s.external_customer_id === query.external_customer_id)
-      && (query.plan_code === undefined || s.plan_code === query.plan_code));
+    return this.org.subscriptions.filter(
+      (s) =>
+        statuses.includes(s.status ?? 'active') &&
+        (query.external_customer_id === undefined || s.external_customer_id === query.external_customer_id) &&
+        (query.plan_code === undefined || s.plan_code === query.plan_code),
+    );
   }
 
   private events(query: Record<string, string | string[]>): SeedEvent[] {
     const from = typeof query.timestamp_from === 'string' ? Date.parse(query.timestamp_from) : -Infinity;
     const to = typeof query.timestamp_to === 'string' ? Date.parse(query.timestamp_to) : Infinity;
-    return this.org.events
-      .filter((e) =>
-        (query.external_subscription_id === undefined || e.external_subscription_id === query.external_subscription_id)
-        && (query.code === undefined || e.code === query.code)
-        && Date.parse(e.timestamp) >= from && Date.parse(e.timestamp) <= to)
-      // Newest first, as Lago lists them.
-      .sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp) || b.transaction_id.localeCompare(a.transaction_id));
+    return (
+      this.org.events
+        .filter(
+          (e) =>
+            (query.external_subscription_id === undefined || e.external_subscription_id === query.external_subscription_id) &&
+            (query.code === undefined || e.code === query.code) &&
+            Date.parse(e.timestamp) >= from &&
+            Date.parse(e.timestamp) <= to,
+        )
+        // Newest first, as Lago lists them.
+        .sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp) || b.transaction_id.localeCompare(a.transaction_id))
+    );
   }
 
   private invoices(query: Record<string, string | string[]>): SeedInvoice[] {
     return this.org.invoices
-      .filter((i) =>
-        (query.external_customer_id === undefined || i.external_customer_id === query.external_customer_id)
-        && (typeof query.issuing_date_from !== 'string' || i.issuing_date >= query.issuing_date_from)
-        && (typeof query.issuing_date_to !== 'string' || i.issuing_date <= query.issuing_date_to))
+      .filter(
+        (i) =>
+          (query.external_customer_id === undefined || i.external_customer_id === query.external_customer_id) &&
+          (typeof query.issuing_date_from !== 'string' || i.issuing_date >= query.issuing_date_from) &&
+          (typeof query.issuing_date_to !== 'string' || i.issuing_date <= query.issuing_date_to),
+      )
       .sort((a, b) => b.issuing_date.localeCompare(a.issuing_date) || b.number.localeCompare(a.number));
   }
 
@@ -337,11 +401,13 @@ export class LagoDouble {
       transaction_id: String(event?.transaction_id),
       external_subscription_id: String(event?.external_subscription_id),
       code: String(event?.code),
-      timestamp: new Date(typeof event?.timestamp === 'number' ? event.timestamp * 1000 : event?.timestamp ?? Date.now()).toISOString(),
+      timestamp: new Date(typeof event?.timestamp === 'number' ? event.timestamp * 1000 : (event?.timestamp ?? Date.now())).toISOString(),
       properties: event?.properties ?? {},
     };
     // Lago keeps one event per subscription and transaction id: a resend is acknowledged, not stored twice.
-    const known = this.org.events.find((e) => e.transaction_id === stored.transaction_id && e.external_subscription_id === stored.external_subscription_id);
+    const known = this.org.events.find(
+      (e) => e.transaction_id === stored.transaction_id && e.external_subscription_id === stored.external_subscription_id,
+    );
     if (known) return { event: this.eventObject(known) };
     this.org.events.push(stored);
     return { event: this.eventObject(stored) };
@@ -382,7 +448,11 @@ export class LagoDouble {
       prorated: charge.prorated ?? false,
       min_amount_cents: charge.min_amount_cents ?? 0,
       properties: charge.properties,
-      filters: (charge.filters ?? []).map((filter) => ({ invoice_display_name: filter.invoice_display_name ?? null, properties: filter.properties, values: filter.values })),
+      filters: (charge.filters ?? []).map((filter) => ({
+        invoice_display_name: filter.invoice_display_name ?? null,
+        properties: filter.properties,
+        values: filter.values,
+      })),
       taxes: [],
     };
   }
@@ -401,17 +471,28 @@ export class LagoDouble {
       trial_period: plan.trial_period ?? 0,
       pay_in_advance: plan.pay_in_advance ?? false,
       bill_charges_monthly: plan.bill_charges_monthly ?? null,
-      ...(plan.minimum_commitment ? {
-        minimum_commitment: {
-          lago_id: uuidOf('commitment', plan.code), plan_code: plan.code, amount_cents: plan.minimum_commitment.amount_cents,
-          invoice_display_name: plan.minimum_commitment.invoice_display_name ?? 'Minimum commitment', interval: plan.interval,
-          created_at: CREATED_AT, updated_at: CREATED_AT, taxes: [],
-        },
-      } : {}),
+      ...(plan.minimum_commitment
+        ? {
+            minimum_commitment: {
+              lago_id: uuidOf('commitment', plan.code),
+              plan_code: plan.code,
+              amount_cents: plan.minimum_commitment.amount_cents,
+              invoice_display_name: plan.minimum_commitment.invoice_display_name ?? 'Minimum commitment',
+              interval: plan.interval,
+              created_at: CREATED_AT,
+              updated_at: CREATED_AT,
+              taxes: [],
+            },
+          }
+        : {}),
       charges: plan.charges.map((charge, index) => this.chargeObject(plan, charge, index)),
       usage_thresholds: (plan.usage_thresholds ?? []).map((threshold, index) => ({
-        lago_id: uuidOf('threshold', `${plan.code}/${index}`), threshold_display_name: threshold.threshold_display_name ?? null,
-        amount_cents: threshold.amount_cents, recurring: threshold.recurring ?? false, created_at: CREATED_AT, updated_at: CREATED_AT,
+        lago_id: uuidOf('threshold', `${plan.code}/${index}`),
+        threshold_display_name: threshold.threshold_display_name ?? null,
+        amount_cents: threshold.amount_cents,
+        recurring: threshold.recurring ?? false,
+        created_at: CREATED_AT,
+        updated_at: CREATED_AT,
       })),
       taxes: [],
     };
@@ -457,14 +538,16 @@ export class LagoDouble {
         document_locale: 'en',
         subscription_invoice_issuing_date_anchor: null,
         subscription_invoice_issuing_date_adjustment: null,
-        ...(customer.billing_configuration?.payment_provider ? {
-          payment_provider: customer.billing_configuration.payment_provider,
-          payment_provider_code: customer.billing_configuration.payment_provider,
-          provider_customer_id: customer.billing_configuration.provider_customer_id ?? null,
-          sync: false,
-          sync_with_provider: false,
-          provider_payment_methods: ['card'],
-        } : {}),
+        ...(customer.billing_configuration?.payment_provider
+          ? {
+              payment_provider: customer.billing_configuration.payment_provider,
+              payment_provider_code: customer.billing_configuration.payment_provider,
+              provider_customer_id: customer.billing_configuration.provider_customer_id ?? null,
+              sync: false,
+              sync_with_provider: false,
+              provider_payment_methods: ['card'],
+            }
+          : {}),
       },
       shipping_address: address,
       skip_invoice_custom_sections: false,
@@ -569,10 +652,12 @@ export class LagoDouble {
       updated_at: `${invoice.issuing_date}T06:00:00Z`,
       voided_at: null,
       customer: this.customerObject(this.org.customers.find((c) => c.external_id === invoice.external_customer_id)!),
-      ...(extended ? {
-        subscriptions: subscriptionIds.map((id) => this.subscriptionObject(this.org.subscriptions.find((s) => s.external_id === id)!)),
-        fees,
-      } : {}),
+      ...(extended
+        ? {
+            subscriptions: subscriptionIds.map((id) => this.subscriptionObject(this.org.subscriptions.find((s) => s.external_id === id)!)),
+            fees,
+          }
+        : {}),
       applied_taxes: [],
       metadata: [],
     };
@@ -581,7 +666,8 @@ export class LagoDouble {
   private feeObject(invoice: SeedInvoice, fee: SeedFee, index: number): Record<string, unknown> {
     const subscription = this.org.subscriptions.find((s) => s.external_id === fee.external_subscription_id);
     const plan = this.org.plans.find((p) => p.code === subscription?.plan_code);
-    const chargeIndex = plan?.charges.findIndex((c) => (fee.charge_code ? c.code === fee.charge_code : c.billable_metric_code === fee.item.code)) ?? -1;
+    const chargeIndex =
+      plan?.charges.findIndex((c) => (fee.charge_code ? c.code === fee.charge_code : c.billable_metric_code === fee.item.code)) ?? -1;
     const charge = chargeIndex >= 0 ? plan!.charges[chargeIndex]! : undefined;
     const isCharge = fee.item.type === 'charge';
     const taxes = fee.taxes_amount_cents ?? 0;
@@ -602,7 +688,7 @@ export class LagoDouble {
       item: {
         type: fee.item.type,
         code: fee.item.code,
-        name: fee.item.name ?? (isCharge ? metric?.name ?? fee.item.code : plan?.name ?? fee.item.code),
+        name: fee.item.name ?? (isCharge ? (metric?.name ?? fee.item.code) : (plan?.name ?? fee.item.code)),
         description: null,
         invoice_display_name: fee.item.name ?? fee.item.code,
         filters: null,

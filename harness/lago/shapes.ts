@@ -30,7 +30,7 @@ export const LAGO_EXTENSIONS: Record<string, string> = {
 export const LAGO_NULLABLE: Record<string, string> = {
   on_termination_credit_note: 'null for plans billed in arrears (lago-api app/models/subscription.rb validates its absence)',
   regroup_paid_fees: 'null unless a charge is paid in advance and not invoiceable (lago-api app/models/charge.rb)',
-  payment_method_id: "null when the subscription has no payment method of its own (V1::SubscriptionSerializer#payment_method)",
+  payment_method_id: 'null when the subscription has no payment method of its own (V1::SubscriptionSerializer#payment_method)',
   rounding_function: 'null for a metric that does not round its units (V1::BillableMetricSerializer)',
   weighted_interval: 'null for every aggregation but weighted_sum (V1::BillableMetricSerializer)',
   // The client's two generators disagree here: its webhook types require these as nullable.
@@ -46,7 +46,9 @@ function isExtension(problem: ShapeProblem): boolean {
 }
 
 /** Type helpers the samples may name, besides the client's exports under `L`. */
-const NULLABLE_KEYS = Object.keys(LAGO_NULLABLE).map((key) => `'${key}'`).join(' | ');
+const NULLABLE_KEYS = Object.keys(LAGO_NULLABLE)
+  .map((key) => `'${key}'`)
+  .join(' | ');
 const PRELUDE = `import type * as L from 'lago-javascript-client';
 type Api = L.Api<unknown>;
 /** The response body a client method declares. */
@@ -102,7 +104,9 @@ export class LagoShapeCheck {
     const dir = join(ROOT, '.harness', 'shapes');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `samples-${process.pid}-${Date.now()}.ts`);
-    const lines = this.samples.map((sample, index) => `export const sample_${index}: Lago<${sample.type}> = ${JSON.stringify(sample.value, null, 1)};`);
+    const lines = this.samples.map(
+      (sample, index) => `export const sample_${index}: Lago<${sample.type}> = ${JSON.stringify(sample.value, null, 1)};`,
+    );
     const text = `${PRELUDE}\n${lines.join('\n')}\n`;
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);

@@ -54,7 +54,11 @@ export interface BillingDatabase {
 }
 
 /** Creates `db`: the cached (or freshly built) dependencies, then fusion_billing installed. */
-export async function prepareBillingDatabase(runtime: OdooRuntime, db: string, options: BillingDatabaseOptions = {}): Promise<BillingDatabase> {
+export async function prepareBillingDatabase(
+  runtime: OdooRuntime,
+  db: string,
+  options: BillingDatabaseOptions = {},
+): Promise<BillingDatabase> {
   const onStep = options.onStep ?? (() => {});
   const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();

@@ -67,7 +67,9 @@ export async function startBillingServer(options: BillingServerOptions = {}): Pr
     // links, invoice PDFs and the JWT issuer of webhooks are built from it).
     await odoo.call('ir.config_parameter', 'set_param', { key: 'web.base.url', value: server.baseUrl });
     await odoo.call('ir.config_parameter', 'set_param', { key: 'web.base.url.freeze', value: 'True' });
-    const { serviceKeys, serviceIds } = await timed('service API keys (JSON-2)', () => generateServiceKeys(odoo, options.services ?? CATALOG_SERVICES));
+    const { serviceKeys, serviceIds } = await timed('service API keys (JSON-2)', () =>
+      generateServiceKeys(odoo, options.services ?? CATALOG_SERVICES),
+    );
     return {
       runtime,
       server,
@@ -90,7 +92,10 @@ export async function startBillingServer(options: BillingServerOptions = {}): Pr
   }
 }
 
-async function generateServiceKeys(odoo: OdooClient, codes: string[]): Promise<{ serviceKeys: Record<string, string>; serviceIds: Record<string, number> }> {
+async function generateServiceKeys(
+  odoo: OdooClient,
+  codes: string[],
+): Promise<{ serviceKeys: Record<string, string>; serviceIds: Record<string, number> }> {
   const services = await odoo.searchRead<{ id: number; code: string }>('fusion.billing.service', [['code', 'in', codes]], ['code']);
   const serviceKeys: Record<string, string> = {};
   const serviceIds: Record<string, number> = {};

@@ -13,7 +13,17 @@ import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainer
 import { odooTreeIdentity, resolveOdooSrc } from '../doctor.ts';
 import { dockerProblem, newSessionId, removeSessionSync, runtimeClient, sessionLabels, sweepOrphansSync } from '../containers/engine.ts';
 import { odooLayoutOf, resolveImage, type OdooLayout, type ResolvedImage } from '../containers/images.ts';
-import { addonsDirsOf, HarnessRuntime, REPO_ROOT, type HarnessRuntimeOptions, type OdooInvocationSpec, type OdooRun, type Platform, type PostgresServer, type SessionPaths } from './harness-runtime.ts';
+import {
+  addonsDirsOf,
+  HarnessRuntime,
+  REPO_ROOT,
+  type HarnessRuntimeOptions,
+  type OdooInvocationSpec,
+  type OdooRun,
+  type Platform,
+  type PostgresServer,
+  type SessionPaths,
+} from './harness-runtime.ts';
 import { exitOrElse, OdooOutput, type OdooExit } from './odoo-process.ts';
 import { CLUSTER_SUPERUSER, runClientTool, SERVER_SETTINGS } from './postgres-cluster.ts';
 import type { ClientInput, ProgressCallback } from './types.ts';
@@ -60,7 +70,9 @@ class ContainersPlatform implements Platform {
     const options = { env: this.env, odooSrc: this.odooSrc, progress };
     const postgres = await resolveImage('postgres', options);
     const odoo = await resolveImage('odoo', options);
-    const ids = [postgres, odoo].map((image) => spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', image.name], { encoding: 'utf8' }).stdout.trim());
+    const ids = [postgres, odoo].map((image) =>
+      spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', image.name], { encoding: 'utf8' }).stdout.trim(),
+    );
     this.images = { postgres, odoo, identity: `containers ${ids.join(' ')} ${odooTreeIdentity(this.odooSrc)}` };
     this.layout = odooLayoutOf(odoo.name);
     mkdirSync(HARNESS_DIR, { recursive: true });
@@ -120,7 +132,11 @@ class ContainersPlatform implements Platform {
       .withWaitStrategy(Wait.forLogMessage(/SERVICE_READY/))
       .withStartupTimeout(120_000)
       .start();
-    const ready = await readyLine(() => output, () => undefined, `the ${kind} service`);
+    const ready = await readyLine(
+      () => output,
+      () => undefined,
+      `the ${kind} service`,
+    );
     const id = container.getId();
     return {
       ...ready,
@@ -135,7 +151,9 @@ class ContainersPlatform implements Platform {
 
   serveCommandLine(session: SessionPaths): string {
     const odoo = this.requireImages().odoo.name;
-    const mounts = this.binds(session, this.addonsDirs).map((bind) => `-v ${bind}`).join(' ');
+    const mounts = this.binds(session, this.addonsDirs)
+      .map((bind) => `-v ${bind}`)
+      .join(' ');
     return `docker run --rm --network host ${mounts} -w ${session.runDir} --entrypoint ${this.requireLayout().command[0]} ${odoo} ${this.requireLayout().command.slice(1).join(' ')} -c ${session.configPath} -d <db> --http-port 8069`;
   }
 
@@ -183,7 +201,14 @@ class ContainerPostgres implements PostgresServer {
     this.container = await new GenericContainer(this.image)
       .withNetworkMode('host')
       .withEnvironment({ POSTGRES_USER: CLUSTER_SUPERUSER, POSTGRES_HOST_AUTH_METHOD: 'trust', PGDATA: '/var/lib/postgresql/data' })
-      .withCommand(['postgres', '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', ...SERVER_SETTINGS.flatMap((setting) => ['-c', setting])])
+      .withCommand([
+        'postgres',
+        '-p',
+        String(this.port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        ...SERVER_SETTINGS.flatMap((setting) => ['-c', setting]),
+      ])
       .withBindMounts(this.binds.map((bind) => ({ source: bind.split(':')[0]!, target: bind.split(':')[1]! })))
       .withLabels(this.labels)
       // The official image first runs a socket-only server for its init: TCP answers only when done.
@@ -197,7 +222,14 @@ class ContainerPostgres implements PostgresServer {
   client(tool: 'psql' | 'pg_dump' | 'pg_restore' | 'createdb' | 'dropdb', args: string[], stdin?: ClientInput): Promise<string> {
     const id = this.requireContainer().getId();
     // The tool of the server's own image, inside its container; dumps land in bind-mounted paths.
-    return runClientTool('docker', ['exec', '-i', id, tool, '-h', '127.0.0.1', '-p', String(this.port), '-U', CLUSTER_SUPERUSER, ...args], tool, args, stdin, REPO_ROOT);
+    return runClientTool(
+      'docker',
+      ['exec', '-i', id, tool, '-h', '127.0.0.1', '-p', String(this.port), '-U', CLUSTER_SUPERUSER, ...args],
+      tool,
+      args,
+      stdin,
+      REPO_ROOT,
+    );
   }
 
   async stop(): Promise<void> {
@@ -214,7 +246,10 @@ class ContainerPostgres implements PostgresServer {
 
   keptLines(): string[] {
     const id = this.container?.getId().slice(0, 12) ?? '<container>';
-    return [`psql:              docker exec -it ${id} psql -h 127.0.0.1 -p ${this.port} -U ${this.superuser} <db>`, `stop PostgreSQL:   docker rm -f ${id}`];
+    return [
+      `psql:              docker exec -it ${id} psql -h 127.0.0.1 -p ${this.port} -U ${this.superuser} <db>`,
+      `stop PostgreSQL:   docker rm -f ${id}`,
+    ];
   }
 
   private requireContainer(): StartedTestContainer {
@@ -293,7 +328,13 @@ class ContainerOdooRun implements OdooRun {
         HostConfig: { NetworkMode: 'host', Binds: this.spec.binds },
       });
       this.id = container.id;
-      const stream = await container.attach({ stream: true, stdout: true, stderr: true, stdin: invocation.stdin !== undefined, hijack: invocation.stdin !== undefined });
+      const stream = await container.attach({
+        stream: true,
+        stdout: true,
+        stderr: true,
+        stdin: invocation.stdin !== undefined,
+        hijack: invocation.stdin !== undefined,
+      });
       const stdout = new PassThrough();
       const stderr = new PassThrough();
       stdout.on('data', this.out.take(true));

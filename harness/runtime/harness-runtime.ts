@@ -92,7 +92,12 @@ export interface Platform {
   /** How to serve a kept database by hand. */
   serveCommandLine(session: SessionPaths): string;
   /** Starts a helper service (the Stripe mock, a webhook receiver) in a process or container of its own. */
-  startService(kind: ServiceKind, options: object, logPath: string, progress: ProgressCallback): Promise<ServiceProcess & { killNow(): void }>;
+  startService(
+    kind: ServiceKind,
+    options: object,
+    logPath: string,
+    progress: ProgressCallback,
+  ): Promise<ServiceProcess & { killNow(): void }>;
   stop(): Promise<void>;
   stopSync(): void;
 }
@@ -277,8 +282,10 @@ export class HarnessRuntime implements OdooRuntime {
       const testTags = options.testTags ?? `/${moduleUnderTest}`;
       // HttpCase starts a server on --http-port even with --stop-after-init: never the default 8069.
       const args = [
-        '-d', db,
-        '-i', modules.join(','),
+        '-d',
+        db,
+        '-i',
+        modules.join(','),
         '--test-enable',
         `--test-tags=${testTags}`,
         '--stop-after-init',
@@ -310,7 +317,8 @@ export class HarnessRuntime implements OdooRuntime {
       const port = options.port ?? (await findFreePort());
       const baseUrl = `http://127.0.0.1:${port}`;
       const args = [
-        '-d', db,
+        '-d',
+        db,
         ...(options.dbFilter === false ? [] : [`--db-filter=^${db.replace(/[^A-Za-z0-9_-]/g, '\\$&')}$`]),
         `--http-port=${port}`,
         // Prefork mode also opens the longpolling (gevent) port: keep it off 8072 too.

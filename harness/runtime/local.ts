@@ -3,7 +3,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findPostgresBin, odooTreeIdentity, resolveOdooPython, resolveOdooSrc } from '../doctor.ts';
-import { HarnessRuntime, type HarnessRuntimeOptions, type OdooInvocationSpec, type OdooRun, type Platform, type SessionPaths } from './harness-runtime.ts';
+import {
+  HarnessRuntime,
+  type HarnessRuntimeOptions,
+  type OdooInvocationSpec,
+  type OdooRun,
+  type Platform,
+  type SessionPaths,
+} from './harness-runtime.ts';
 import { OdooProcess } from './odoo-process.ts';
 import { PostgresCluster } from './postgres-cluster.ts';
 import { spawnLocalService, type ServiceKind } from '../services/process.ts';

@@ -55,10 +55,14 @@ export class PostgresCluster implements PostgresServer {
     }
     progress(`postgres: initdb in ${this.dataDir}`);
     await this.run('initdb', [
-      '--pgdata', this.dataDir,
-      '--username', CLUSTER_SUPERUSER,
-      '--auth', 'trust',
-      '--encoding', 'UTF8',
+      '--pgdata',
+      this.dataDir,
+      '--username',
+      CLUSTER_SUPERUSER,
+      '--auth',
+      'trust',
+      '--encoding',
+      'UTF8',
       '--no-locale',
       '--no-sync',
     ]);
@@ -106,7 +110,10 @@ export class PostgresCluster implements PostgresServer {
   }
 
   keptLines(): string[] {
-    return [`psql:              psql -h ${this.socketDir} -p ${this.port} -U ${this.superuser} <db>`, `stop PostgreSQL:   ${this.stopCommandLine()}`];
+    return [
+      `psql:              psql -h ${this.socketDir} -p ${this.port} -U ${this.superuser} <db>`,
+      `stop PostgreSQL:   ${this.stopCommandLine()}`,
+    ];
   }
 
   /** A copy-pasteable shell command stopping this cluster (for runs kept for inspection). */
@@ -140,7 +147,14 @@ export class PostgresCluster implements PostgresServer {
  * Runs a PostgreSQL client (`command fullArgs`: the tool itself, or `docker exec` of it) with
  * `stdin` piped in; resolves with stdout, rejects with stderr on a non-zero exit.
  */
-export function runClientTool(command: string, fullArgs: string[], tool: string, args: string[], stdin: ClientInput | undefined, cwd: string): Promise<string> {
+export function runClientTool(
+  command: string,
+  fullArgs: string[],
+  tool: string,
+  args: string[],
+  stdin: ClientInput | undefined,
+  cwd: string,
+): Promise<string> {
   const child = spawn(command, fullArgs, { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PGOPTIONS: '', PGPASSWORD: '' } });
   let stdout = '';
   let stderr = '';
@@ -152,7 +166,10 @@ export function runClientTool(command: string, fullArgs: string[], tool: string,
   });
   // A client that exits early closes its stdin: the producer must not crash the process.
   child.stdin.on('error', () => {});
-  const fed = typeof stdin === 'function' ? stdin(child.stdin).then(() => void child.stdin.end()) : Promise.resolve(void child.stdin.end(stdin ?? ''));
+  const fed =
+    typeof stdin === 'function'
+      ? stdin(child.stdin).then(() => void child.stdin.end())
+      : Promise.resolve(void child.stdin.end(stdin ?? ''));
   return Promise.all([exited, fed]).then(([code]) => {
     if (code !== 0) throw new Error(`${tool} ${args.join(' ')} failed (exit ${code}):\n${stderr.trim()}`);
     return stdout;

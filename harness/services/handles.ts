@@ -6,7 +6,16 @@ import type { Received, ReceiverMode } from '../webhooks/receiver.ts';
 import type { LagoKeys } from '../webhooks/verifier.ts';
 import { RemoteCaller } from './rpc.ts';
 
-export const STRIPE_MOCK_METHODS = ['seedCustomer', 'queueOutcome', 'requestsTo', 'paymentIntentsOf', 'getPaymentIntent', 'settlePaymentIntent', 'sendPaymentIntentEvent', 'recordedRequests'] as const;
+export const STRIPE_MOCK_METHODS = [
+  'seedCustomer',
+  'queueOutcome',
+  'requestsTo',
+  'paymentIntentsOf',
+  'getPaymentIntent',
+  'settlePaymentIntent',
+  'sendPaymentIntentEvent',
+  'recordedRequests',
+] as const;
 export const RECEIVER_METHODS = ['start', 'stop', 'setMode', 'setKeys', 'receivedSoFar', 'settled', 'dedupSize'] as const;
 
 /** A process or container running one service, with how to stop it. */
@@ -59,7 +68,12 @@ export class StripeMockHandle {
     return this.remote.call('settlePaymentIntent', id, outcome);
   }
 
-  sendPaymentIntentEvent(url: string, type: PaymentIntentEventType, paymentIntentId: string, options: { timestamp?: number; secret?: string } = {}): Promise<SentWebhook> {
+  sendPaymentIntentEvent(
+    url: string,
+    type: PaymentIntentEventType,
+    paymentIntentId: string,
+    options: { timestamp?: number; secret?: string } = {},
+  ): Promise<SentWebhook> {
     return this.remote.call('sendPaymentIntentEvent', url, type, paymentIntentId, options);
   }
 

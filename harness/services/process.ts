@@ -13,7 +13,11 @@ const READY = /^SERVICE_READY (.+)$/m;
 const START_TIMEOUT_MS = 60_000;
 
 /** Waits for the ready line in `output()`; rejects when `failed()` says the service is gone. */
-export async function readyLine(output: () => string, failed: () => string | undefined, what: string): Promise<{ control: string; info: Record<string, unknown> }> {
+export async function readyLine(
+  output: () => string,
+  failed: () => string | undefined,
+  what: string,
+): Promise<{ control: string; info: Record<string, unknown> }> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const match = READY.exec(output());
@@ -26,8 +30,15 @@ export async function readyLine(output: () => string, failed: () => string | und
 }
 
 /** The service as a local Node process (tsx), its output in `logPath`. */
-export async function spawnLocalService(kind: ServiceKind, options: object, logPath: string): Promise<ServiceProcess & { killNow(): void }> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ENTRY, kind, JSON.stringify(options)], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnLocalService(
+  kind: ServiceKind,
+  options: object,
+  logPath: string,
+): Promise<ServiceProcess & { killNow(): void }> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ENTRY, kind, JSON.stringify(options)], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log = createWriteStream(logPath);
   let output = '';
   let exit: string | undefined;
@@ -46,7 +57,11 @@ export async function spawnLocalService(kind: ServiceKind, options: object, logP
   );
   let ready: Awaited<ReturnType<typeof readyLine>>;
   try {
-    ready = await readyLine(() => output, () => exit, `the ${kind} service`);
+    ready = await readyLine(
+      () => output,
+      () => exit,
+      `the ${kind} service`,
+    );
   } catch (error) {
     // No handle reaches the runtime: nothing else would ever stop this child.
     if (!exit) child.kill('SIGKILL');

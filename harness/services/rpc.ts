@@ -9,7 +9,12 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export function encode(value: unknown): Json {
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) return { __base64: Buffer.from(value).toString('base64') };
   if (Array.isArray(value)) return value.map(encode);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, encode(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, encode(v)]),
+    );
   return value as Json;
 }
 
@@ -30,7 +35,8 @@ export async function serveControl(target: object, methods: readonly string[], p
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', async () => {
-      const answer = (status: number, body: unknown) => response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      const answer = (status: number, body: unknown) =>
+        response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
       try {
         const { method, args } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { method: string; args: unknown[] };
         if (!allowed.has(method)) return answer(404, { error: `no method ${method}` });

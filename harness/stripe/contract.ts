@@ -21,10 +21,15 @@ export type ContractCheck = { checked: false; reason: string } | { checked: true
 
 /** Replays `requests` against stripe-mock; `checked: false` says why it could not run (no Docker, no image). */
 export async function checkAgainstStripeMock(requests: RecordedRequest[]): Promise<ContractCheck> {
-  if (spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 15_000 }).status !== 0) return { checked: false, reason: 'no Docker engine' };
+  if (spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 15_000 }).status !== 0)
+    return { checked: false, reason: 'no Docker engine' };
   if (!imageExists(STRIPE_MOCK_IMAGE)) {
     const pulled = spawnSync('docker', ['pull', STRIPE_MOCK_IMAGE], { encoding: 'utf8', timeout: 180_000 });
-    if (pulled.status !== 0) return { checked: false, reason: `${STRIPE_MOCK_IMAGE} is not in the engine and cannot be pulled (${(pulled.stderr || '').trim().split('\n').pop()})` };
+    if (pulled.status !== 0)
+      return {
+        checked: false,
+        reason: `${STRIPE_MOCK_IMAGE} is not in the engine and cannot be pulled (${(pulled.stderr || '').trim().split('\n').pop()})`,
+      };
   }
   const port = await findFreePort();
   // Labelled like every harness container: an interrupted run removes it (exit hook), a killed
@@ -49,7 +54,11 @@ export async function checkAgainstStripeMock(requests: RecordedRequest[]): Promi
       const url = `http://127.0.0.1:${port}${request.path}${request.query ? `?${request.query}` : ''}`;
       const response = await fetch(url, {
         method: request.method,
-        headers: { Authorization: 'Bearer sk_test_123', 'Content-Type': 'application/x-www-form-urlencoded', ...(request.stripeVersion ? { 'Stripe-Version': request.stripeVersion } : {}) },
+        headers: {
+          Authorization: 'Bearer sk_test_123',
+          'Content-Type': 'application/x-www-form-urlencoded',
+          ...(request.stripeVersion ? { 'Stripe-Version': request.stripeVersion } : {}),
+        },
         body: request.method === 'GET' ? undefined : request.body,
       });
       // 404: an object id of the stateful mock, which stripe-mock does not hold (it answers fixtures

@@ -206,7 +206,10 @@ interface RequestContext {
 type Handler = (ctx: RequestContext, match: RegExpExecArray) => Answer;
 
 class StripeFailure extends Error {
-  constructor(readonly status: number, readonly body: StripeErrorBody) {
+  constructor(
+    readonly status: number,
+    readonly body: StripeErrorBody,
+  ) {
     super(body.error.message);
   }
 }
@@ -234,7 +237,10 @@ export class StripeMock {
   private readonly idempotent = new Map<string, { fingerprint: string; answer: Answer }>();
   private readonly routes: [string, RegExp, Handler][];
 
-  constructor(private readonly server: Server, private readonly options: StripeMockOptions) {
+  constructor(
+    private readonly server: Server,
+    private readonly options: StripeMockOptions,
+  ) {
     const { port } = server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
     this.baseUrl = `${this.url}/v1/`;
@@ -258,7 +264,18 @@ export class StripeMock {
       ['POST', /^\/v1\/refunds$/, (ctx) => this.createRefund(ctx)],
       ['GET', /^\/v1\/refunds$/, (ctx) => this.listRefunds(ctx)],
       ['POST', /^\/v1\/webhook_endpoints$/, (ctx) => this.createWebhookEndpoint(ctx)],
-      ['POST', /^\/v1\/apple_pay\/domains$/, (ctx) => ok({ id: newId('apwc'), object: 'apple_pay_domain', domain_name: formString(ctx.params.domain_name) ?? null, livemode: false, created: now() })],
+      [
+        'POST',
+        /^\/v1\/apple_pay\/domains$/,
+        (ctx) =>
+          ok({
+            id: newId('apwc'),
+            object: 'apple_pay_domain',
+            domain_name: formString(ctx.params.domain_name) ?? null,
+            livemode: false,
+            created: now(),
+          }),
+      ],
     ];
   }
 
@@ -325,7 +342,12 @@ export class StripeMock {
   }
 
   /** Sends a signed Stripe event about a PaymentIntent to `url` (Odoo's /payment/stripe/webhook). */
-  sendPaymentIntentEvent(url: string, type: PaymentIntentEventType, paymentIntentId: string, options: { timestamp?: number; secret?: string } = {}): Promise<SentWebhook> {
+  sendPaymentIntentEvent(
+    url: string,
+    type: PaymentIntentEventType,
+    paymentIntentId: string,
+    options: { timestamp?: number; secret?: string } = {},
+  ): Promise<SentWebhook> {
     // Events carry the object unexpanded, at the account's (here: Odoo's) API version.
     const object = this.paymentIntentJson(this.paymentIntent(paymentIntentId, 404), { apiVersion: ODOO_STRIPE_API_VERSION, expand: [] });
     return this.sendEvent(url, type, object, options);
@@ -345,10 +367,18 @@ export class StripeMock {
       data: { object },
     };
     const payload = JSON.stringify(event);
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? this.webhookSecret, timestamp: options.timestamp });
+    const signature = Stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: options.secret ?? this.webhookSecret,
+      timestamp: options.timestamp,
+    });
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json; charset=utf-8', 'Stripe-Signature': signature, 'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+      headers: {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Stripe-Signature': signature,
+        'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+      },
       body: payload,
     });
     const sent: SentWebhook = { url, event, signature, status: response.status, body: await response.text() };
@@ -373,18 +403,32 @@ export class StripeMock {
     const idempotencyKey = header(request, 'idempotency-key');
     const stripeVersion = header(request, 'stripe-version');
     const params = { ...decodeStripeForm(url.search.slice(1)), ...decodeStripeForm(body) };
-    const record: RecordedRequest = { method, path: url.pathname, params, query: url.search.slice(1), body, idempotencyKey, stripeVersion, status: 0, replayed: false };
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname,
+      params,
+      query: url.search.slice(1),
+      body,
+      idempotencyKey,
+      stripeVersion,
+      status: 0,
+      replayed: false,
+    };
     this.requests.push(record);
 
     let answer: Answer;
     const extraHeaders: Record<string, string> = {};
     const authError = this.checkAuthorization(header(request, 'authorization'));
-    const stored = idempotencyKey && method === 'POST' ? this.idempotent.get(`${header(request, 'authorization')}|${idempotencyKey}`) : undefined;
+    const stored =
+      idempotencyKey && method === 'POST' ? this.idempotent.get(`${header(request, 'authorization')}|${idempotencyKey}`) : undefined;
     const fingerprint = `${method} ${url.pathname} ${JSON.stringify(sortKeys(params))}`;
     if (authError) {
       answer = authError;
     } else if ((header(request, 'content-type') ?? '').includes('application/json')) {
-      answer = fail(400, invalidRequest('Invalid request: Stripe takes form-encoded parameters (application/x-www-form-urlencoded), not JSON.'));
+      answer = fail(
+        400,
+        invalidRequest('Invalid request: Stripe takes form-encoded parameters (application/x-www-form-urlencoded), not JSON.'),
+      );
     } else if (stored && stored.fingerprint !== fingerprint) {
       answer = fail(400, {
         error: {
@@ -397,7 +441,13 @@ export class StripeMock {
       record.replayed = true;
       extraHeaders['Idempotent-Replayed'] = 'true';
     } else {
-      answer = this.dispatch({ method, path: url.pathname, params, apiVersion: stripeVersion ?? ODOO_STRIPE_API_VERSION, expand: formList(params.expand) });
+      answer = this.dispatch({
+        method,
+        path: url.pathname,
+        params,
+        apiVersion: stripeVersion ?? ODOO_STRIPE_API_VERSION,
+        expand: formList(params.expand),
+      });
       // Stripe stores the result of any request that reached the API, errors included (not 500s).
       if (idempotencyKey && method === 'POST' && answer.status < 500) {
         this.idempotent.set(`${header(request, 'authorization')}|${idempotencyKey}`, { fingerprint, answer });
@@ -419,10 +469,20 @@ export class StripeMock {
   private checkAuthorization(authorization: string | null): Answer | undefined {
     const key = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     if (!key) {
-      return fail(401, invalidRequest("You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."));
+      return fail(
+        401,
+        invalidRequest(
+          "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+        ),
+      );
     }
     if (!/^(sk|rk)_/.test(key) || (this.options.secretKey && key !== this.options.secretKey)) {
-      return fail(401, invalidRequest(`Invalid API Key provided: ${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`, { code: 'api_key_invalid' }));
+      return fail(
+        401,
+        invalidRequest(`Invalid API Key provided: ${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`, {
+          code: 'api_key_invalid',
+        }),
+      );
     }
     return undefined;
   }
@@ -451,9 +511,10 @@ export class StripeMock {
       name: formString(ctx.params.name) ?? null,
       description: formString(ctx.params.description) ?? null,
       phone: formString(ctx.params.phone) ?? null,
-      address: address && typeof address === 'object' && !Array.isArray(address)
-        ? { ...EMPTY_ADDRESS, ...Object.fromEntries(Object.entries(address).map(([k, v]) => [k, formString(v) ?? null])) }
-        : EMPTY_ADDRESS,
+      address:
+        address && typeof address === 'object' && !Array.isArray(address)
+          ? { ...EMPTY_ADDRESS, ...Object.fromEntries(Object.entries(address).map(([k, v]) => [k, formString(v) ?? null])) }
+          : EMPTY_ADDRESS,
       created: now(),
       defaultPaymentMethod: null,
     };
@@ -472,7 +533,13 @@ export class StripeMock {
     if (settings && typeof settings === 'object' && !Array.isArray(settings) && 'default_payment_method' in settings) {
       const pm = formString(settings.default_payment_method);
       if (pm && this.paymentMethod(pm, 400, 'invoice_settings[default_payment_method]').customer !== id) {
-        throw new StripeFailure(400, invalidRequest(`No such PaymentMethod: '${pm}'; It's possible this PaymentMethod exists on one of your connected accounts, in which case you should retry this request on that connected account.`, { code: 'resource_missing', param: 'invoice_settings[default_payment_method]' }));
+        throw new StripeFailure(
+          400,
+          invalidRequest(
+            `No such PaymentMethod: '${pm}'; It's possible this PaymentMethod exists on one of your connected accounts, in which case you should retry this request on that connected account.`,
+            { code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
+          ),
+        );
       }
       customer.defaultPaymentMethod = pm ?? null;
     }
@@ -512,7 +579,13 @@ export class StripeMock {
     const limit = Math.min(Math.max(Number(formString(ctx.params.limit) ?? 10) || 10, 1), 100);
     // Newest first, like Stripe's lists.
     const all = [...this.paymentMethods.values()].filter((pm) => pm.customer === customerId && (!type || type === 'card')).reverse();
-    return ok(listOf(url, all.slice(0, limit).map((pm) => this.paymentMethodJson(pm)), all.length > limit));
+    return ok(
+      listOf(
+        url,
+        all.slice(0, limit).map((pm) => this.paymentMethodJson(pm)),
+        all.length > limit,
+      ),
+    );
   }
 
   private attachPaymentMethod(ctx: RequestContext, id: string): Answer {
@@ -536,7 +609,13 @@ export class StripeMock {
   }
 
   private paymentMethodJson(pm: StoredPaymentMethod): PaymentMethodJson {
-    return paymentMethodJson(pm.id, pm.card, pm.customer, pm.created, pm.customer ? this.customers.get(pm.customer)?.email ?? null : null);
+    return paymentMethodJson(
+      pm.id,
+      pm.card,
+      pm.customer,
+      pm.created,
+      pm.customer ? (this.customers.get(pm.customer)?.email ?? null) : null,
+    );
   }
 
   // ------------------------------------------------------------------------- setup intents
@@ -590,7 +669,10 @@ export class StripeMock {
     const amountText = required(params, 'amount');
     const amount = Number(amountText);
     if (!/^\d+$/.test(amountText) || amount < 1) {
-      throw new StripeFailure(400, invalidRequest(`Invalid integer: ${amountText}`, { code: 'parameter_invalid_integer', param: 'amount' }));
+      throw new StripeFailure(
+        400,
+        invalidRequest(`Invalid integer: ${amountText}`, { code: 'parameter_invalid_integer', param: 'amount' }),
+      );
     }
     const currency = required(params, 'currency');
     if (!/^[a-z]{3}$/.test(currency)) throw new StripeFailure(400, invalidRequest(`Invalid currency: ${currency}.`, { param: 'currency' }));
@@ -645,10 +727,13 @@ export class StripeMock {
 
   private confirm(intent: StoredPaymentIntent, ctx: RequestContext): Answer {
     if (!intent.paymentMethod) {
-      throw new StripeFailure(400, invalidRequest(
-        "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.",
-        { code: 'payment_intent_unexpected_state' },
-      ));
+      throw new StripeFailure(
+        400,
+        invalidRequest(
+          "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.",
+          { code: 'payment_intent_unexpected_state' },
+        ),
+      );
     }
     const pm = this.paymentMethod(intent.paymentMethod, 400, 'payment_method');
     const outcome = this.nextOutcome(intent.customer) ?? pm.outcome ?? { status: 'succeeded' };
@@ -722,7 +807,13 @@ export class StripeMock {
   private capturePaymentIntent(ctx: RequestContext, id: string): Answer {
     const intent = this.paymentIntent(id, 404);
     if (intent.status !== 'requires_capture') {
-      throw new StripeFailure(400, invalidRequest(`This PaymentIntent could not be captured because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`, { code: 'payment_intent_unexpected_state' }));
+      throw new StripeFailure(
+        400,
+        invalidRequest(
+          `This PaymentIntent could not be captured because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`,
+          { code: 'payment_intent_unexpected_state' },
+        ),
+      );
     }
     const toCapture = Number(formString(ctx.params.amount_to_capture) ?? intent.amountCapturable);
     const charge = this.charges.get(intent.charges.at(-1)!)!;
@@ -737,7 +828,13 @@ export class StripeMock {
   private cancelPaymentIntent(ctx: RequestContext, id: string): Answer {
     const intent = this.paymentIntent(id, 404);
     if (['succeeded', 'canceled'].includes(intent.status)) {
-      throw new StripeFailure(400, invalidRequest(`You cannot cancel this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`, { code: 'payment_intent_unexpected_state' }));
+      throw new StripeFailure(
+        400,
+        invalidRequest(
+          `You cannot cancel this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`,
+          { code: 'payment_intent_unexpected_state' },
+        ),
+      );
     }
     intent.status = 'canceled';
     intent.canceledAt = now();
@@ -779,9 +876,16 @@ export class StripeMock {
       last_payment_error: this.lastErrorJson(intent),
       livemode: false,
       metadata: intent.metadata,
-      next_action: intent.status === 'requires_action'
-        ? { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: `https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=${intent.id}` } }
-        : null,
+      next_action:
+        intent.status === 'requires_action'
+          ? {
+              type: 'use_stripe_sdk',
+              use_stripe_sdk: {
+                type: 'three_d_secure_redirect',
+                stripe_js: `https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=${intent.id}`,
+              },
+            }
+          : null,
       payment_method: pm ? (ctx.expand.includes('payment_method') ? this.paymentMethodJson(pm) : pm.id) : null,
       payment_method_types: intent.paymentMethodTypes,
       setup_future_usage: intent.setupFutureUsage,
@@ -812,8 +916,20 @@ export class StripeMock {
       livemode: false,
       metadata: {},
       outcome: charge.failure
-        ? { network_status: 'declined_by_network', reason: charge.failure.decline_code, risk_level: 'normal', seller_message: 'The bank did not return any further details with this decline.', type: 'issuer_declined' }
-        : { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' },
+        ? {
+            network_status: 'declined_by_network',
+            reason: charge.failure.decline_code,
+            risk_level: 'normal',
+            seller_message: 'The bank did not return any further details with this decline.',
+            type: 'issuer_declined',
+          }
+        : {
+            network_status: 'approved_by_network',
+            reason: null,
+            risk_level: 'normal',
+            seller_message: 'Payment complete.',
+            type: 'authorized',
+          },
       paid: charge.status === 'succeeded',
       payment_intent: charge.paymentIntent,
       payment_method: charge.paymentMethod,
@@ -831,7 +947,10 @@ export class StripeMock {
         },
       },
       refunded: charge.amountRefunded > 0 && charge.amountRefunded === charge.amountCaptured,
-      refunds: listOf(`/v1/charges/${charge.id}/refunds`, refunds.map((r) => this.refundJson(r))),
+      refunds: listOf(
+        `/v1/charges/${charge.id}/refunds`,
+        refunds.map((r) => this.refundJson(r)),
+      ),
       status: charge.status,
     };
   }
@@ -845,22 +964,47 @@ export class StripeMock {
     if (intentId) {
       const intent = this.paymentIntent(intentId, 400);
       charge = intent.charges.map((id) => this.charges.get(id)!).find((c) => c.status === 'succeeded' && c.captured);
-      if (!charge) throw new StripeFailure(400, invalidRequest(`This PaymentIntent (${intentId}) does not have a successful charge to refund.`, { code: 'charge_not_refundable' }));
+      if (!charge)
+        throw new StripeFailure(
+          400,
+          invalidRequest(`This PaymentIntent (${intentId}) does not have a successful charge to refund.`, {
+            code: 'charge_not_refundable',
+          }),
+        );
     } else if (chargeId) {
       charge = this.charges.get(chargeId);
       if (!charge) throw new StripeFailure(400, noSuch('charge', chargeId, 'charge'));
     } else {
-      throw new StripeFailure(400, invalidRequest('One of the following params should be provided for this request: payment_intent or charge.'));
+      throw new StripeFailure(
+        400,
+        invalidRequest('One of the following params should be provided for this request: payment_intent or charge.'),
+      );
     }
     const remaining = charge.amountCaptured - charge.amountRefunded;
     const amount = Number(formString(ctx.params.amount) ?? remaining);
-    if (!Number.isInteger(amount) || amount < 1) throw new StripeFailure(400, invalidRequest(`Invalid positive integer`, { param: 'amount' }));
+    if (!Number.isInteger(amount) || amount < 1)
+      throw new StripeFailure(400, invalidRequest(`Invalid positive integer`, { param: 'amount' }));
     if (amount > remaining) {
-      throw new StripeFailure(400, invalidRequest(`Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`, { code: 'amount_too_large', param: 'amount' }));
+      throw new StripeFailure(
+        400,
+        invalidRequest(`Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`, {
+          code: 'amount_too_large',
+          param: 'amount',
+        }),
+      );
     }
     charge.amountRefunded += amount;
     const reason = formString(ctx.params.reason) as Stripe.Refund.Reason | undefined;
-    const refund: StoredRefund = { id: newId('re'), amount, charge: charge.id, paymentIntent: charge.paymentIntent, currency: charge.currency, reason: reason ?? null, status: 'succeeded', created: now() };
+    const refund: StoredRefund = {
+      id: newId('re'),
+      amount,
+      charge: charge.id,
+      paymentIntent: charge.paymentIntent,
+      currency: charge.currency,
+      reason: reason ?? null,
+      status: 'succeeded',
+      created: now(),
+    };
     this.refunds.set(refund.id, refund);
     return ok(this.refundJson(refund));
   }
@@ -869,10 +1013,18 @@ export class StripeMock {
     const charge = formString(ctx.params.charge);
     const intent = formString(ctx.params.payment_intent);
     const limit = Math.min(Math.max(Number(formString(ctx.params.limit) ?? 10) || 10, 1), 100);
-    let all = [...this.refunds.values()].filter((r) => (!charge || r.charge === charge) && (!intent || r.paymentIntent === intent)).reverse();
+    let all = [...this.refunds.values()]
+      .filter((r) => (!charge || r.charge === charge) && (!intent || r.paymentIntent === intent))
+      .reverse();
     const after = formString(ctx.params.starting_after);
     if (after) all = all.slice(all.findIndex((r) => r.id === after) + 1);
-    return ok(listOf('/v1/refunds', all.slice(0, limit).map((r) => this.refundJson(r)), all.length > limit));
+    return ok(
+      listOf(
+        '/v1/refunds',
+        all.slice(0, limit).map((r) => this.refundJson(r)),
+        all.length > limit,
+      ),
+    );
   }
 
   private refundJson(refund: StoredRefund): RefundJson {
@@ -940,7 +1092,8 @@ function fail(status: number, body: StripeErrorBody): Answer {
 
 function required(params: FormObject, name: string): string {
   const value = formString(params[name]);
-  if (value === undefined) throw new StripeFailure(400, invalidRequest(`Missing required param: ${name}.`, { code: 'parameter_missing', param: name }));
+  if (value === undefined)
+    throw new StripeFailure(400, invalidRequest(`Missing required param: ${name}.`, { code: 'parameter_missing', param: name }));
   return value;
 }
 
@@ -966,7 +1119,12 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
   return value;
 }
 

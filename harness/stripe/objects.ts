@@ -31,8 +31,14 @@ export const TEST_PAYMENT_METHODS: Record<string, { card: CardDetails; outcome: 
   pm_card_mastercard: { card: { brand: 'mastercard', last4: '4444' }, outcome: { status: 'succeeded' } },
   pm_card_amex: { card: { brand: 'amex', last4: '8431' }, outcome: { status: 'succeeded' } },
   pm_card_chargeDeclined: { card: { brand: 'visa', last4: '0002' }, outcome: { status: 'declined', declineCode: 'generic_decline' } },
-  pm_card_chargeDeclinedInsufficientFunds: { card: { brand: 'visa', last4: '9995' }, outcome: { status: 'declined', declineCode: 'insufficient_funds' } },
-  pm_card_chargeDeclinedExpiredCard: { card: { brand: 'visa', last4: '0069' }, outcome: { status: 'declined', declineCode: 'expired_card' } },
+  pm_card_chargeDeclinedInsufficientFunds: {
+    card: { brand: 'visa', last4: '9995' },
+    outcome: { status: 'declined', declineCode: 'insufficient_funds' },
+  },
+  pm_card_chargeDeclinedExpiredCard: {
+    card: { brand: 'visa', last4: '0069' },
+    outcome: { status: 'declined', declineCode: 'expired_card' },
+  },
   pm_card_chargeDeclinedLostCard: { card: { brand: 'visa', last4: '9987' }, outcome: { status: 'declined', declineCode: 'lost_card' } },
   // On-session this card asks for 3-D Secure; off-session, see harness/stripe/README.md.
   pm_card_authenticationRequired: { card: { brand: 'visa', last4: '3184' }, outcome: { status: 'requires_action' } },
@@ -44,7 +50,10 @@ export const DECLINES: Record<DeclineCode, { code: string; message: string }> = 
   insufficient_funds: { code: 'card_declined', message: 'Your card has insufficient funds.' },
   lost_card: { code: 'card_declined', message: 'Your card was declined.' },
   expired_card: { code: 'expired_card', message: 'Your card has expired.' },
-  authentication_required: { code: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' },
+  authentication_required: {
+    code: 'authentication_required',
+    message: 'Your card was declined. This transaction requires authentication.',
+  },
 };
 
 // ------------------------------------------------------------------------------------- shapes
@@ -53,13 +62,27 @@ type NullableAddress = Stripe.Address;
 
 export type CustomerJson = Pick<
   Stripe.Customer,
-  'id' | 'object' | 'created' | 'livemode' | 'email' | 'name' | 'description' | 'phone' | 'metadata' | 'balance' | 'default_source' | 'shipping'
+  | 'id'
+  | 'object'
+  | 'created'
+  | 'livemode'
+  | 'email'
+  | 'name'
+  | 'description'
+  | 'phone'
+  | 'metadata'
+  | 'balance'
+  | 'default_source'
+  | 'shipping'
 > & {
   address: NullableAddress | null;
   invoice_settings: { default_payment_method: string | null; custom_fields: null; footer: null };
 };
 
-export type CardJson = Pick<Stripe.PaymentMethod.Card, 'brand' | 'last4' | 'exp_month' | 'exp_year' | 'country' | 'funding' | 'fingerprint'> & {
+export type CardJson = Pick<
+  Stripe.PaymentMethod.Card,
+  'brand' | 'last4' | 'exp_month' | 'exp_year' | 'country' | 'funding' | 'fingerprint'
+> & {
   checks: { address_line1_check: null; address_postal_code_check: null; cvc_check: 'pass' };
   three_d_secure_usage: { supported: boolean };
   wallet: null;
@@ -84,21 +107,54 @@ export type CardErrorJson = {
 
 export type ChargeJson = Pick<
   Stripe.Charge,
-  | 'id' | 'object' | 'amount' | 'amount_captured' | 'amount_refunded' | 'captured' | 'created' | 'currency' | 'description'
-  | 'failure_code' | 'failure_message' | 'livemode' | 'metadata' | 'paid' | 'payment_method' | 'refunded' | 'status'
+  | 'id'
+  | 'object'
+  | 'amount'
+  | 'amount_captured'
+  | 'amount_refunded'
+  | 'captured'
+  | 'created'
+  | 'currency'
+  | 'description'
+  | 'failure_code'
+  | 'failure_message'
+  | 'livemode'
+  | 'metadata'
+  | 'paid'
+  | 'payment_method'
+  | 'refunded'
+  | 'status'
 > & {
   customer: string | null;
   payment_intent: string;
-  payment_method_details: { type: 'card'; card: Pick<CardJson, 'brand' | 'last4' | 'exp_month' | 'exp_year' | 'country' | 'funding'> & { network: string; mandate: null } };
+  payment_method_details: {
+    type: 'card';
+    card: Pick<CardJson, 'brand' | 'last4' | 'exp_month' | 'exp_year' | 'country' | 'funding'> & { network: string; mandate: null };
+  };
   outcome: { network_status: string; reason: string | null; risk_level: 'normal'; seller_message: string; type: string };
   refunds: ListJson<RefundJson>;
 };
 
 export type PaymentIntentJson = Pick<
   Stripe.PaymentIntent,
-  | 'id' | 'object' | 'amount' | 'amount_capturable' | 'amount_received' | 'capture_method' | 'client_secret' | 'confirmation_method'
-  | 'created' | 'currency' | 'description' | 'livemode' | 'metadata' | 'payment_method_types' | 'status' | 'canceled_at'
-  | 'cancellation_reason' | 'setup_future_usage'
+  | 'id'
+  | 'object'
+  | 'amount'
+  | 'amount_capturable'
+  | 'amount_received'
+  | 'capture_method'
+  | 'client_secret'
+  | 'confirmation_method'
+  | 'created'
+  | 'currency'
+  | 'description'
+  | 'livemode'
+  | 'metadata'
+  | 'payment_method_types'
+  | 'status'
+  | 'canceled_at'
+  | 'cancellation_reason'
+  | 'setup_future_usage'
 > & {
   customer: string | null;
   payment_method: string | PaymentMethodJson | null;
@@ -110,7 +166,10 @@ export type PaymentIntentJson = Pick<
   latest_charge?: string | null;
 };
 
-export type SetupIntentJson = Pick<Stripe.SetupIntent, 'id' | 'object' | 'client_secret' | 'created' | 'description' | 'livemode' | 'metadata' | 'payment_method_types' | 'status' | 'usage'> & {
+export type SetupIntentJson = Pick<
+  Stripe.SetupIntent,
+  'id' | 'object' | 'client_secret' | 'created' | 'description' | 'livemode' | 'metadata' | 'payment_method_types' | 'status' | 'usage'
+> & {
   customer: string | null;
   payment_method: string | PaymentMethodJson | null;
 };
@@ -120,7 +179,10 @@ export type RefundJson = Pick<Stripe.Refund, 'id' | 'object' | 'amount' | 'creat
   payment_intent: string;
 };
 
-export type WebhookEndpointJson = Pick<Stripe.WebhookEndpoint, 'id' | 'object' | 'api_version' | 'created' | 'enabled_events' | 'livemode' | 'secret' | 'status' | 'url'>;
+export type WebhookEndpointJson = Pick<
+  Stripe.WebhookEndpoint,
+  'id' | 'object' | 'api_version' | 'created' | 'enabled_events' | 'livemode' | 'secret' | 'status' | 'url'
+>;
 
 export interface ListJson<T> {
   object: 'list';
@@ -151,7 +213,13 @@ export function listOf<T>(url: string, data: T[], hasMore = false): ListJson<T> 
   return { object: 'list', data, has_more: hasMore, url };
 }
 
-export function paymentMethodJson(id: string, card: CardDetails, customer: string | null, created: number, email: string | null = null): PaymentMethodJson {
+export function paymentMethodJson(
+  id: string,
+  card: CardDetails,
+  customer: string | null,
+  created: number,
+  email: string | null = null,
+): PaymentMethodJson {
   return {
     id,
     object: 'payment_method',

@@ -11,14 +11,26 @@ export async function closeRaceRound(billing: BillingServer, index: number): Pro
   const customer = `tnt_race${String(index).padStart(4, '0')}`;
   const external = `race_${index}`;
   okBody(await lago.upsertCustomer({ external_id: customer, name: customer, timezone: 'UTC' }));
-  const { subscription } = okBody(await lago.createSubscription({ external_customer_id: customer, plan_code: 'nexacloud_pro', external_id: external, subscription_at: new Date(lastMonth * 1000).toISOString() }));
+  const { subscription } = okBody(
+    await lago.createSubscription({
+      external_customer_id: customer,
+      plan_code: 'nexacloud_pro',
+      external_id: external,
+      subscription_at: new Date(lastMonth * 1000).toISOString(),
+    }),
+  );
   const orderId = Number(subscription.lago_id.split('-')[1]);
 
   let sending = true;
   let next = 0;
   const client = async (): Promise<void> => {
     while (sending) {
-      const events = Array.from({ length: 100 }, () => ({ transaction_id: `${external}-${next++}`, external_subscription_id: external, code: 'nc_api_requests', timestamp: lastMonth + 86_400 + (next % 1000) }));
+      const events = Array.from({ length: 100 }, () => ({
+        transaction_id: `${external}-${next++}`,
+        external_subscription_id: external,
+        code: 'nc_api_requests',
+        timestamp: lastMonth + 86_400 + (next % 1000),
+      }));
       okBody(await lago.createEventsBatch(events), 'batch');
     }
   };
@@ -29,10 +41,25 @@ export async function closeRaceRound(billing: BillingServer, index: number): Pro
   sending = false;
   await Promise.all(clients);
 
-  const notLate = await billing.odoo.searchCount('fusion.billing.usage', [['order_id', '=', orderId], ['late', '=', false]]);
-  const late = await billing.odoo.searchCount('fusion.billing.usage', [['order_id', '=', orderId], ['late', '=', true]]);
-  const [line] = await billing.odoo.searchRead<{ id: number; fusion_units: number }>('sale.order.line', [['order_id', '=', orderId], ['fusion_charge_id.code', '=', 'api_requests']], ['fusion_units']);
+  const notLate = await billing.odoo.searchCount('fusion.billing.usage', [
+    ['order_id', '=', orderId],
+    ['late', '=', false],
+  ]);
+  const late = await billing.odoo.searchCount('fusion.billing.usage', [
+    ['order_id', '=', orderId],
+    ['late', '=', true],
+  ]);
+  const [line] = await billing.odoo.searchRead<{ id: number; fusion_units: number }>(
+    'sale.order.line',
+    [
+      ['order_id', '=', orderId],
+      ['fusion_charge_id.code', '=', 'api_requests'],
+    ],
+    ['fusion_units'],
+  );
   const billed = line?.fusion_units ?? 0;
-  console.log(`round ${index}: stored ${notLate + late}, flagged late ${late}, not late ${notLate}, billed ${billed} → ${notLate - billed} neither billed nor late`);
+  console.log(
+    `round ${index}: stored ${notLate + late}, flagged late ${late}, not late ${notLate}, billed ${billed} → ${notLate - billed} neither billed nor late`,
+  );
   return notLate - billed;
 }

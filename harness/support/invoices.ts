@@ -21,10 +21,33 @@ export interface InvoiceView {
 
 export async function invoiceOf(odoo: OdooClient, invoiceId: number): Promise<InvoiceView> {
   const [move] = await odoo.searchRead<InvoiceView['move']>(
-    'account.move', [['id', '=', invoiceId]], ['state', 'move_type', 'currency_id', 'fiscal_position_id', 'partner_id', 'reversed_entry_id', 'amount_untaxed', 'amount_tax', 'amount_total']);
+    'account.move',
+    [['id', '=', invoiceId]],
+    [
+      'state',
+      'move_type',
+      'currency_id',
+      'fiscal_position_id',
+      'partner_id',
+      'reversed_entry_id',
+      'amount_untaxed',
+      'amount_tax',
+      'amount_total',
+    ],
+  );
   const lines = await odoo.searchRead<InvoiceView['lines'][number]>(
-    'account.move.line', [['move_id', '=', invoiceId], ['display_type', '=', 'product']], ['product_id', 'name', 'quantity', 'price_unit', 'price_subtotal', 'tax_ids']);
-  const taxes = await odoo.searchRead<Row & { name: string }>('account.tax', [['id', 'in', [...new Set(lines.flatMap((line) => line.tax_ids))]]], ['name']);
+    'account.move.line',
+    [
+      ['move_id', '=', invoiceId],
+      ['display_type', '=', 'product'],
+    ],
+    ['product_id', 'name', 'quantity', 'price_unit', 'price_subtotal', 'tax_ids'],
+  );
+  const taxes = await odoo.searchRead<Row & { name: string }>(
+    'account.tax',
+    [['id', 'in', [...new Set(lines.flatMap((line) => line.tax_ids))]]],
+    ['name'],
+  );
   const byCode: Record<string, bigint> = {};
   for (const line of lines) {
     const code = /^\[([^\]]+)\]/.exec(line.product_id[1])?.[1] ?? line.product_id[1];

@@ -62,10 +62,14 @@ export class Receiver {
         entry.admitted = this.dedup.admit(verdict.uniqueKey);
         if (this.mode === 'slow') {
           this.mode = 'error500'; // one slow answer only
-          this.late.add(new Promise<void>((done) => setTimeout(() => {
-            answer(200, 'ok (too late)');
-            done();
-          }, SLOW_ANSWER_MS)));
+          this.late.add(
+            new Promise<void>((done) =>
+              setTimeout(() => {
+                answer(200, 'ok (too late)');
+                done();
+              }, SLOW_ANSWER_MS),
+            ),
+          );
           return;
         }
         answer(200, entry.admitted ? 'ok' : 'duplicate ignored');

@@ -56,7 +56,9 @@ beforeEach(() => {
 });
 
 const events = (count: number, prefix = 'tx') =>
-  Array.from({ length: count }, (_, index) => ncApiRequests({ transactionId: `${prefix}-${index}`, externalSubscriptionId: 'sub_1', timestamp: 1_700_000_000 + index }));
+  Array.from({ length: count }, (_, index) =>
+    ncApiRequests({ transactionId: `${prefix}-${index}`, externalSubscriptionId: 'sub_1', timestamp: 1_700_000_000 + index }),
+  );
 const api = () => nexacloud.client({ baseUrl, apiKey: 'key', timeoutMs: 2000 });
 const noWait = { sleep: async () => {}, flushIntervalMs: 60_000 };
 
@@ -83,7 +85,13 @@ describe('the generated client’s event sender', () => {
   it('retries network errors, 5xx and 429 with the same transaction ids: stored once', async () => {
     script = ['drop', { status: 503 }, { status: 429, body: { status: 429, error: 'Too Many Requests' } }, { status: 500 }];
     const waits: number[] = [];
-    const sender = nexacloud.sender(api(), { ...noWait, sleep: async (ms) => void waits.push(ms), random: () => 0.999, baseDelayMs: 100, maxDelayMs: 250 });
+    const sender = nexacloud.sender(api(), {
+      ...noWait,
+      sleep: async (ms) => void waits.push(ms),
+      random: () => 0.999,
+      baseDelayMs: 100,
+      maxDelayMs: 250,
+    });
     for (const event of events(10)) await sender.send(event);
     const stats = await sender.close();
     expect(requests).toHaveLength(5);
@@ -99,7 +107,10 @@ describe('the generated client’s event sender', () => {
     const refusal: LagoErrorBody = { status: 401, error: 'Unauthorized' };
     script = [{ status: 401, body: refusal }];
     const rejected: [string[], LagoErrorBody][] = [];
-    const sender = nexacloud.sender(api(), { ...noWait, onRejected: (batch, error) => rejected.push([batch.map((e) => e.transaction_id), error]) });
+    const sender = nexacloud.sender(api(), {
+      ...noWait,
+      onRejected: (batch, error) => rejected.push([batch.map((e) => e.transaction_id), error]),
+    });
     for (const event of events(2)) await sender.send(event);
     const stats = await sender.close();
     expect(requests).toHaveLength(1);
@@ -109,19 +120,41 @@ describe('the generated client’s event sender', () => {
 
   it('returns only the events a refusal names, sends the batch’s others again, and halves a batch too large', async () => {
     script = [
-      { status: 422, body: { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { 1: { code: ['metric_not_found'] } } } },
+      {
+        status: 422,
+        body: {
+          status: 422,
+          error: 'Unprocessable Entity',
+          code: 'validation_errors',
+          error_details: { 1: { code: ['metric_not_found'] } },
+        },
+      },
       { status: 200 },
       { status: 413, body: { status: 413, error: 'Payload Too Large' } },
     ];
     const rejected: [string[], LagoErrorBody][] = [];
-    const sender = nexacloud.sender(api(), { ...noWait, batchSize: 3, onRejected: (batch, error) => rejected.push([batch.map((e) => e.transaction_id), error]) });
+    const sender = nexacloud.sender(api(), {
+      ...noWait,
+      batchSize: 3,
+      onRejected: (batch, error) => rejected.push([batch.map((e) => e.transaction_id), error]),
+    });
     for (const event of events(3, 'named')) await sender.send(event);
     for (const event of events(3, 'large')) await sender.send(event);
     const stats = await sender.close();
-    expect(rejected).toEqual([[['named-1'], { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { 0: { code: ['metric_not_found'] } } }]]);
+    expect(rejected).toEqual([
+      [
+        ['named-1'],
+        { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { 0: { code: ['metric_not_found'] } } },
+      ],
+    ]);
     // 3 (refused), 2 (the others again), 3 (too large), then halves of 2 and 1.
     expect(requests.map((batch) => batch.map((e) => e.transaction_id))).toEqual([
-      ['named-0', 'named-1', 'named-2'], ['named-0', 'named-2'], ['large-0', 'large-1', 'large-2'], ['large-0', 'large-1'], ['large-2']]);
+      ['named-0', 'named-1', 'named-2'],
+      ['named-0', 'named-2'],
+      ['large-0', 'large-1', 'large-2'],
+      ['large-0', 'large-1'],
+      ['large-2'],
+    ]);
     expect([...stored].sort()).toEqual(['large-0', 'large-1', 'large-2', 'named-0', 'named-2']);
     expect(stats).toMatchObject({ sent: 5, rejected: 1, queued: 0 });
   });
@@ -157,9 +190,15 @@ describe('the generated client’s event sender', () => {
     const spool = join(mkdtempSync(join(tmpdir(), 'fb-spool-')), 'events.spool');
     // The first batch is never answered before the kill (the request hangs).
     script = [{ status: 200, delayMs: 30_000 }];
-    const child = spawnSync(join(REPO, 'node_modules/.bin/tsx'), [join(REPO, 'tests/client/fixtures/spool-child.ts'), baseUrl, spool, '35'], { encoding: 'utf8', timeout: 30_000 });
+    const child = spawnSync(
+      join(REPO, 'node_modules/.bin/tsx'),
+      [join(REPO, 'tests/client/fixtures/spool-child.ts'), baseUrl, spool, '35'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     // Killed (tsx reports its child's SIGKILL as exit status 137).
-    expect([child.signal, child.status], child.stderr).toSatisfy(([signal, status]: [string | null, number | null]) => signal === 'SIGKILL' || status === 137);
+    expect([child.signal, child.status], child.stderr).toSatisfy(
+      ([signal, status]: [string | null, number | null]) => signal === 'SIGKILL' || status === 137,
+    );
     expect(child.stdout).toBe('handed\n');
     expect(readFileSync(spool, 'utf8').trim().split('\n')).toHaveLength(35);
     const restarted = nexacloud.sender(api(), { ...noWait, spoolPath: spool });
@@ -180,16 +219,34 @@ describe('the generated client’s event sender', () => {
       expect(stats).toMatchObject({ sent: 120, retries: 1 });
       expect(sender.mirror!.stats).toMatchObject({ sent: 120, rejected: 0 });
       expect(stored.size).toBe(120);
-      const inLago = await (await fetch(`${lago.url}/events?per_page=500`, { headers: { Authorization: `Bearer ${lago.apiKey}` } })).json() as { events: { transaction_id: string }[] };
-      expect(inLago.events.map((e) => e.transaction_id).sort()).toEqual(events(120, 'mirrored').map((e) => e.transaction_id).sort());
+      const inLago = (await (
+        await fetch(`${lago.url}/events?per_page=500`, { headers: { Authorization: `Bearer ${lago.apiKey}` } })
+      ).json()) as { events: { transaction_id: string }[] };
+      expect(inLago.events.map((e) => e.transaction_id).sort()).toEqual(
+        events(120, 'mirrored')
+          .map((e) => e.transaction_id)
+          .sort(),
+      );
     } finally {
       await lago.stop();
     }
   });
 
   it('builds Lago’s wire event from a typed one', () => {
-    expect(ncApiRequests({ transactionId: 't', externalSubscriptionId: 's', timestamp: new Date('2026-12-01T00:00:00Z'), properties: { region: 'us-east' } }))
-      .toEqual({ transaction_id: 't', external_subscription_id: 's', code: 'nc_api_requests', timestamp: 1_796_083_200, properties: { region: 'us-east' } });
+    expect(
+      ncApiRequests({
+        transactionId: 't',
+        externalSubscriptionId: 's',
+        timestamp: new Date('2026-12-01T00:00:00Z'),
+        properties: { region: 'us-east' },
+      }),
+    ).toEqual({
+      transaction_id: 't',
+      external_subscription_id: 's',
+      code: 'nc_api_requests',
+      timestamp: 1_796_083_200,
+      properties: { region: 'us-east' },
+    });
     expect(() => ncApiRequests({ transactionId: '', externalSubscriptionId: 's' })).toThrow(/transactionId/);
   });
 });

@@ -3,7 +3,15 @@
 // which runs the same implementation against tokens signed by jose.)
 import { generateKeyPairSync, createSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DedupLayer, lagoHmac, publicKeyFromLago, receiveWebhook, verifyRs256, WEBHOOK_TYPES, type WebhookPayload } from '../../out/client/src/index.ts';
+import {
+  DedupLayer,
+  lagoHmac,
+  publicKeyFromLago,
+  receiveWebhook,
+  verifyRs256,
+  WEBHOOK_TYPES,
+  type WebhookPayload,
+} from '../../out/client/src/index.ts';
 import { WEBHOOK_TYPES as MODULE_WEBHOOK_TYPES } from '../../generators/spec/webhook-types.ts';
 
 const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
@@ -14,7 +22,12 @@ describe('the generated client’s webhooks', () => {
   });
 
   it('verifies, parses and flags a redelivery by its unique key', async () => {
-    const body = JSON.stringify({ webhook_type: 'alert.triggered', object_type: 'triggered_alert', organization_id: 'org', triggered_alert: { alert_code: 'spend', current_value: 250 } });
+    const body = JSON.stringify({
+      webhook_type: 'alert.triggered',
+      object_type: 'triggered_alert',
+      organization_id: 'org',
+      triggered_alert: { alert_code: 'spend', current_value: 250 },
+    });
     const headers = { 'x-lago-signature-algorithm': 'hmac', 'x-lago-signature': lagoHmac('key', body), 'x-lago-unique-key': 'u-1' };
     const dedup = new DedupLayer();
     const first = await receiveWebhook({ hmacKey: 'key' }, headers, body, dedup);
@@ -27,8 +40,10 @@ describe('the generated client’s webhooks', () => {
     expect(await receiveWebhook({ hmacKey: 'key' }, headers, body, dedup)).toMatchObject({ ok: true, duplicate: true });
     expect(await receiveWebhook({ hmacKey: 'other' }, headers, body, dedup)).toEqual({ ok: false, reason: 'bad signature' });
     const unknown = JSON.stringify({ webhook_type: 'wallet.created' });
-    expect(await receiveWebhook({ hmacKey: 'key' }, { ...headers, 'x-lago-signature': lagoHmac('key', unknown) }, unknown, dedup))
-      .toEqual({ ok: false, reason: 'unknown webhook type wallet.created' });
+    expect(await receiveWebhook({ hmacKey: 'key' }, { ...headers, 'x-lago-signature': lagoHmac('key', unknown) }, unknown, dedup)).toEqual({
+      ok: false,
+      reason: 'unknown webhook type wallet.created',
+    });
   });
 
   it('verifies RS256 with Node’s crypto only, refusing another algorithm and a wrong issuer', () => {
@@ -38,7 +53,10 @@ describe('the generated client’s webhooks', () => {
       const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
       return `${input}.${b64url(createSign('RSA-SHA256').update(input).sign(privateKey))}`;
     };
-    expect(verifyRs256(sign({ alg: 'RS256' }, { data: '{}', iss: 'https://x' }), key, 'https://x')).toEqual({ data: '{}', iss: 'https://x' });
+    expect(verifyRs256(sign({ alg: 'RS256' }, { data: '{}', iss: 'https://x' }), key, 'https://x')).toEqual({
+      data: '{}',
+      iss: 'https://x',
+    });
     expect(() => verifyRs256(sign({ alg: 'RS256' }, { data: '{}', iss: 'https://y' }), key, 'https://x')).toThrow(/iss/);
     expect(() => verifyRs256(sign({ alg: 'none' }, { data: '{}' }), key)).toThrow(/algorithm/);
     expect(() => verifyRs256(sign({ alg: 'RS256' }, { data: '{}', exp: 10 }), key, undefined, 20)).toThrow(/expired/);

@@ -50,9 +50,18 @@ import type * as Lago from 'lago-javascript-client';
 import type { BillableMetric, Customer, CustomerUsage, Invoice, Plan, Subscription } from '../../out/client/src/index.ts';
 
 declare const lago: {
-  customer: Lago.CustomerObject; subscription: Lago.SubscriptionObject; usage: Lago.CustomerUsageObject;
-  invoice: Lago.InvoiceObject; plan: Lago.PlanObject; metric: Lago.BillableMetricObject;
+  customer: Lago.CustomerObject;
+  subscription: Lago.SubscriptionObject;
+  usage: Lago.CustomerUsageObject;
+  invoice: Lago.InvoiceObject;
+  plan: Lago.PlanObject;
+  metric: Lago.BillableMetricObject;
 };
 export const readAsLago: [Customer, Subscription, CustomerUsage, Invoice, Plan, BillableMetric] = [
-  lago.customer, lago.subscription, lago.usage, lago.invoice, lago.plan, lago.metric,
+  lago.customer,
+  lago.subscription,
+  lago.usage,
+  lago.invoice,
+  lago.plan,
+  lago.metric,
 ];

@@ -46,7 +46,17 @@ describe('access matrix of spec/nexa.yaml', () => {
   });
 
   it('counts the rights of implied groups: a manager may do what only the user group is granted', () => {
-    const userOnly: AccessIR[] = [{ xmlid: 'access_x_group_user', groupRef: 'group_user', groupId: 'group_user', read: true, write: true, create: false, unlink: false }];
+    const userOnly: AccessIR[] = [
+      {
+        xmlid: 'access_x_group_user',
+        groupRef: 'group_user',
+        groupId: 'group_user',
+        read: true,
+        write: true,
+        create: false,
+        unlink: false,
+      },
+    ];
     const matrix = accessMatrix(ir.module.groups, [{ name: 'x.model', access: userOnly }]);
     expect(matrix.models[0]!.rights.group_manager).toEqual({ read: true, write: true, create: false, unlink: false });
     expect(matrix.models[0]!.rights.internal).toEqual(none);
@@ -75,7 +85,11 @@ describe('constraint cases of spec/nexa.yaml', () => {
 
   it('copies the WHERE columns of a partial unique index and lists it with the indexes', () => {
     const active = cases.uniqueTests.find((t) => t.testName === 'sale_order_fusion_external_active_uniq')!;
-    expect(active).toMatchObject({ model: 'sale.order', columns: ['fusion_service_id', 'fusion_external_id', 'fusion_status'], where: { fusion_status: 'active' } });
+    expect(active).toMatchObject({
+      model: 'sale.order',
+      columns: ['fusion_service_id', 'fusion_external_id', 'fusion_status'],
+      where: { fusion_status: 'active' },
+    });
     expect(cases.indexNames).toContain('sale_order_fusion_external_active_uniq');
     expect(cases.constraintNames).not.toContain('sale_order_fusion_external_active_uniq');
     expect(cases.constraintNames).toContain('fusion_billing_account_link_service_external_uniq');
@@ -89,7 +103,14 @@ describe('constraint cases of spec/nexa.yaml', () => {
   });
 
   it('strips the prefix of the technical name it is given, not a fixed one', () => {
-    const constraint = { attr: '_code_uniq', sqlName: 'acme_billing_thing_code_uniq', definition: 'UNIQUE(code)', message: 'm', unique: ['code'], isIndex: false };
+    const constraint = {
+      attr: '_code_uniq',
+      sqlName: 'acme_billing_thing_code_uniq',
+      definition: 'UNIQUE(code)',
+      message: 'm',
+      unique: ['code'],
+      isIndex: false,
+    };
     const owner = { model: 'acme.billing.thing', factory: 'make_thing', fields: [], constraints: [constraint] };
     expect(constraintCases([owner], [], 'acme_billing').uniqueTests[0]!.testName).toBe('thing_code_uniq');
     expect(constraintCases([owner], [], 'fusion_billing').uniqueTests[0]!.testName).toBe('acme_billing_thing_code_uniq');

@@ -103,13 +103,25 @@ describe('fusion-billing command table', () => {
 
   it('a near miss says what was meant', () => {
     expect(cli('genrate').stderr).toBe("fusion-billing: unknown command 'genrate' (did you mean 'generate'?); see fusion-billing --help\n");
-    expect(cli('generate', '--chek').stderr).toBe("fusion-billing generate: unknown option '--chek' (did you mean '--check'?); see fusion-billing generate --help\n");
+    expect(cli('generate', '--chek').stderr).toBe(
+      "fusion-billing generate: unknown option '--chek' (did you mean '--check'?); see fusion-billing generate --help\n",
+    );
     expect(cli('odoo-test', '--modul', 'x').stderr).toMatch(/unknown option '--modul' \(did you mean '--module'\?\)/);
     const step = cli('lago', 'reconcil');
     expect(step.status).toBe(2);
     expect(step.stderr).toBe("fusion-billing lago: unknown step 'reconcil' (did you mean 'reconcile'?); see fusion-billing lago --help\n");
-    expect(closest('valdiate', COMMANDS.map((c) => c.name))).toBe('validate');
-    expect(closest('xyz', COMMANDS.map((c) => c.name))).toBeUndefined();
+    expect(
+      closest(
+        'valdiate',
+        COMMANDS.map((c) => c.name),
+      ),
+    ).toBe('validate');
+    expect(
+      closest(
+        'xyz',
+        COMMANDS.map((c) => c.name),
+      ),
+    ).toBeUndefined();
   });
 
   it('every command that reads a spec takes it as [spec] and as --spec FILE', () => {
@@ -127,7 +139,10 @@ describe('fusion-billing command table', () => {
     for (const [name, args] of Object.entries(calls)) {
       const lead = name === 'lago' ? args.slice(0, 1) : [];
       const tail = name === 'lago' ? args.slice(1) : args;
-      for (const form of [[...lead, missing, ...tail], [...lead, ...tail, '--spec', missing]]) {
+      for (const form of [
+        [...lead, missing, ...tail],
+        [...lead, ...tail, '--spec', missing],
+      ]) {
         const r = cli(name, ...form);
         expect(r.stderr, `${name} ${form.join(' ')}`).toContain(`${missing}:1:1: cannot read spec: file not found`);
         expect(r.status).toBe(1);

@@ -17,14 +17,24 @@ describe('built IR', () => {
     expect(Object.isFrozen(ir)).toBe(true);
     expect(() => loose(ir.module.models).push({})).toThrow(TypeError);
     expect(() => loose(ir.module.dataFiles).sort()).toThrow(TypeError);
-    expect(() => { loose(model('fusion.billing.service').fields[0]).name = 'renamed'; }).toThrow(TypeError);
-    expect(() => { loose(model('fusion.billing.service').fields[0]!.kwargs[0]).length = 0; }).toThrow(TypeError);
-    expect(() => { loose(model('fusion.billing.account.link').access[0]).unlink = true; }).toThrow(TypeError);
-    expect(() => { loose(ir.module.accessMatrix.models[0]!.rights).group_user = {}; }).toThrow(TypeError);
+    expect(() => {
+      loose(model('fusion.billing.service').fields[0]).name = 'renamed';
+    }).toThrow(TypeError);
+    expect(() => {
+      loose(model('fusion.billing.service').fields[0]!.kwargs[0]).length = 0;
+    }).toThrow(TypeError);
+    expect(() => {
+      loose(model('fusion.billing.account.link').access[0]).unlink = true;
+    }).toThrow(TypeError);
+    expect(() => {
+      loose(ir.module.accessMatrix.models[0]!.rights).group_user = {};
+    }).toThrow(TypeError);
     expect(() => loose(ir.module.constraintCases.uniqueTests[0]!.columns).pop()).toThrow(TypeError);
     // Spec values carried as they are (charge properties) are frozen too.
     const properties = ir.catalog.plans.flatMap((p) => p.charges).find((c) => Object.keys(c.properties).length > 0)!.properties;
-    expect(() => { loose(properties).amount = '0'; }).toThrow(TypeError);
+    expect(() => {
+      loose(properties).amount = '0';
+    }).toThrow(TypeError);
     expect(model('fusion.billing.service').fields[0]!.name).toBe('name');
   });
 
@@ -39,6 +49,8 @@ describe('built IR', () => {
     const ctx = emitContext(ir);
     expect(ctx.ir).toBe(ir);
     expect(() => loose(ctx.staticModules).push('models/extra.py')).toThrow(TypeError);
-    expect(() => { loose(ctx).header = 'changed'; }).toThrow(TypeError);
+    expect(() => {
+      loose(ctx).header = 'changed';
+    }).toThrow(TypeError);
   });
 });

@@ -67,7 +67,9 @@ describe('intermediate model', () => {
     expect(usage.method).toBe('make_usage');
     expect(usage.companyField).toEqual({ via: 'service_id' });
     expect(usage.vals.find((v) => v.field === 'service_id')!.expr).toBe('cls.make_service(company=company).id');
-    expect(model('fusion.billing.webhook.endpoint').factory.vals.find((v) => v.field === 'url')!.expr).toBe("'https://hooks.example.com/billing'");
+    expect(model('fusion.billing.webhook.endpoint').factory.vals.find((v) => v.field === 'url')!.expr).toBe(
+      "'https://hooks.example.com/billing'",
+    );
   });
 
   it('carries the catalog with products, plans and located pricing examples', () => {
@@ -88,7 +90,10 @@ describe('intermediate model', () => {
     expect(byPath.get('/api/v1/subscriptions/<string:external_id>')).toEqual(['POST', 'PATCH']);
     expect(byPath.get('/api/v1/plans')).toEqual(['POST', 'PUT', 'PATCH', 'DELETE']);
     // Every other path under the base path answers Lago's JSON 404.
-    expect(ir.module.api.unknownPath).toEqual({ odooPath: '/api/v1/<path:unknown_path>', methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });
+    expect(ir.module.api.unknownPath).toEqual({
+      odooPath: '/api/v1/<path:unknown_path>',
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    });
     expect(ir.module.api.routes.find((r) => r.handler === 'create_event')).toMatchObject({ readonly: 'False', odooPath: '/api/v1/events' });
   });
 });

@@ -13,7 +13,7 @@ describe('wrapPython', () => {
   const long = `    x = {'codes': [${items.join(', ')}], 'help': ${`'${'word '.repeat(60).trim()}'`}}`;
 
   it('leaves lines that fit as they are', () => {
-    expect(wrapPython("x = [1, 2]\n")).toBe("x = [1, 2]\n");
+    expect(wrapPython('x = [1, 2]\n')).toBe('x = [1, 2]\n');
   });
 
   it('wraps a long line within the limit, one item a line, to the same value', () => {

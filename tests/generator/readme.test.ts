@@ -26,8 +26,7 @@ function tablesOf(xhtml: string): Map<string, string[][]> {
     if (tag.name === 'table' && typeof tag.attributes.id === 'string') {
       table = [];
       tables.set(tag.attributes.id, table);
-    }
-    else if (tag.name === 'tr' && table) table.push([]);
+    } else if (tag.name === 'tr' && table) table.push([]);
     else if (tag.name === 'td' && table) cell = [];
   });
   parser.on('text', (text) => cell?.push(text));
@@ -48,7 +47,13 @@ describe('the addon README', () => {
   const serviceCode = new Map(ir.catalog.services.map((s) => [s.xmlid, s.code]));
 
   it('is a well-formed page with a table per catalog kind', () => {
-    expect([...tables.keys()]).toEqual(['fusion-billing-services', 'fusion-billing-metrics', 'fusion-billing-plans', 'fusion-billing-webhook-endpoints', 'fusion-billing-routes']);
+    expect([...tables.keys()]).toEqual([
+      'fusion-billing-services',
+      'fusion-billing-metrics',
+      'fusion-billing-plans',
+      'fusion-billing-webhook-endpoints',
+      'fusion-billing-routes',
+    ]);
     expect(() => tablesOf(page.replace('</tbody>', ''))).toThrow(/closing tag|mismatch|unexpected/i);
   });
 
@@ -70,7 +75,12 @@ describe('the addon README', () => {
 
   it('lists every plan with its interval and its base fee as a decimal string in the currency', () => {
     expect(tables.get('fusion-billing-plans')!.map((row) => [row[0], row[2], row[3], row[4]])).toEqual(
-      ir.catalog.plans.map((p) => [p.code, serviceCode.get(p.serviceXmlid), p.interval, `${toCurrencyDecimals(p.amount, p.currencyExponent)} ${p.currency}`]),
+      ir.catalog.plans.map((p) => [
+        p.code,
+        serviceCode.get(p.serviceXmlid),
+        p.interval,
+        `${toCurrencyDecimals(p.amount, p.currencyExponent)} ${p.currency}`,
+      ]),
     );
     // Every currency of nexa.yaml has two decimals: "0" is shown as 0.00, never as a float's 0.
     expect(column('fusion-billing-plans', 4).every((fee) => /^\d+\.\d{2} [A-Z]{3}$/.test(fee!))).toBe(true);
@@ -80,17 +90,30 @@ describe('the addon README', () => {
   });
 
   it('lists every webhook endpoint with its event types, and every API route', () => {
-    const endpoints = ir.catalog.services.flatMap((s) => s.webhooks.map((w) => [s.code, w.code, w.url, w.signatureAlgorithm, w.eventTypes ? w.eventTypes.join(', ') : 'all']));
+    const endpoints = ir.catalog.services.flatMap((s) =>
+      s.webhooks.map((w) => [s.code, w.code, w.url, w.signatureAlgorithm, w.eventTypes ? w.eventTypes.join(', ') : 'all']),
+    );
     expect(tables.get('fusion-billing-webhook-endpoints')).toEqual(endpoints);
     expect(column('fusion-billing-routes', 0)).toEqual(ir.module.api.routes.map((r) => r.method));
     expect(column('fusion-billing-routes', 1)).toEqual(ir.module.api.routes.map((r) => r.path.replace(':path}', '}')));
   });
 
   it('says the same in README.rst, with the fragments and the tables', () => {
-    for (const code of [...ir.catalog.services.map((s) => s.code), ...ir.catalog.metrics.map((m) => m.code), ...ir.catalog.plans.map((p) => p.code)]) {
+    for (const code of [
+      ...ir.catalog.services.map((s) => s.code),
+      ...ir.catalog.metrics.map((m) => m.code),
+      ...ir.catalog.plans.map((p) => p.code),
+    ]) {
       expect(rst, code).toContain(`   * - \`\`${code}\`\``);
     }
-    for (const title of ['Configuration\n=============', 'Usage\n=====', 'The API\n=======', 'Webhooks\n========', 'Replay protection\n-----------------', 'Contributors\n------------']) {
+    for (const title of [
+      'Configuration\n=============',
+      'Usage\n=====',
+      'The API\n=======',
+      'Webhooks\n========',
+      'Replay protection\n-----------------',
+      'Contributors\n------------',
+    ]) {
       expect(rst).toContain(title);
       const [heading] = title.split('\n');
       expect(page).toMatch(new RegExp(`<h[23]>${heading}</h[23]>`));
@@ -119,7 +142,9 @@ describe('Markdown fragments', () => {
     );
     expect(markdownToRst('snake_case *a* | b\nwrapped', headings)).toBe('snake\\_case *a* \\| b wrapped');
     expect(markdownToRst('- one\n  - inner\n- two\n', headings)).toBe('- one\n\n  - inner\n\n- two');
-    expect(markdownToRst('# Title\n\n1. first\n2. second\n\n```\ncode\n```\n', headings)).toBe('Title\n-----\n\n1. first\n2. second\n\n::\n\n    code');
+    expect(markdownToRst('# Title\n\n1. first\n2. second\n\n```\ncode\n```\n', headings)).toBe(
+      'Title\n-----\n\n1. first\n2. second\n\n::\n\n    code',
+    );
   });
 
   it('become HTML one heading level below their section, with void elements written as XML', () => {
@@ -136,7 +161,17 @@ describe('Markdown fragments', () => {
 
 describe('money in the README', () => {
   it('pads a decimal string to the currency decimals without rounding, and reads subunits without a float', () => {
-    expect([toCurrencyDecimals('0', 2), toCurrencyDecimals('99.5', 2), toCurrencyDecimals('0.0004', 2), toCurrencyDecimals('1500', 0)]).toEqual(['0.00', '99.50', '0.0004', '1500']);
-    expect([subunitsToDecimal(15000, 2), subunitsToDecimal(5, 2), subunitsToDecimal(0, 3), subunitsToDecimal(1500, 0)]).toEqual(['150.00', '0.05', '0.000', '1500']);
+    expect([
+      toCurrencyDecimals('0', 2),
+      toCurrencyDecimals('99.5', 2),
+      toCurrencyDecimals('0.0004', 2),
+      toCurrencyDecimals('1500', 0),
+    ]).toEqual(['0.00', '99.50', '0.0004', '1500']);
+    expect([subunitsToDecimal(15000, 2), subunitsToDecimal(5, 2), subunitsToDecimal(0, 3), subunitsToDecimal(1500, 0)]).toEqual([
+      '150.00',
+      '0.05',
+      '0.000',
+      '1500',
+    ]);
   });
 });

@@ -37,6 +37,7 @@ describe('static checks of out/fusion_billing', () => {
     expect(result.stdout).toMatch(/ir\.model\.access\.csv:2: 3 cells, header has 2/);
     expect(result.stdout).toMatch(/index\.html: mismatched tag/);
     // With Debian's docutils (what Odoo renders README.rst with): a warning is a problem.
-    if (spawnSync('/usr/bin/python3', ['-c', 'import docutils']).status === 0) expect(result.stdout).toMatch(/README\.rst:.*WARNING.*Bullet list ends without a blank line/);
+    if (spawnSync('/usr/bin/python3', ['-c', 'import docutils']).status === 0)
+      expect(result.stdout).toMatch(/README\.rst:.*WARNING.*Bullet list ends without a blank line/);
   });
 });

@@ -2,7 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findPostgresBin, formatDoctorReport, readOdooSeries, resolveEnterpriseSrc, runDoctor, summarizeProblems } from '../../harness/doctor.ts';
+import {
+  findPostgresBin,
+  formatDoctorReport,
+  readOdooSeries,
+  resolveEnterpriseSrc,
+  runDoctor,
+  summarizeProblems,
+} from '../../harness/doctor.ts';
 import { addonsDirsOf, REPO_ROOT } from '../../harness/runtime/harness-runtime.ts';
 
 let scratch: string;
@@ -101,7 +108,8 @@ describe('findPostgresBin', () => {
 
   it('falls back to the newest /usr/lib/postgresql/<major>/bin', () => {
     const root = join(scratch, 'postgresql');
-    for (const major of ['13', '16', '9']) for (const tool of ['initdb', 'pg_ctl', 'postgres']) fakeExecutable(join(root, major, 'bin'), tool);
+    for (const major of ['13', '16', '9'])
+      for (const tool of ['initdb', 'pg_ctl', 'postgres']) fakeExecutable(join(root, major, 'bin'), tool);
     expect(findPostgresBin({ PATH: '' }, root)).toBe(join(root, '16', 'bin'));
   });
 

@@ -16,7 +16,10 @@ describe('Lago API requests', () => {
   it('puts the service key in a Bearer header and JSON in the body', () => {
     const { url, init } = lagoRequest(OPTIONS, 'POST', '/events', { body: { event: { transaction_id: 't1' } } });
     expect(url).toBe('http://127.0.0.1:8069/api/v1/events');
-    expect(init).toMatchObject({ method: 'POST', headers: { Authorization: 'Bearer fb_key', 'Content-Type': 'application/json', Accept: 'application/json' } });
+    expect(init).toMatchObject({
+      method: 'POST',
+      headers: { Authorization: 'Bearer fb_key', 'Content-Type': 'application/json', Accept: 'application/json' },
+    });
     expect(JSON.parse(String(init.body))).toEqual({ event: { transaction_id: 't1' } });
   });
 
@@ -25,7 +28,9 @@ describe('Lago API requests', () => {
     expect(malformed.init.body).toBe('{"event": ');
     expect(malformed.init.headers.Authorization).toBeUndefined();
     expect(lagoRequest(OPTIONS, 'GET', '/plans', { apiKey: 'other' }).init.headers.Authorization).toBe('Bearer other');
-    const { url, init } = lagoRequest(OPTIONS, 'GET', '/invoices', { query: { external_customer_id: 'tnt 1&2', page: 2, per_page: undefined } });
+    const { url, init } = lagoRequest(OPTIONS, 'GET', '/invoices', {
+      query: { external_customer_id: 'tnt 1&2', page: 2, per_page: undefined },
+    });
     expect(url).toBe('http://127.0.0.1:8069/api/v1/invoices?external_customer_id=tnt+1%262&page=2');
     expect(init.body).toBeUndefined();
   });
@@ -42,12 +47,21 @@ describe('Lago API requests', () => {
   });
 
   it('answers {status, body} for errors too, never throwing', async () => {
-    const error = { status: 422, error: 'Unprocessable Entity', code: 'validation_errors', error_details: { 1: { code: ['metric_not_found'] } } };
+    const error = {
+      status: 422,
+      error: 'Unprocessable Entity',
+      code: 'validation_errors',
+      error_details: { 1: { code: ['metric_not_found'] } },
+    };
     const { fetch, calls } = recordingFetch(422, JSON.stringify(error));
-    const response = await new LagoClient({ ...OPTIONS, fetch }).createEventsBatch([{ transaction_id: 't', external_subscription_id: 's', code: 'c' }]);
+    const response = await new LagoClient({ ...OPTIONS, fetch }).createEventsBatch([
+      { transaction_id: 't', external_subscription_id: 's', code: 'c' },
+    ]);
     expect(response).toEqual({ status: 422, body: error });
     expect(isLagoError(response.body)).toBe(true);
-    expect(JSON.parse(String(calls[0]!.init.body))).toEqual({ events: [{ transaction_id: 't', external_subscription_id: 's', code: 'c' }] });
+    expect(JSON.parse(String(calls[0]!.init.body))).toEqual({
+      events: [{ transaction_id: 't', external_subscription_id: 's', code: 'c' }],
+    });
     expect(() => okBody(response, 'batch')).toThrow(/^batch: HTTP 422 .*metric_not_found/);
   });
 
@@ -63,7 +77,9 @@ describe('Lago API requests', () => {
   it('sends default headers with every request, under the per-call ones', () => {
     const options = { ...OPTIONS, headers: { 'X-Odoo-Database': 'pilot', Accept: 'text/plain' } };
     expect(lagoRequest(options, 'GET', '/plans').init.headers).toMatchObject({ 'X-Odoo-Database': 'pilot', Accept: 'text/plain' });
-    expect(lagoRequest(options, 'GET', '/plans', { headers: { 'X-Odoo-Database': 'other' } }).init.headers['X-Odoo-Database']).toBe('other');
+    expect(lagoRequest(options, 'GET', '/plans', { headers: { 'X-Odoo-Database': 'other' } }).init.headers['X-Odoo-Database']).toBe(
+      'other',
+    );
   });
 
   it('withKey talks to the same server with another service key', () => {

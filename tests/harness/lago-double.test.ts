@@ -28,13 +28,21 @@ describe('the Lago API double, through the official lago-javascript-client', () 
     const metrics = (await client.billableMetrics.findAllBillableMetrics()).data;
     shapes.expect('metrics', "ResponseOf<'billableMetrics', 'findAllBillableMetrics'>", metrics);
     expect(metrics.billable_metrics.map((m) => [m.code, m.aggregation_type])).toEqual([
-      ['nc_api_requests', 'count_agg'], ['nc_storage_gb', 'weighted_sum_agg'], ['nc_egress_gb', 'sum_agg'], ['nc_peak_vcpu', 'max_agg']]);
+      ['nc_api_requests', 'count_agg'],
+      ['nc_storage_gb', 'weighted_sum_agg'],
+      ['nc_egress_gb', 'sum_agg'],
+      ['nc_peak_vcpu', 'max_agg'],
+    ]);
     const one = (await client.billableMetrics.findBillableMetric('nc_egress_gb')).data;
     shapes.expect('metric', "ResponseOf<'billableMetrics', 'findBillableMetric'>", one);
     const plans = (await client.plans.findAllPlans()).data;
     shapes.expect('plans', "ResponseOf<'plans', 'findAllPlans'>", plans);
     expect(plans.plans[0]!.charges!.map((c) => [c.billable_metric_code, c.charge_model])).toEqual([
-      ['nc_api_requests', 'graduated'], ['nc_storage_gb', 'standard'], ['nc_egress_gb', 'package'], ['nc_peak_vcpu', 'volume']]);
+      ['nc_api_requests', 'graduated'],
+      ['nc_storage_gb', 'standard'],
+      ['nc_egress_gb', 'package'],
+      ['nc_peak_vcpu', 'volume'],
+    ]);
     shapes.expect('plan', "ResponseOf<'plans', 'findPlan'>", (await client.plans.findPlan('nexacloud_pro')).data);
   });
 
@@ -58,14 +66,29 @@ describe('the Lago API double, through the official lago-javascript-client', () 
     expect(one.subscriptions.map((s) => s.external_id)).toEqual(['sub_tenant03']);
     const terminated = (await client.subscriptions.findAllSubscriptions({ 'status[]': ['terminated'] } as never)).data;
     expect(terminated.subscriptions).toEqual([]);
-    shapes.expect('subscription', "ResponseOf<'subscriptions', 'findSubscription'>", (await client.subscriptions.findSubscription('sub_tenant01')).data);
+    shapes.expect(
+      'subscription',
+      "ResponseOf<'subscriptions', 'findSubscription'>",
+      (await client.subscriptions.findSubscription('sub_tenant01')).data,
+    );
   });
 
-  it("filters events by subscription, code and time window, newest first, across pages", async () => {
-    const query = { external_subscription_id: 'sub_tenant04', code: 'nc_api_requests', timestamp_from: new Date(periods.first.startMs).toISOString(), timestamp_to: new Date(periods.first.endMs - 1).toISOString() };
+  it('filters events by subscription, code and time window, newest first, across pages', async () => {
+    const query = {
+      external_subscription_id: 'sub_tenant04',
+      code: 'nc_api_requests',
+      timestamp_from: new Date(periods.first.startMs).toISOString(),
+      timestamp_to: new Date(periods.first.endMs - 1).toISOString(),
+    };
     const page = (await client.events.findAllEvents({ ...query, per_page: 2 })).data;
     shapes.expect('events', "ResponseOf<'events', 'findAllEvents'>", page);
-    const expected = org.events.filter((e) => e.external_subscription_id === 'sub_tenant04' && e.code === 'nc_api_requests' && Date.parse(e.timestamp) >= periods.first.startMs && Date.parse(e.timestamp) < periods.first.endMs);
+    const expected = org.events.filter(
+      (e) =>
+        e.external_subscription_id === 'sub_tenant04' &&
+        e.code === 'nc_api_requests' &&
+        Date.parse(e.timestamp) >= periods.first.startMs &&
+        Date.parse(e.timestamp) < periods.first.endMs,
+    );
     expect(page.meta.total_count).toBe(expected.length);
     const all = await new LagoSource({ url: double.url, apiKey: double.apiKey }).events(query);
     expect(all.map((e) => e.transaction_id).sort()).toEqual(expected.map((e) => e.transaction_id).sort());
@@ -79,7 +102,12 @@ describe('the Lago API double, through the official lago-javascript-client', () 
     const invoice = (await client.invoices.findInvoice(listed.invoices[0]!.lago_id)).data.invoice;
     shapes.expect('invoice', "ResponseOf<'invoices', 'findInvoice'>", { invoice });
     expect(invoice.fees!.map((f) => [f.item.type, f.item.code])).toEqual([
-      ['subscription', 'nexacloud_pro'], ['charge', 'nc_api_requests'], ['charge', 'nc_storage_gb'], ['charge', 'nc_egress_gb'], ['charge', 'nc_peak_vcpu']]);
+      ['subscription', 'nexacloud_pro'],
+      ['charge', 'nc_api_requests'],
+      ['charge', 'nc_storage_gb'],
+      ['charge', 'nc_egress_gb'],
+      ['charge', 'nc_peak_vcpu'],
+    ]);
     expect(invoice.fees_amount_cents).toBe(invoice.fees!.reduce((sum, f) => sum + f.amount_cents, 0));
     const dated = (await client.invoices.findAllInvoices({ issuing_date_from: '2026-11-01', issuing_date_to: '2026-11-30' })).data;
     // The second month's calendar invoices (issued on the 1st) and both anniversary ones issued mid-month.
@@ -96,7 +124,17 @@ describe('the Lago API double, through the official lago-javascript-client', () 
   });
 
   it('records writes (an application sending events to Lago) and answers in the event shape', async () => {
-    const sent = (await client.events.createEvent({ event: { transaction_id: 'tx-both-1', external_subscription_id: 'sub_tenant01', code: 'nc_api_requests', timestamp: NOW / 1000, properties: { region: 'ca-central' } } })).data;
+    const sent = (
+      await client.events.createEvent({
+        event: {
+          transaction_id: 'tx-both-1',
+          external_subscription_id: 'sub_tenant01',
+          code: 'nc_api_requests',
+          timestamp: NOW / 1000,
+          properties: { region: 'ca-central' },
+        },
+      })
+    ).data;
     shapes.expect('event created', "ResponseOf<'events', 'createEvent'>", sent);
     expect(double.writes().map((w) => [w.method, w.path])).toEqual([['POST', '/api/v1/events']]);
   });

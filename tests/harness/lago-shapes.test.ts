@@ -10,8 +10,13 @@ describe('Lago shape check (the official client’s declared types)', () => {
     check.expect('public key', "ResponseOf<'webhooks', 'fetchJsonPublicKey'>", { webhook: { public_key: 'LS0t', extra: 1 } });
     check.expect('enum', "ResponseOf<'billableMetrics', 'findBillableMetric'>", {
       billable_metric: {
-        lago_id: 'x', name: 'n', code: 'c', recurring: false, created_at: '2026-01-01T00:00:00Z',
-        aggregation_type: 'median_agg', filters: [],
+        lago_id: 'x',
+        name: 'n',
+        code: 'c',
+        recurring: false,
+        created_at: '2026-01-01T00:00:00Z',
+        aggregation_type: 'median_agg',
+        filters: [],
       },
     });
     const problems = check.verify();
@@ -28,8 +33,16 @@ describe('Lago shape check (the official client’s declared types)', () => {
   it('lets the documented additions through, and nothing else', () => {
     const check = new LagoShapeCheck();
     check.expect('events.errors', "Webhook<'events.errors'>", {
-      webhook_type: 'events.errors', object_type: 'events_errors', organization_id: 'org',
-      events_errors: { invalid_code: [], missing_aggregation_property: [], invalid_filter_values: [], missing_group_key: [], late_events: ['tx'] },
+      webhook_type: 'events.errors',
+      object_type: 'events_errors',
+      organization_id: 'org',
+      events_errors: {
+        invalid_code: [],
+        missing_aggregation_property: [],
+        invalid_filter_values: [],
+        missing_group_key: [],
+        late_events: ['tx'],
+      },
     });
     expect(check.verify()).toEqual([]);
     expect(check.check().map((p) => p.excessProperty)).toEqual(['late_events']);

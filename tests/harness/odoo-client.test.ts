@@ -58,17 +58,38 @@ describe('JSON-2 requests', () => {
   it('returns the decoded result', async () => {
     const { fetch, calls } = fakeFetch([{ body: '[{"id": 3, "name": "Acme"}]' }]);
     const client = new OdooClient({ ...OPTIONS, fetch });
-    expect(await client.searchRead('res.partner', [['is_company', '=', true]], ['name'], { limit: 1, order: 'id' })).toEqual([{ id: 3, name: 'Acme' }]);
-    expect(JSON.parse(String(calls[0]!.init.body))).toEqual({ domain: [['is_company', '=', true]], fields: ['name'], limit: 1, order: 'id' });
+    expect(await client.searchRead('res.partner', [['is_company', '=', true]], ['name'], { limit: 1, order: 'id' })).toEqual([
+      { id: 3, name: 'Acme' },
+    ]);
+    expect(JSON.parse(String(calls[0]!.init.body))).toEqual({
+      domain: [['is_company', '=', true]],
+      fields: ['name'],
+      limit: 1,
+      order: 'id',
+    });
   });
 
   it("raises the typed error with the server's message", async () => {
-    const body = JSON.stringify({ name: 'odoo.exceptions.ValidationError', message: 'You cannot create recursive Partner hierarchies.', arguments: [], context: {}, debug: 'Traceback ...' });
+    const body = JSON.stringify({
+      name: 'odoo.exceptions.ValidationError',
+      message: 'You cannot create recursive Partner hierarchies.',
+      arguments: [],
+      context: {},
+      debug: 'Traceback ...',
+    });
     const { fetch } = fakeFetch([{ status: 422, body }]);
-    const error = await new OdooClient({ ...OPTIONS, fetch }).call('res.partner', 'write', { ids: [3], vals: { parent_id: 3 } }).catch((caught: unknown) => caught);
+    const error = await new OdooClient({ ...OPTIONS, fetch })
+      .call('res.partner', 'write', { ids: [3], vals: { parent_id: 3 } })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OdooValidationError);
     expect(error).toBeInstanceOf(OdooUserError);
-    expect(error).toMatchObject({ status: 422, odooName: 'odoo.exceptions.ValidationError', message: 'You cannot create recursive Partner hierarchies.', debug: 'Traceback ...', transport: 'json2' });
+    expect(error).toMatchObject({
+      status: 422,
+      odooName: 'odoo.exceptions.ValidationError',
+      message: 'You cannot create recursive Partner hierarchies.',
+      debug: 'Traceback ...',
+      transport: 'json2',
+    });
   });
 });
 
@@ -116,14 +137,30 @@ describe('XML-RPC fallback', () => {
     const call = await readCall(String(calls[1]!.init.body));
     expect(call.method).toBe('execute_kw');
     expect(executeKwParams(OPTIONS, 2, 'sale.order', 'action_confirm', { ids: [42], context: { tz: 'America/Toronto' } })).toEqual([
-      'pilot', 2, 'k3y', 'sale.order', 'action_confirm', [[42]], { context: { tz: 'America/Toronto' } },
+      'pilot',
+      2,
+      'k3y',
+      'sale.order',
+      'action_confirm',
+      [[42]],
+      { context: { tz: 'America/Toronto' } },
     ]);
-    expect(executeKwParams(OPTIONS, 2, 'res.partner', 'search_count', { domain: [] })).toEqual(['pilot', 2, 'k3y', 'res.partner', 'search_count', [], { domain: [] }]);
+    expect(executeKwParams(OPTIONS, 2, 'res.partner', 'search_count', { domain: [] })).toEqual([
+      'pilot',
+      2,
+      'k3y',
+      'res.partner',
+      'search_count',
+      [],
+      { domain: [] },
+    ]);
   });
 
   it('raises an authentication error when the key does not authenticate', async () => {
     const { fetch } = fakeFetch([{ body: xmlResult('<boolean>0</boolean>'), type: 'text/xml' }]);
-    await expect(new OdooClient({ ...OPTIONS, transport: 'xmlrpc', fetch }).call('res.partner', 'search_count', { domain: [] })).rejects.toBeInstanceOf(OdooAuthenticationError);
+    await expect(
+      new OdooClient({ ...OPTIONS, transport: 'xmlrpc', fetch }).call('res.partner', 'search_count', { domain: [] }),
+    ).rejects.toBeInstanceOf(OdooAuthenticationError);
   });
 
   it('maps faults: 2 UserError, 3 AccessDenied, 4 AccessError, 1 by the traceback', async () => {
@@ -131,27 +168,40 @@ describe('XML-RPC fallback', () => {
       { body: xmlResult('<int>2</int>'), type: 'text/xml' },
       { body: xmlFault(2, 'You cannot create recursive Partner hierarchies.'), type: 'text/xml' },
     ]);
-    const error = await new OdooClient({ ...OPTIONS, transport: 'xmlrpc', fetch }).call('res.partner', 'write', { ids: [3], vals: { parent_id: 3 } }).catch((caught: unknown) => caught);
+    const error = await new OdooClient({ ...OPTIONS, transport: 'xmlrpc', fetch })
+      .call('res.partner', 'write', { ids: [3], vals: { parent_id: 3 } })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OdooUserError);
     expect(error).toMatchObject({ status: 422, message: 'You cannot create recursive Partner hierarchies.', transport: 'xmlrpc' });
 
     expect(odooErrorFromFault(3, 'Access Denied')).toBeInstanceOf(OdooAuthenticationError);
-    expect(odooErrorFromFault(4, 'You are not allowed to modify this document')).toMatchObject({ status: 403, message: 'You are not allowed to modify this document' });
+    expect(odooErrorFromFault(4, 'You are not allowed to modify this document')).toMatchObject({
+      status: 403,
+      message: 'You are not allowed to modify this document',
+    });
     expect(odooErrorFromFault(4, 'x')).toBeInstanceOf(OdooAccessError);
 
-    const traceback = 'Traceback (most recent call last):\n  File "x.py", line 1, in f\nodoo.exceptions.MissingError: Record does not exist or has been deleted.\n(Record: sale.order(999999,), User: 2)\n';
+    const traceback =
+      'Traceback (most recent call last):\n  File "x.py", line 1, in f\nodoo.exceptions.MissingError: Record does not exist or has been deleted.\n(Record: sale.order(999999,), User: 2)\n';
     const missing = odooErrorFromFault(1, traceback);
     expect(missing).toBeInstanceOf(OdooMissingError);
-    expect(missing).toMatchObject({ status: 404, odooName: 'odoo.exceptions.MissingError', message: 'Record does not exist or has been deleted.\n(Record: sale.order(999999,), User: 2)', debug: traceback });
+    expect(missing).toMatchObject({
+      status: 404,
+      odooName: 'odoo.exceptions.MissingError',
+      message: 'Record does not exist or has been deleted.\n(Record: sale.order(999999,), User: 2)',
+      debug: traceback,
+    });
 
-    const crash = odooErrorFromFault(1, 'Traceback (most recent call last):\nAttributeError: The method \'sale.order.nope\' does not exist');
+    const crash = odooErrorFromFault(1, "Traceback (most recent call last):\nAttributeError: The method 'sale.order.nope' does not exist");
     expect(crash).toBeInstanceOf(OdooServerError);
     expect(crash).toMatchObject({ status: 500, odooName: 'AttributeError', message: "The method 'sale.order.nope' does not exist" });
   });
 
   it('reports a non-XML answer (a proxy error page) as an error, not a parse failure', async () => {
     const { fetch } = fakeFetch([{ status: 502, body: 'Bad Gateway', type: 'text/plain' }]);
-    await expect(new OdooClient({ ...OPTIONS, transport: 'xmlrpc', fetch }).call('res.partner', 'search_count', { domain: [] })).rejects.toMatchObject({ status: 502, message: 'Bad Gateway' });
+    await expect(
+      new OdooClient({ ...OPTIONS, transport: 'xmlrpc', fetch }).call('res.partner', 'search_count', { domain: [] }),
+    ).rejects.toMatchObject({ status: 502, message: 'Bad Gateway' });
   });
 
   it('decodes the fault helper used above like a real one', async () => {

@@ -103,7 +103,7 @@ describe('parseOdooLog', () => {
 
   it('reads colored output (ODOO_PY_COLORS) like plain output', () => {
     const colored =
-      '2026-11-24 18:47:44,736 12067 \x1b[1;31m\x1b[1;49mERROR\x1b[0m db odoo.tests.result: 1 failed, 0 error(s) of 1 tests when loading database \'db\' ';
+      "2026-11-24 18:47:44,736 12067 \x1b[1;31m\x1b[1;49mERROR\x1b[0m db odoo.tests.result: 1 failed, 0 error(s) of 1 tests when loading database 'db' ";
     const [parsed] = parseOdooLog(colored).records;
     expect(parsed).toMatchObject({ level: 'ERROR', logger: 'odoo.tests.result' });
   });
@@ -127,7 +127,11 @@ describe('test results', () => {
   });
 
   it('has no summary when Odoo never got to the tests', () => {
-    expect(findTestSummary(parseOdooLog('2026-11-24 18:00:00,000 1 CRITICAL db odoo.service.server: Failed to initialize database `db`.\n').records)).toBeUndefined();
+    expect(
+      findTestSummary(
+        parseOdooLog('2026-11-24 18:00:00,000 1 CRITICAL db odoo.service.server: Failed to initialize database `db`.\n').records,
+      ),
+    ).toBeUndefined();
   });
 
   it('names each failing and erroring test with its traceback', () => {
@@ -144,7 +148,12 @@ describe('test results', () => {
     const text =
       '2026-11-24 18:00:00,000 1 ERROR db unittest.suite: ERROR: setUpClass (odoo.addons.fusion_billing.tests.test_x.TestX)\nTraceback (most recent call last):\nKeyError: 1 \n';
     expect(findTestFailures(parseOdooLog(text).records)).toEqual([
-      { kind: 'ERROR', test: 'setUpClass (odoo.addons.fusion_billing.tests.test_x.TestX)', logger: 'unittest.suite', details: 'Traceback (most recent call last):\nKeyError: 1' },
+      {
+        kind: 'ERROR',
+        test: 'setUpClass (odoo.addons.fusion_billing.tests.test_x.TestX)',
+        logger: 'unittest.suite',
+        details: 'Traceback (most recent call last):\nKeyError: 1',
+      },
     ]);
   });
 });
@@ -153,7 +162,7 @@ describe('mentionsModule', () => {
   const mention = mentionsModule('fusion_billing');
   it.each([
     ['The model fusion.billing.meter has no _description', true],
-    ["have no access rules in module fusion_billing, consider", true],
+    ['have no access rules in module fusion_billing, consider', true],
     ['/tmp/addons/fusion_billing/models/meter.py:12: DeprecationWarning', true],
     ['odoo.addons.fusion_billing.models', true],
     ['The module fusion_billing_extra has an incompatible version', false],

@@ -57,14 +57,23 @@ describe('test report', () => {
   });
 
   it('lists problems, failing tests and gate violations of a failed run', () => {
-    const [warning] = parseOdooLog('2026-11-24 18:47:37,726 1 WARNING db odoo.registry: The model fusion.billing.meter has no _description ').records;
+    const [warning] = parseOdooLog(
+      '2026-11-24 18:47:37,726 1 WARNING db odoo.registry: The model fusion.billing.meter has no _description ',
+    ).records;
     const report: OdooTestReport = {
       ...base,
       ok: false,
       problems: ['1 failed, 0 error(s) of 12 tests'],
       exitCode: 1,
       failed: 1,
-      failures: [{ kind: 'FAIL', test: 'TestMeter.test_total', logger: 'odoo.addons.fusion_billing.tests.test_meter', details: 'Traceback...\nAssertionError: 3 != 4' }],
+      failures: [
+        {
+          kind: 'FAIL',
+          test: 'TestMeter.test_total',
+          logger: 'odoo.addons.fusion_billing.tests.test_meter',
+          details: 'Traceback...\nAssertionError: 3 != 4',
+        },
+      ],
       logGate: { ok: false, module: 'fusion_billing', violations: [{ reason: 'module-warning', record: warning! }] },
     };
     expect(formatTestReport('fusion_billing', report).split('\n')).toEqual([

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { runLoad } from '../../harness/bench/load.ts';
 import { chunk, spreadSeconds } from '../../harness/support/events.ts';
-import { add, centsOfOdooAmount, compare, dec, divCeil, divRoundHalfUp, formatCents, mul, ratioToFixed, toCents } from '../../harness/support/money.ts';
+import {
+  add,
+  centsOfOdooAmount,
+  compare,
+  dec,
+  divCeil,
+  divRoundHalfUp,
+  formatCents,
+  mul,
+  ratioToFixed,
+  toCents,
+} from '../../harness/support/money.ts';
 import { isoSeconds, localDate, localMidnightUtc, monthPeriod } from '../../harness/support/zoned-time.ts';
 
 describe('money helpers (exact, half-up)', () => {
@@ -53,7 +64,11 @@ describe('zoned time (customer billing months)', () => {
     const march = Date.UTC(2026, 2, 15);
     expect(monthPeriod('America/Toronto', march).seconds).toBe(31 * 86_400 - 3600);
     expect(monthPeriod('America/Toronto', Date.UTC(2026, 10, 15)).seconds).toBe(30 * 86_400 + 3600);
-    expect(monthPeriod('America/Toronto', march, -1)).toEqual({ startMs: Date.UTC(2026, 1, 1, 5), endMs: Date.UTC(2026, 2, 1, 5), seconds: 28 * 86_400 });
+    expect(monthPeriod('America/Toronto', march, -1)).toEqual({
+      startMs: Date.UTC(2026, 1, 1, 5),
+      endMs: Date.UTC(2026, 2, 1, 5),
+      seconds: 28 * 86_400,
+    });
   });
 
   it('knows the local date of an instant', () => {
@@ -68,7 +83,9 @@ describe('event helpers', () => {
     const start = Date.UTC(2026, 0, 1);
     const seconds = spreadSeconds(start, start + 10_000, 4);
     expect(seconds).toEqual([start / 1000, start / 1000 + 2, start / 1000 + 5, start / 1000 + 7]);
-    expect(spreadSeconds(start, start + 31 * 86_400_000, 103_000).every((value, index, all) => index === 0 || value >= all[index - 1]!)).toBe(true);
+    expect(
+      spreadSeconds(start, start + 31 * 86_400_000, 103_000).every((value, index, all) => index === 0 || value >= all[index - 1]!),
+    ).toBe(true);
   });
 
   it('chunks', () => {

@@ -24,10 +24,19 @@ afterEach(async () => {
 // biome-ignore lint/suspicious/noExplicitAny: Stripe's JSON, read field by field in the assertions
 type StripeJson = any;
 
-const STRIPE_HEADERS = { Authorization: `Bearer ${KEY}`, 'Stripe-Version': '2019-05-16', 'Content-Type': 'application/x-www-form-urlencoded' };
+const STRIPE_HEADERS = {
+  Authorization: `Bearer ${KEY}`,
+  'Stripe-Version': '2019-05-16',
+  'Content-Type': 'application/x-www-form-urlencoded',
+};
 
 /** payment_stripe's requests: form-encoded, Python's `True` for booleans; GET params in the query here. */
-async function stripe(method: 'GET' | 'POST', path: string, params: Record<string, string | number | boolean> = {}, headers: Record<string, string> = {}) {
+async function stripe(
+  method: 'GET' | 'POST',
+  path: string,
+  params: Record<string, string | number | boolean> = {},
+  headers: Record<string, string> = {},
+) {
   const form = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, v === true ? 'True' : String(v)])).toString();
   const url = method === 'GET' && form ? `${mock.baseUrl}${path}?${form}` : `${mock.baseUrl}${path}`;
   const response = await fetch(url, { method, headers: { ...STRIPE_HEADERS, ...headers }, body: method === 'POST' ? form : undefined });
@@ -37,11 +46,15 @@ async function stripe(method: 'GET' | 'POST', path: string, params: Record<strin
 /** A GET with a form body, as Python's `requests.request('GET', url, data=...)` sends it (fetch cannot). */
 function getWithBody(path: string, form: string): Promise<StripeJson> {
   return new Promise((done, failed) => {
-    const request = httpRequest(`${mock.baseUrl}${path}`, { method: 'GET', headers: { ...STRIPE_HEADERS, 'Content-Length': Buffer.byteLength(form) } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => done(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-    });
+    const request = httpRequest(
+      `${mock.baseUrl}${path}`,
+      { method: 'GET', headers: { ...STRIPE_HEADERS, 'Content-Length': Buffer.byteLength(form) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => done(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      },
+    );
     request.on('error', failed);
     request.end(form);
   });
@@ -87,9 +100,20 @@ describe('stripe mock: customers and cards', () => {
   it('serves the customer Lago created, with its default card', async () => {
     const { status, json } = await stripe('GET', `customers/${CUSTOMER}`);
     expect(status).toBe(200);
-    expect(json).toMatchObject({ id: CUSTOMER, object: 'customer', email: 'ops@acme.test', invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    expect(json).toMatchObject({
+      id: CUSTOMER,
+      object: 'customer',
+      email: 'ops@acme.test',
+      invoice_settings: { default_payment_method: 'pm_card_visa' },
+    });
     const card = await stripe('GET', 'payment_methods/pm_card_visa');
-    expect(card.json).toMatchObject({ id: 'pm_card_visa', object: 'payment_method', type: 'card', customer: CUSTOMER, card: { brand: 'visa', last4: '4242' } });
+    expect(card.json).toMatchObject({
+      id: 'pm_card_visa',
+      object: 'payment_method',
+      type: 'card',
+      customer: CUSTOMER,
+      card: { brand: 'visa', last4: '4242' },
+    });
   });
 
   it('lists the cards of a customer from params in a GET body (as requests sends them) and in the query', async () => {
@@ -103,13 +127,21 @@ describe('stripe mock: customers and cards', () => {
   it("answers Stripe's errors: unknown objects, missing params, bad keys", async () => {
     const missing = await stripe('GET', 'customers/cus_NOPE');
     expect(missing.status).toBe(404);
-    expect(missing.json.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', message: "No such customer: 'cus_NOPE'" });
+    expect(missing.json.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'resource_missing',
+      message: "No such customer: 'cus_NOPE'",
+    });
     const noAmount = await stripe('POST', 'payment_intents', { currency: 'cad' });
     expect(noAmount.status).toBe(400);
     expect(noAmount.json.error).toMatchObject({ code: 'parameter_missing', param: 'amount' });
     const badKey = await stripe('GET', `customers/${CUSTOMER}`, {}, { Authorization: 'Bearer sk_test_other' });
     expect(badKey.status).toBe(401);
-    const json = await fetch(`${mock.baseUrl}customers`, { method: 'POST', headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' }, body: '{}' });
+    const json = await fetch(`${mock.baseUrl}customers`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(json.status).toBe(400);
   });
 
@@ -117,8 +149,17 @@ describe('stripe mock: customers and cards', () => {
     const customer = await stripe('POST', 'customers', { 'address[city]': 'Toronto', email: 'new@acme.test', name: 'New' });
     expect(customer.json).toMatchObject({ object: 'customer', email: 'new@acme.test', address: { city: 'Toronto', country: null } });
     expect(customer.json.id).toMatch(/^cus_/);
-    const setup = await stripe('POST', 'setup_intents', { customer: customer.json.id, description: 'V-1', 'payment_method_types[]': 'card' });
-    expect(setup.json).toMatchObject({ object: 'setup_intent', customer: customer.json.id, status: 'requires_payment_method', payment_method_types: ['card'] });
+    const setup = await stripe('POST', 'setup_intents', {
+      customer: customer.json.id,
+      description: 'V-1',
+      'payment_method_types[]': 'card',
+    });
+    expect(setup.json).toMatchObject({
+      object: 'setup_intent',
+      customer: customer.json.id,
+      status: 'requires_payment_method',
+      payment_method_types: ['card'],
+    });
     expect((await stripe('GET', `setup_intents/${setup.json.id}`)).json.id).toBe(setup.json.id);
   });
 });
@@ -137,12 +178,29 @@ describe('stripe mock: off-session payment intents', () => {
       description: 'INV/2026/00001',
       last_payment_error: null,
       payment_method: { id: 'pm_card_visa', type: 'card', card: { brand: 'visa', last4: '4242' } },
-      charges: { object: 'list', data: [{ object: 'charge', status: 'succeeded', paid: true, captured: true, payment_method_details: { type: 'card', card: { brand: 'visa', last4: '4242' } } }] },
+      charges: {
+        object: 'list',
+        data: [
+          {
+            object: 'charge',
+            status: 'succeeded',
+            paid: true,
+            captured: true,
+            payment_method_details: { type: 'card', card: { brand: 'visa', last4: '4242' } },
+          },
+        ],
+      },
     });
     expect((await stripe('GET', `payment_intents/${json.id}`)).json.payment_method).toBe('pm_card_visa');
     const request = mock.requestsTo('POST', '/v1/payment_intents')[0]!;
     expect(request).toMatchObject({ idempotencyKey: 'k-1', stripeVersion: '2019-05-16', status: 200, replayed: false });
-    expect(request.params).toMatchObject({ confirm: 'True', off_session: 'True', payment_method_types: ['card'], expand: ['payment_method'], shipping: { name: 'Acme' } });
+    expect(request.params).toMatchObject({
+      confirm: 'True',
+      off_session: 'True',
+      payment_method_types: ['card'],
+      expand: ['payment_method'],
+      shipping: { name: 'Acme' },
+    });
   });
 
   it('declines with HTTP 402 and Stripe’s card_error, the intent back to requires_payment_method', async () => {
@@ -155,7 +213,10 @@ describe('stripe mock: off-session payment intents', () => {
       decline_code: 'generic_decline',
       message: 'Your card was declined.',
       payment_method: { id: 'pm_card_chargeDeclined', card: { last4: '0002' } },
-      payment_intent: { status: 'requires_payment_method', last_payment_error: { code: 'card_declined', message: 'Your card was declined.' } },
+      payment_intent: {
+        status: 'requires_payment_method',
+        last_payment_error: { code: 'card_declined', message: 'Your card was declined.' },
+      },
     });
     expect(json.error.charge).toMatch(/^ch_/);
     expect(json.error.payment_intent.charges.data[0]).toMatchObject({ status: 'failed', failure_code: 'card_declined' });
@@ -206,7 +267,12 @@ describe('stripe mock: off-session payment intents', () => {
     expect(list.json.data.map((r: { id: string }) => r.id)).toEqual([refund.json.id]);
     const tooMuch = await stripe('POST', 'refunds', { payment_intent: manual.json.id, amount: 20_000 });
     expect(tooMuch.json.error.code).toBe('amount_too_large');
-    const open = await stripe('POST', 'payment_intents', { amount: 500, currency: 'cad', customer: CUSTOMER, payment_method: 'pm_card_visa' });
+    const open = await stripe('POST', 'payment_intents', {
+      amount: 500,
+      currency: 'cad',
+      customer: CUSTOMER,
+      payment_method: 'pm_card_visa',
+    });
     expect(open.json.status).toBe('requires_confirmation');
     expect((await stripe('POST', `payment_intents/${open.json.id}/cancel`)).json.status).toBe('canceled');
   });
@@ -245,21 +311,32 @@ describe('stripe mock: webhooks', () => {
     const event = Stripe.webhooks.constructEvent(body, signature, mock.webhookSecret);
     expect(event.type).toBe('payment_intent.succeeded');
     // Events carry the object unexpanded; Odoo finds the transaction by its description.
-    expect(event.data.object).toMatchObject({ id: intent.id, status: 'succeeded', description: 'INV/2026/00001', payment_method: 'pm_card_visa' });
+    expect(event.data.object).toMatchObject({
+      id: intent.id,
+      status: 'succeeded',
+      description: 'INV/2026/00001',
+      payment_method: 'pm_card_visa',
+    });
     expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     expect(() => Stripe.webhooks.constructEvent(body, signature, 'whsec_other')).toThrow();
   });
 
   it('signs payment_failed events and can sign with another secret to test rejection', async () => {
     const declined = await stripe('POST', 'payment_intents', tokenPayment('pm_card_chargeDeclined'));
-    await mock.sendPaymentIntentEvent(receiverUrl, 'payment_intent.payment_failed', declined.json.error.payment_intent.id, { secret: 'whsec_wrong' });
+    await mock.sendPaymentIntentEvent(receiverUrl, 'payment_intent.payment_failed', declined.json.error.payment_intent.id, {
+      secret: 'whsec_wrong',
+    });
     const [{ signature, body }] = received as [{ signature: string; body: string }];
     expect(JSON.parse(body).data.object.last_payment_error.decline_code).toBe('generic_decline');
     expect(() => Stripe.webhooks.constructEvent(body, signature, mock.webhookSecret)).toThrow();
   });
 
   it('hands its signing secret to the webhook endpoint Odoo creates', async () => {
-    const { json } = await stripe('POST', 'webhook_endpoints', { url: 'https://odoo.test/payment/stripe/webhook', 'enabled_events[]': 'payment_intent.succeeded', api_version: '2019-05-16' });
+    const { json } = await stripe('POST', 'webhook_endpoints', {
+      url: 'https://odoo.test/payment/stripe/webhook',
+      'enabled_events[]': 'payment_intent.succeeded',
+      api_version: '2019-05-16',
+    });
     expect(json).toMatchObject({ object: 'webhook_endpoint', secret: mock.webhookSecret, enabled_events: ['payment_intent.succeeded'] });
   });
 });

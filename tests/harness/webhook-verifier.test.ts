@@ -43,8 +43,15 @@ describe('webhook verifier', () => {
   });
 
   it('checks hmac webhooks as a Lago receiver does: the raw body alone', async () => {
-    expect(await verifyAsLagoReceiver({ hmacKey: SECRET }, headers(), Buffer.from(BODY))).toEqual({ ok: true, uniqueKey: 'key-1', algorithm: 'hmac' });
-    expect(await verifyAsLagoReceiver({ hmacKey: SECRET }, headers(), BODY.replace('7', '8'))).toEqual({ ok: false, reason: 'bad signature' });
+    expect(await verifyAsLagoReceiver({ hmacKey: SECRET }, headers(), Buffer.from(BODY))).toEqual({
+      ok: true,
+      uniqueKey: 'key-1',
+      algorithm: 'hmac',
+    });
+    expect(await verifyAsLagoReceiver({ hmacKey: SECRET }, headers(), BODY.replace('7', '8'))).toEqual({
+      ok: false,
+      reason: 'bad signature',
+    });
     expect(await verifyAsLagoReceiver({ hmacKey: 'whsec_other' }, headers(), BODY)).toEqual({ ok: false, reason: 'bad signature' });
   });
 
@@ -56,12 +63,24 @@ describe('webhook verifier', () => {
       uniqueKey: 'key-1',
       algorithm: 'jwt',
     });
-    const tampered = await verifyAsLagoReceiver(keys, headers({ 'x-lago-signature-algorithm': 'jwt', 'x-lago-signature': jwt }), BODY.replace('7', '8'));
+    const tampered = await verifyAsLagoReceiver(
+      keys,
+      headers({ 'x-lago-signature-algorithm': 'jwt', 'x-lago-signature': jwt }),
+      BODY.replace('7', '8'),
+    );
     expect(tampered).toEqual({ ok: false, reason: 'bad signature: the JWT data is not the body' });
-    const otherIssuer = await verifyAsLagoReceiver(keys, headers({ 'x-lago-signature-algorithm': 'jwt', 'x-lago-signature': await jwtOf(BODY, 'https://elsewhere') }), BODY);
+    const otherIssuer = await verifyAsLagoReceiver(
+      keys,
+      headers({ 'x-lago-signature-algorithm': 'jwt', 'x-lago-signature': await jwtOf(BODY, 'https://elsewhere') }),
+      BODY,
+    );
     expect(otherIssuer.ok).toBe(false);
     const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const forged = await verifyAsLagoReceiver(keys, headers({ 'x-lago-signature-algorithm': 'jwt', 'x-lago-signature': await jwtOf(BODY, ISSUER, otherKey) }), BODY);
+    const forged = await verifyAsLagoReceiver(
+      keys,
+      headers({ 'x-lago-signature-algorithm': 'jwt', 'x-lago-signature': await jwtOf(BODY, ISSUER, otherKey) }),
+      BODY,
+    );
     expect(forged).toMatchObject({ ok: false, reason: expect.stringContaining('signature verification failed') });
   });
 
@@ -69,15 +88,27 @@ describe('webhook verifier', () => {
     const keys = { hmacKey: SECRET, secret: SECRET };
     expect(await verifyWebhook(keys, headers(), BODY, 1700000100)).toEqual({ ok: true, uniqueKey: 'key-1', algorithm: 'hmac' });
     expect(await verifyWebhook(keys, headers(), BODY, 1700000301)).toEqual({ ok: false, reason: 'stale timestamp' });
-    expect(await verifyWebhook(keys, headers({ 'x-fusion-timestamp': '1700000500' }), BODY, 1700000500)).toEqual({ ok: false, reason: 'bad timestamped signature' });
+    expect(await verifyWebhook(keys, headers({ 'x-fusion-timestamp': '1700000500' }), BODY, 1700000500)).toEqual({
+      ok: false,
+      reason: 'bad timestamped signature',
+    });
     // A Lago receiver (no timestamp check) still accepts the old capture: that is Lago's behaviour.
     expect((await verifyAsLagoReceiver(keys, headers(), BODY)).ok).toBe(true);
   });
 
   it('names what is missing', async () => {
-    expect(await verifyAsLagoReceiver({ hmacKey: SECRET }, headers({ 'x-lago-unique-key': '' }), BODY)).toEqual({ ok: false, reason: 'missing unique key' });
-    expect(await verifyAsLagoReceiver({ hmacKey: SECRET }, headers({ 'x-lago-signature-algorithm': 'rsa' }), BODY)).toEqual({ ok: false, reason: 'unsupported signature algorithm' });
-    expect(verifyFusionTimestamp(SECRET, headers({ 'x-fusion-timestamp': 'soon' }), BODY, 1700000000)).toEqual({ ok: false, reason: 'missing or malformed timestamp' });
+    expect(await verifyAsLagoReceiver({ hmacKey: SECRET }, headers({ 'x-lago-unique-key': '' }), BODY)).toEqual({
+      ok: false,
+      reason: 'missing unique key',
+    });
+    expect(await verifyAsLagoReceiver({ hmacKey: SECRET }, headers({ 'x-lago-signature-algorithm': 'rsa' }), BODY)).toEqual({
+      ok: false,
+      reason: 'unsupported signature algorithm',
+    });
+    expect(verifyFusionTimestamp(SECRET, headers({ 'x-fusion-timestamp': 'soon' }), BODY, 1700000000)).toEqual({
+      ok: false,
+      reason: 'missing or malformed timestamp',
+    });
   });
 
   it('dedups redeliveries by unique key', () => {

@@ -63,9 +63,25 @@ const PYTHON_FAULT = `<?xml version='1.0'?>
 describe('XML-RPC encoding (the xmlrpc package)', () => {
   it('writes a methodCall a server reads back: every type Odoo takes, text escaped', async () => {
     const when = new Date(Date.UTC(2026, 0, 31, 23, 59, 59));
-    const xml = encodeMethodCall('execute_kw', ['pilot', 2, 'k3y', 'res.partner', 'write', [[7]], {
-      vals: { name: 'a < b & "c"', active: true, credit: 146.2, parent_id: null, image: new Uint8Array([1, 2, 3]), when, skipped: undefined },
-    }]);
+    const xml = encodeMethodCall('execute_kw', [
+      'pilot',
+      2,
+      'k3y',
+      'res.partner',
+      'write',
+      [[7]],
+      {
+        vals: {
+          name: 'a < b & "c"',
+          active: true,
+          credit: 146.2,
+          parent_id: null,
+          image: new Uint8Array([1, 2, 3]),
+          when,
+          skipped: undefined,
+        },
+      },
+    ]);
     expect(xml).toMatch(/^<\?xml version="1\.0"\?>/);
     expect(xml).not.toContain('skipped');
     const { method, params } = await readCall(xml);
@@ -92,7 +108,11 @@ describe('XML-RPC decoding (the xmlrpc package)', () => {
   });
 
   it('reads a fault', async () => {
-    expect(await decodeMethodResponse(PYTHON_FAULT)).toEqual({ kind: 'fault', faultCode: 2, faultString: 'You cannot create recursive Partner hierarchies.' });
+    expect(await decodeMethodResponse(PYTHON_FAULT)).toEqual({
+      kind: 'fault',
+      faultCode: 2,
+      faultString: 'You cannot create recursive Partner hierarchies.',
+    });
   });
 
   it('refuses a document that is no methodResponse with a format error', async () => {

@@ -26,12 +26,17 @@ describe('fusion-billing price', () => {
   });
 
   it('prices a usage file against a plan with exact decimal strings and cents', () => {
-    const r = cli('price', '--plan', 'nexacloud_pro', usageFile({
-      nc_api_requests: { units: '1500000', events_count: 1500000 },
-      nc_egress_gb: { units: '201' },
-      nc_peak_vcpu: { units: '40' },
-      nc_storage_gb: { units: '15.1612903226' },
-    }));
+    const r = cli(
+      'price',
+      '--plan',
+      'nexacloud_pro',
+      usageFile({
+        nc_api_requests: { units: '1500000', events_count: 1500000 },
+        nc_egress_gb: { units: '201' },
+        nc_peak_vcpu: { units: '40' },
+        nc_storage_gb: { units: '15.1612903226' },
+      }),
+    );
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     const fees = Object.fromEntries(out.fees.map((f: { charge_code: string }) => [f.charge_code, f]));

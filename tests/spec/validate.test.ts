@@ -78,9 +78,9 @@ describe('spec validation', () => {
   });
 
   it('refuses combinations Lago refuses', () => {
-    expect(onlyProblem('name: API requests, aggregation: count,', 'name: API requests, aggregation: count, recurring: true,').problem.message).toMatch(
-      /a count metric cannot be recurring/,
-    );
+    expect(
+      onlyProblem('name: API requests, aggregation: count,', 'name: API requests, aggregation: count, recurring: true,').problem.message,
+    ).toMatch(/a count metric cannot be recurring/);
     expect(onlyProblem('aggregation: sum, field_name: gb}', 'aggregation: sum}').problem.message).toBe(
       "metric 'nc_egress_gb': aggregation 'sum' needs a field_name (the event property to aggregate)",
     );
@@ -89,21 +89,35 @@ describe('spec validation', () => {
       'metric: fa_devices\n          model: standard',
       'metric: fa_devices\n          model: percentage',
     );
-    const text = percentageOnLatest.text.replace('properties: {amount: "3.50"}', 'properties: {rate: "1"}').replace('{units: "12", amount: "42.00"}', '{units: "12", amount: "0.12"}');
+    const text = percentageOnLatest.text
+      .replace('properties: {amount: "3.50"}', 'properties: {rate: "1"}')
+      .replace('{units: "12", amount: "42.00"}', '{units: "12", amount: "0.12"}');
     expect(problems(text).map((p) => p.message)).toEqual([
       "charge 'devices': the percentage model cannot price a latest metric ('fa_devices')",
     ]);
   });
 
   it('refuses impossible plan settings and charge filters, at the offending key', () => {
-    const monthly = onlyProblem('interval: monthly\n      amount: "29.00"\n      pay_in_advance: true', 'interval: monthly\n      amount: "29.00"\n      bill_charges_monthly: true\n      pay_in_advance: true');
-    expect(monthly.problem.message).toBe("plan 'nexacloud_starter' is monthly: bill_charges_monthly applies to yearly and semiannual plans only");
+    const monthly = onlyProblem(
+      'interval: monthly\n      amount: "29.00"\n      pay_in_advance: true',
+      'interval: monthly\n      amount: "29.00"\n      bill_charges_monthly: true\n      pay_in_advance: true',
+    );
+    expect(monthly.problem.message).toBe(
+      "plan 'nexacloud_starter' is monthly: bill_charges_monthly applies to yearly and semiannual plans only",
+    );
     const region = onlyProblem('values: {region: [ca-central]}', 'values: {region: [ca-west]}', 'values: {region: ['.length);
     expect(region.problem).toMatchObject({ line: region.line, column: region.column });
-    expect(region.problem.message).toBe("charge 'api_requests': 'ca-west' is not a value of filter 'region' of metric 'nc_api_requests'; allowed: ca-central, us-east");
-    expect(onlyProblem('values: {region: [ca-central]}', 'values: {zone: [ca-central]}').problem.message).toMatch(/metric 'nc_api_requests' has no filter 'zone'/);
+    expect(region.problem.message).toBe(
+      "charge 'api_requests': 'ca-west' is not a value of filter 'region' of metric 'nc_api_requests'; allowed: ca-central, us-east",
+    );
+    expect(onlyProblem('values: {region: [ca-central]}', 'values: {zone: [ca-central]}').problem.message).toMatch(
+      /metric 'nc_api_requests' has no filter 'zone'/,
+    );
     // A filter's properties follow its charge model's rules, located inside the filter.
-    const gap = onlyProblem('                  - {from_value: 20001, to_value: null, per_unit_amount: "0.0003"', '                  - {from_value: 20005, to_value: null, per_unit_amount: "0.0003"');
+    const gap = onlyProblem(
+      '                  - {from_value: 20001, to_value: null, per_unit_amount: "0.0003"',
+      '                  - {from_value: 20005, to_value: null, per_unit_amount: "0.0003"',
+    );
     expect(gap.problem.line).toBe(gap.line);
     expect(gap.problem.message).toMatch(/20005/);
   });
@@ -112,18 +126,25 @@ describe('spec validation', () => {
     const cents = onlyProblem('- {amount: "400.00"}', '- {amount: "400.005"}', '- {amount: '.length);
     expect(cents.problem).toMatchObject({ line: cents.line, column: cents.column });
     expect(cents.problem.message).toBe("usage threshold 400.005 of plan 'nexacloud_pro' has more decimals than CAD (2)");
-    expect(onlyProblem('- {amount: "400.00"}', '- {amount: "150.0"}').problem.message)
-      .toBe("plan 'nexacloud_pro' already has a one-time usage threshold of 150.0 (usage_thresholds[0])");
-    expect(onlyProblem('- {amount: "400.00"}', '- {amount: "0.00"}').problem.message).toBe("usage threshold of plan 'nexacloud_pro' must be above zero");
-    expect(onlyProblem('- {amount: "400.00"}', '- {amount: "400.00", recurring: true}').problem.message)
-      .toBe("plan 'nexacloud_pro' has a recurring usage threshold already (usage_thresholds[1]): Lago allows one");
+    expect(onlyProblem('- {amount: "400.00"}', '- {amount: "150.0"}').problem.message).toBe(
+      "plan 'nexacloud_pro' already has a one-time usage threshold of 150.0 (usage_thresholds[0])",
+    );
+    expect(onlyProblem('- {amount: "400.00"}', '- {amount: "0.00"}').problem.message).toBe(
+      "usage threshold of plan 'nexacloud_pro' must be above zero",
+    );
+    expect(onlyProblem('- {amount: "400.00"}', '- {amount: "400.00", recurring: true}').problem.message).toBe(
+      "plan 'nexacloud_pro' has a recurring usage threshold already (usage_thresholds[1]): Lago allows one",
+    );
   });
 
   it('checks the module part: references to groups, fields and the core contract', () => {
     const group = onlyProblem('access: {group_user: r, group_manager: r}', 'access: {group_user: r, group_managr: r}');
     expect(group.problem.message).toBe("access: unknown group 'group_managr' (did you mean 'group_manager'?)");
 
-    const column = onlyProblem('unique: [service_id, transaction_id, external_subscription_id]', 'unique: [service_id, transaction, external_subscription_id]');
+    const column = onlyProblem(
+      'unique: [service_id, transaction_id, external_subscription_id]',
+      'unique: [service_id, transaction, external_subscription_id]',
+    );
     expect(column.problem.message).toBe("unknown field 'transaction' (did you mean 'transaction_id'?)");
 
     const untested = onlyProblem('          violated_by: {attempt_count: -1}\n', '');
@@ -133,17 +154,24 @@ describe('spec validation', () => {
 
     const renamed = mutate(NEXA, '- name: fusion_interval\n', '- name: interval\n');
     expect(problems(renamed.text).map((p) => p.message)).toEqual([
-      'sale.order.template must declare fusion_interval: the catalog data and the module\'s own code use it',
+      "sale.order.template must declare fusion_interval: the catalog data and the module's own code use it",
       "field 'interval' added to sale.order.template must start with 'fusion_'",
     ]);
   });
 
   it('knows which fields a table without log access lacks, and which datetime default it takes', () => {
-    const noCreateDate = onlyProblem('      order: timestamp desc, id desc\n      # The busiest', '      order: create_date desc, id desc\n      # The busiest', 13);
+    const noCreateDate = onlyProblem(
+      '      order: timestamp desc, id desc\n      # The busiest',
+      '      order: create_date desc, id desc\n      # The busiest',
+      13,
+    );
     expect(noCreateDate.problem.message).toBe("order: unknown field 'create_date'");
     expect(noCreateDate.problem.line).toBe(noCreateDate.line);
 
-    const fixedDefault = onlyProblem('required: true, default: now, help: "When the API', 'required: true, default: yesterday, help: "When the API');
+    const fixedDefault = onlyProblem(
+      'required: true, default: now, help: "When the API',
+      'required: true, default: yesterday, help: "When the API',
+    );
     expect(fixedDefault.problem.message).toBe("a datetime field takes no default but 'now' (the time the record is created)");
     expect(fixedDefault.problem.line).toBe(fixedDefault.line);
   });
