@@ -53,6 +53,7 @@ import type { StripeMockHandle } from '../services/handles.ts';
 import { formatCents } from '../support/money.ts';
 import { createPhaseTimer } from '../support/phases.ts';
 import { localDate, monthPeriod } from '../support/zoned-time.ts';
+import { useStripeMock } from '../support/stripe-provider.ts';
 
 const DB = 'lago_migration';
 const TENANTS = CALENDAR_TENANTS + 2;
@@ -172,23 +173,10 @@ describe('NexaCloud leaves Lago: import, shadow, reconcile, cut over (real Odoo 
     server = await runtime.startServer(DB);
     adminKey = await runtime.createApiKey(DB, 'admin');
     odoo = new OdooClient({ baseUrl: server.baseUrl, db: DB, apiKey: adminKey });
-    await odoo.call('ir.config_parameter', 'set_param', { key: 'fusion_billing_stripe_mock.base_url', value: mock.baseUrl });
-    const [stripeRef] = await odoo.searchRead<Row & { res_id: number }>(
-      'ir.model.data',
-      [
-        ['module', '=', 'payment'],
-        ['name', '=', 'payment_provider_stripe'],
-      ],
-      ['res_id'],
-    );
-    await odoo.call('payment.provider', 'write', {
-      ids: [stripeRef!.res_id],
-      vals: {
-        state: 'test',
-        stripe_secret_key: STRIPE_SECRET_KEY,
-        stripe_publishable_key: 'pk_test_fusion_migration',
-        stripe_webhook_secret: 'whsec_unused',
-      },
+    await useStripeMock(odoo, mock.baseUrl, {
+      secretKey: STRIPE_SECRET_KEY,
+      publishableKey: 'pk_test_fusion_migration',
+      webhookSecret: 'whsec_unused',
     });
     const services = await odoo.searchRead<Row & { code: string }>(
       'fusion.billing.service',

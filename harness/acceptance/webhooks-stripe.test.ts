@@ -32,6 +32,7 @@ import { fusionSignature, verifyAsLagoReceiver, verifyWebhook } from '../webhook
 import { createPhaseTimer } from '../support/phases.ts';
 import { checkAgainstStripeMock } from '../stripe/contract.ts';
 import { recordIdOf } from '../support/lago-ids.ts';
+import { useStripeMock } from '../support/stripe-provider.ts';
 
 const DB = 'webhooks_stripe';
 const TZ = 'America/New_York'; // Lago's zone name for Eastern Time (Toronto's clocks)
@@ -232,23 +233,10 @@ describe('webhooks and Stripe payments on a real Odoo 19 (API, JSON-2, Stripe mo
 
     await step('configuration (JSON-2)', async () => {
       // Stripe in test mode against the mock, as an administrator would set it up.
-      await odoo.call('ir.config_parameter', 'set_param', { key: 'fusion_billing_stripe_mock.base_url', value: mock.baseUrl });
-      const [stripeRef] = await odoo.searchRead<Row & { res_id: number }>(
-        'ir.model.data',
-        [
-          ['module', '=', 'payment'],
-          ['name', '=', 'payment_provider_stripe'],
-        ],
-        ['res_id'],
-      );
-      await odoo.call('payment.provider', 'write', {
-        ids: [stripeRef!.res_id],
-        vals: {
-          state: 'test',
-          stripe_secret_key: STRIPE_SECRET_KEY,
-          stripe_publishable_key: 'pk_test_fusion_webhooks',
-          stripe_webhook_secret: mock.webhookSecret,
-        },
+      await useStripeMock(odoo, mock.baseUrl, {
+        secretKey: STRIPE_SECRET_KEY,
+        publishableKey: 'pk_test_fusion_webhooks',
+        webhookSecret: mock.webhookSecret,
       });
       const [service] = await odoo.searchRead<Row>('fusion.billing.service', [['code', '=', 'nexacloud']], ['id']);
       const { fusion_api_key: key } = await odoo.call<{ fusion_api_key: string }>('fusion.billing.service', 'action_generate_api_key', {
