@@ -157,11 +157,11 @@ function bodyFor(handler: string, known: KnownRecords): fc.Arbitrary<{ body: Bod
   });
   const depth = fc.integer({ min: 50, max: 100_000 });
   return fc.oneof(
-    { arbitrary: shapeCases, weight: 6 },
-    { arbitrary: anyJson.map(json('a random JSON value')), weight: 3 },
-    { arbitrary: fc.constant({ body: { kind: 'none' } as Body, label: 'no body' }), weight: 1 },
-    { arbitrary: depth.map((n) => `${'['.repeat(n)}${']'.repeat(n)}`).map(text('deeply nested arrays')), weight: 1 },
-    { arbitrary: depth.map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`).map(text('deeply nested objects')), weight: 1 },
+    { arbitrary: shapeCases, weight: 30 },
+    { arbitrary: anyJson.map(json('a random JSON value')), weight: 15 },
+    { arbitrary: fc.constant({ body: { kind: 'none' } as Body, label: 'no body' }), weight: 5 },
+    { arbitrary: depth.map((n) => `${'['.repeat(n)}${']'.repeat(n)}`).map(text('deeply nested arrays')), weight: 5 },
+    { arbitrary: depth.map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`).map(text('deeply nested objects')), weight: 5 },
     {
       arbitrary: fc
         .constantFrom(
@@ -177,20 +177,20 @@ function bodyFor(handler: string, known: KnownRecords): fc.Arbitrary<{ body: Bod
           '\ufeff{}',
         )
         .map(text('malformed JSON')),
-      weight: 1,
+      weight: 5,
     },
     {
       arbitrary: fc
         .uint8Array({ minLength: 1, maxLength: 2000 })
         .map((bytes) => ({ body: { kind: 'bytes', bytes } as Body, label: 'random bytes' })),
-      weight: 1,
+      weight: 5,
     },
     {
       arbitrary: fc
         .integer({ min: 1_048_577, max: 1_200_000 })
         .map((n) => `"${'x'.repeat(n)}"`)
         .map(text('a body over max_body_bytes')),
-      weight: 0.2,
+      weight: 1,
     },
   );
 }

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../runtime/local.ts';
 import { startBillingServer, type BillingServer } from '../runtime/billing-server.ts';
-import { odooMemory } from '../support/process-memory.ts';
+import { odooMemory } from '../support/odoo-processes.ts';
 import {
   describeRequest,
   judge,
