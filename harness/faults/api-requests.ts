@@ -123,7 +123,24 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: fc.jsonValue({ maxDepth: 4 }), weight: 4 },
   { arbitrary: anyUnicode, weight: 2 },
   { arbitrary: fc.constantFrom(1e308, -1e308, 2 ** 63, -(2 ** 63), 0.1, -0, 1e-320, 1.2345678901234568e29), weight: 1 },
-  { arbitrary: fc.constantFrom(null, true, false, '', [], {}, '2026-13-45T99:99:99Z', 'NaN', '1e999'), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(
+      null,
+      true,
+      false,
+      '',
+      [],
+      {},
+      '2026-13-45T99:99:99Z',
+      'NaN',
+      '1e999',
+      '\ud800',
+      'a\udfffb',
+      '\u0000',
+      '\u202e\u0301',
+    ),
+    weight: 1,
+  },
   { arbitrary: hugeString, weight: 1 },
 );
 
@@ -213,6 +230,11 @@ function pathValue(name: string, resource: string, known: KnownRecords): fc.Arbi
   return realistic ? fc.oneof({ arbitrary: fc.constant(realistic), weight: 3 }, { arbitrary: random, weight: 2 }) : random;
 }
 
+/** encodeURIComponent, with lone surrogates (which it refuses) sent as U+FFFD as a browser does. */
+function encodePathPart(value: string): string {
+  return encodeURIComponent(value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+}
+
 function pathArbitrary(route: ApiRoute, known: KnownRecords): fc.Arbitrary<string> {
   const names = [...route.path.matchAll(/\{([a-z_]+)(:path)?\}/g)];
   const resource = route.path.split('/')[3] ?? '';
@@ -221,7 +243,7 @@ function pathArbitrary(route: ApiRoute, known: KnownRecords): fc.Arbitrary<strin
     let index = 0;
     return route.path.replace(/\{([a-z_]+)(:path)?\}/g, (_m, _name, isPath?: string) => {
       const value = values[index++]!;
-      return isPath ? value.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(value);
+      return isPath ? value.split('/').map(encodePathPart).join('/') : encodePathPart(value);
     });
   });
 }
