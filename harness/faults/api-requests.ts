@@ -73,7 +73,7 @@ function lagoShape(handler: string, known: KnownRecords, tag: string): Record<st
     case 'create_events_batch':
       return { events: [event(0), event(1)] };
     case 'upsert_customer':
-      return { customer: { external_id: `fuzz-${tag}`, name: 'Fuzz Ltd', email: 'fuzz@example.com', country: 'CA', currency: 'CAD' } };
+      return { customer: { external_id: `tnt_fuzz${tag}`, name: 'Fuzz Ltd', email: 'fuzz@example.com', country: 'CA', currency: 'CAD' } };
     case 'create_subscription':
       return {
         subscription: { external_customer_id: known.customer, plan_code: known.plan, external_id: `fuzz-${tag}`, billing_time: 'calendar' },

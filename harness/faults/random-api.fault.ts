@@ -28,7 +28,7 @@ const CLIENTS = 4;
 const WARM_UP = 0.1;
 const MAX_RSS_GROWTH = { ratio: 0.25, bytes: 100 * 2 ** 20 };
 const KNOWN: KnownRecords = {
-  customer: 'tnt_fuzz',
+  customer: 'tnt_fuzz01',
   subscription: 'sub_fuzz',
   metric: 'nc_api_requests',
   plan: 'nexacloud_pro',
