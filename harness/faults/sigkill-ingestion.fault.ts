@@ -98,6 +98,7 @@ describe('SIGKILL of every Odoo process during concurrent batch ingestion', () =
         while (acknowledgedCount() < total * KILL_AFTER) await new Promise((done) => setTimeout(done, 5));
         acknowledgedAtKill = acknowledgedCount();
         killed = killOdoo(port);
+        if (!killed.length) throw new Error(`no Odoo process with --http-port=${port} in /proc: nothing to kill`);
         console.log(
           `  SIGKILL to ${killed.length} Odoo processes (${killed.join(', ')}) after ${acknowledgedAtKill}/${total} batches acknowledged`,
         );
