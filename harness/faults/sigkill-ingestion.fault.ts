@@ -76,6 +76,7 @@ describe('SIGKILL of every Odoo process during concurrent batch ingestion', () =
     // (its connection is gone), as an application's sender would until the server is back.
     let killed: number[] = [];
     let acknowledgedAtKill = 0;
+    let finishedClients = 0;
     const send = async (client: LagoClient, run: ClientRun, batch: number): Promise<boolean> => {
       try {
         const answer = await client.createEventsBatch(run.batches[batch]!);
@@ -92,10 +93,15 @@ describe('SIGKILL of every Odoo process during concurrent batch ingestion', () =
     const client = billing.lago('nexacloud');
     await Promise.all([
       ...runs.map(async (run) => {
-        for (let batch = 0; batch < BATCHES_PER_CLIENT; batch++) if (!(await send(client, run, batch))) return;
+        for (let batch = 0; batch < BATCHES_PER_CLIENT; batch++) if (!(await send(client, run, batch))) break;
+        finishedClients++;
       }),
       (async () => {
-        while (acknowledgedCount() < total * KILL_AFTER) await new Promise((done) => setTimeout(done, 5));
+        while (acknowledgedCount() < total * KILL_AFTER) {
+          if (finishedClients === CLIENTS)
+            throw new Error(`the clients stopped after ${acknowledgedCount()}/${total} batches, before the kill`);
+          await new Promise((done) => setTimeout(done, 5));
+        }
         acknowledgedAtKill = acknowledgedCount();
         killed = killOdoo(port);
         if (!killed.length) throw new Error(`no Odoo process with --http-port=${port} in /proc: nothing to kill`);
