@@ -172,7 +172,8 @@ function buildModule(spec: Spec): ModuleIR {
           methodName: `method_not_allowed_${index + 1}`,
         }))
         .filter((entry) => entry.methods.length > 0),
-      unknownPath: { odooPath: `${api.base_path}/<path:unknown_path>`, methods: HTTP_METHODS },
+      // The base path itself too (`/api/v1`, `/api/v1/`: what `/api/v1/plans/..` resolves to).
+      unknownPath: { odooPaths: [api.base_path, `${api.base_path}/<path:unknown_path>`], methods: HTTP_METHODS },
     },
     dataFiles: [
       `security/${tech}_security.xml`,

@@ -393,8 +393,8 @@ export interface ApiIR {
   readonly routes: readonly RouteIR[];
   /** Per path, the methods it does not serve: answered with Lago's 405 body instead of Odoo's HTML page. */
   readonly notAllowed: readonly { readonly odooPath: string; readonly methods: readonly string[]; readonly methodName: string }[];
-  /** Every other path under the base path: Lago's JSON 404 instead of Odoo's HTML page. */
-  readonly unknownPath: { readonly odooPath: string; readonly methods: readonly string[] };
+  /** The base path and every other path under it: Lago's JSON 404 instead of Odoo's HTML page. */
+  readonly unknownPath: { readonly odooPaths: readonly string[]; readonly methods: readonly string[] };
 }
 
 export interface RouteIR {

@@ -91,7 +91,7 @@ describe('intermediate model', () => {
     expect(byPath.get('/api/v1/plans')).toEqual(['POST', 'PUT', 'PATCH', 'DELETE']);
     // Every other path under the base path answers Lago's JSON 404.
     expect(ir.module.api.unknownPath).toEqual({
-      odooPath: '/api/v1/<path:unknown_path>',
+      odooPaths: ['/api/v1', '/api/v1/<path:unknown_path>'],
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     });
     expect(ir.module.api.routes.find((r) => r.handler === 'create_event')).toMatchObject({ readonly: 'False', odooPath: '/api/v1/events' });

@@ -453,7 +453,7 @@ class FusionBillingApi(http.Controller):
         return method_not_allowed()
 
     @http.route(
-        '/api/v1/<path:unknown_path>',
+        ['/api/v1', '/api/v1/<path:unknown_path>'],
         type='http',
         auth='none',
         methods=['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],

@@ -201,7 +201,8 @@ class TestApiReadback(FusionApiCase):
     # ------------------------------------------------------------------------------ protocol
 
     def test_unknown_paths_answer_lagos_json_404(self):
-        for method, path in (('GET', '/nothing/here'), ('POST', '/customers/tnt_x/wallets'), ('DELETE', '/wallets/w1')):
+        # The base path itself too: a client's URL library resolves /api/v1/plans/.. to /api/v1/.
+        for method, path in (('GET', '/nothing/here'), ('POST', '/customers/tnt_x/wallets'), ('DELETE', '/wallets/w1'), ('GET', ''), ('PUT', '/')):
             with self.subTest(method=method, path=path):
                 for key in (self.cloud_key, None):
                     self.assertApiError(self.call(method, path, key), 404, 'resource_not_found')

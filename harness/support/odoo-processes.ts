@@ -1,0 +1,89 @@
+// The Odoo processes serving a port, found in /proc: the harness starts Odoo with
+// --http-port=<port>, so the server (and its prefork workers and cron runners, its children) are
+// found by that argument on either runtime (a container's processes are the host kernel's too).
+// The fault scenarios read their resident memory and SIGKILL them all at once.
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcessMemory {
+  pids: number[];
+  /** Sum of VmRSS over the pids, in bytes. */
+  rssBytes: number;
+}
+
+/** The processes whose command line holds --http-port=<port>, and their descendants. */
+export function odooPids(port: number): number[] {
+  const table = processTable();
+  const roots = table.filter((p) => p.args.includes(`--http-port=${port}`)).map((p) => p.pid);
+  const pids = new Set(roots);
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const p of table) {
+      if (!pids.has(p.pid) && pids.has(p.ppid)) {
+        pids.add(p.pid);
+        grown = true;
+      }
+    }
+  }
+  return [...pids].sort((a, b) => a - b);
+}
+
+/** VmRSS of the Odoo processes serving the port; undefined when none is found. */
+export function odooMemory(port: number): ProcessMemory | undefined {
+  const pids = odooPids(port);
+  if (!pids.length) return undefined;
+  return { pids, rssBytes: pids.reduce((sum, pid) => sum + rssOf(pid), 0) };
+}
+
+/** SIGKILL to every Odoo process serving the port, all at once (no graceful shutdown); their pids. */
+export function killOdoo(port: number): number[] {
+  const pids = odooPids(port);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone (a worker its parent's death took down).
+    }
+  }
+  return pids;
+}
+
+/** Resolves once no process serves the port any more (the kernel has reaped them). */
+export async function odooGone(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (odooPids(port).some((pid) => processState(pid) !== 'Z')) {
+    if (Date.now() > deadline) throw new Error(`Odoo processes on port ${port} still alive after SIGKILL: ${odooPids(port).join(', ')}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+function processState(pid: number): string | undefined {
+  try {
+    return /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function processTable(): { pid: number; ppid: number; args: string[] }[] {
+  const rows: { pid: number; ppid: number; args: string[] }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]);
+      rows.push({ pid: Number(entry), ppid, args });
+    } catch {
+      // The process ended while the table was read.
+    }
+  }
+  return rows;
+}
+
+function rssOf(pid: number): number {
+  try {
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
