@@ -29,15 +29,8 @@ if (!/^\d+$/.test(requests)) {
   process.exit(2);
 }
 
-let problem;
-if (kind === 'containers') {
-  const { dockerProblem } = await import('./containers/engine.ts');
-  problem = dockerProblem();
-} else {
-  const { runDoctor, summarizeProblems } = await import('./doctor.ts');
-  const doctor = runDoctor();
-  problem = doctor.ok ? undefined : `${summarizeProblems(doctor)} (set ODOO_SRC; run 'fusion-billing doctor')`;
-}
+const { runtimeProblem } = await import('./runtime/availability.ts');
+const problem = await runtimeProblem(kind);
 if (problem) {
   console.log(`faults: SKIPPED — ${kind} runtime: ${problem}`);
   process.exit(0);

@@ -1,11 +1,11 @@
 // The parsed data of a spec file that parsed cleanly before, and the line:column of its nodes, kept in
 // .cache/spec/ (gitignored) under the hash of its text and of the YAML library's version: parsing the
-// shipped spec is most of what `validate` and `generate` spend. Only data that JSON carries exactly is kept (no Infinity, NaN, -0
-// or undefined). FUSION_NO_CACHE=1 parses every time.
+// shipped spec is most of what `validate` and `generate` spend. Only data that JSON carries exactly
+// is kept (no Infinity, NaN, -0 or undefined). FUSION_NO_CACHE=1 parses every time.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { hashOf, readEntry, writeEntry } from '../disk-cache.ts';
 import { REPO_ROOT } from '../repo-root.ts';
 import type { KnownPositions } from './diagnostics.ts';
 
@@ -21,35 +21,22 @@ interface CacheEntry {
 let yamlVersion: string | undefined;
 function keyOf(text: string): string {
   yamlVersion ??= (require('yaml/package.json') as { version: string }).version;
-  return createHash('sha256').update(`yaml ${yamlVersion}\0${text}`).digest('hex');
+  return hashOf([`yaml ${yamlVersion}`, text]);
 }
 
 /** One entry per spec file (by its absolute path), replaced when its text changes. */
-function entryPath(file: string): string {
-  return join(CACHE_DIR, `${createHash('sha256').update(resolve(file)).digest('hex').slice(0, 32)}.json`);
+function entryName(file: string): string {
+  return createHash('sha256').update(resolve(file)).digest('hex').slice(0, 32);
 }
 
 export function cachedSpecData(file: string, text: string): { found: true; data: unknown; positions: KnownPositions } | { found: false } {
-  if (process.env.FUSION_NO_CACHE) return { found: false };
-  try {
-    const entry = JSON.parse(readFileSync(entryPath(file), 'utf8')) as CacheEntry;
-    return entry.key === keyOf(text) ? { found: true, data: entry.data, positions: entry.positions ?? {} } : { found: false };
-  } catch {
-    return { found: false };
-  }
+  const entry = readEntry<CacheEntry>(CACHE_DIR, entryName(file));
+  return entry?.key === keyOf(text) ? { found: true, data: entry.data, positions: entry.positions ?? {} } : { found: false };
 }
 
 export function keepSpecData(file: string, text: string, data: unknown, positions: () => KnownPositions): void {
   if (process.env.FUSION_NO_CACHE || !jsonFaithful(data)) return;
-  try {
-    mkdirSync(CACHE_DIR, { recursive: true });
-    const target = entryPath(file);
-    const partial = `${target}.${process.pid}.tmp`;
-    writeFileSync(partial, JSON.stringify({ key: keyOf(text), data, positions: positions() } satisfies CacheEntry));
-    renameSync(partial, target); // whole or absent: two processes never read half an entry
-  } catch {
-    // A read-only checkout only loses the speed-up.
-  }
+  writeEntry(CACHE_DIR, entryName(file), { key: keyOf(text), data, positions: positions() } satisfies CacheEntry);
 }
 
 /** Whether JSON.parse(JSON.stringify(value)) gives `value` back exactly. */
