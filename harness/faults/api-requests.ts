@@ -3,9 +3,8 @@
 // values, the Lago shape of the route with one field of a wrong type (or missing, or unknown),
 // huge strings, any unicode (lone surrogates too), deep nesting, bytes that are not JSON. Headers
 // and query strings are garbled alongside: no, a wrong or a foreign key, wrong Content-Types.
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { validateSpecText } from '../../generators/spec/index.ts';
+import { validateSpecFile } from '../../generators/spec/index.ts';
 
 export interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -51,7 +50,7 @@ export interface RandomRequest {
 }
 
 export function specRoutes(specFile: string): ApiRoute[] {
-  const spec = validateSpecText(specFile, readFileSync(specFile, 'utf8')).spec;
+  const spec = validateSpecFile(specFile).spec;
   const base = spec.module.api.base_path;
   return spec.module.api.routes.map((route) => ({ method: route.method, path: `${base}${route.path}`, handler: route.handler }));
 }
