@@ -1,7 +1,7 @@
 // Reads a spec file into plain data plus a locator; malformed YAML becomes located diagnostics, never a crash.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Document, LineCounter } from 'yaml';
+import type { Alias, Document, LineCounter, Node } from 'yaml';
 import { SourceLocator, SpecError, type Diagnostic } from './diagnostics.ts';
 import { cachedSpecData, keepSpecData } from './parsed-cache.ts';
 
@@ -31,7 +31,53 @@ export function loadSpecText(file: string, text: string): LoadedSpec {
     return { file, line, column: col, message: `YAML: ${firstLine(e.message)}` };
   });
   if (problems.length > 0) throw new SpecError(problems);
-  return { file, text, data: doc.toJS({ maxAliasCount: 100 }), locate: new SourceLocator(file, () => parsed) };
+  const at = (node: Node) => {
+    const { line, col } = lines.linePos(node.range?.[0] ?? 0);
+    return { file, line, column: col };
+  };
+  const aliases = aliasesOf(doc);
+  const cycles = aliases.filter((alias) => contains(alias.resolve(doc), alias));
+  if (cycles.length > 0) {
+    throw new SpecError(
+      cycles.map((alias) => ({
+        ...at(alias),
+        message: `YAML: alias *${alias.source} is inside the node it names (a cycle): a spec is a tree`,
+      })),
+    );
+  }
+  try {
+    return { file, text, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), locate: new SourceLocator(file, () => parsed) };
+  } catch (err) {
+    // yaml throws a ReferenceError when aliases would expand past maxAliasCount ("billion laughs").
+    const first = aliases[0];
+    throw new SpecError([{ ...(first ? at(first) : { file, line: 1, column: 1 }), message: `YAML: ${firstLine((err as Error).message)}` }]);
+  }
+}
+
+/** How far aliases may multiply the document when it is read (yaml's guard against alias bombs). */
+const MAX_ALIAS_COUNT = 100;
+
+function aliasesOf(doc: Document): Alias[] {
+  const { isAlias, visit } = yaml();
+  const found: Alias[] = [];
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) found.push(node);
+  });
+  return found;
+}
+
+/** Whether `target` is `node` or among its descendants (not following aliases). */
+function contains(node: Node | undefined, target: Node): boolean {
+  if (!node) return false;
+  const { visit } = yaml();
+  let found = node === target;
+  visit(node, (_key, child) => {
+    if (child === target) {
+      found = true;
+      return visit.BREAK;
+    }
+  });
+  return found;
 }
 
 /** A spec file, its data from .cache/spec when its text parsed cleanly before (then parsed again only to locate a problem). */

@@ -45,6 +45,8 @@ export interface BillingDatabaseOptions {
   refresh?: boolean;
   /** Called with each step's name and wall time. */
   onStep?: (step: string, ms: number) => void;
+  /** What is installed on top of the dependencies; default fusion_billing (a baseline without it names others). */
+  install?: string[];
 }
 
 export interface BillingDatabase {
@@ -53,7 +55,7 @@ export interface BillingDatabase {
   fromCache: boolean;
 }
 
-/** Creates `db`: the cached (or freshly built) dependencies, then fusion_billing installed. */
+/** Creates `db`: the cached (or freshly built) dependencies, then fusion_billing (or `install`) installed. */
 export async function prepareBillingDatabase(
   runtime: OdooRuntime,
   db: string,
@@ -81,7 +83,8 @@ export async function prepareBillingDatabase(
     rmSync(cacheDir, { recursive: true, force: true });
     renameSync(partial, cacheDir);
   }
-  await timed(`install ${BILLING_MODULE}`, () => runtime.installModules(db, [BILLING_MODULE]));
+  const install = options.install ?? [BILLING_MODULE];
+  await timed(`install ${install.join(',')}`, () => runtime.installModules(db, install));
   return { db, fromCache: cached };
 }
 

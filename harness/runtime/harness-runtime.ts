@@ -25,6 +25,7 @@ import type {
   PostgresAccess,
   ProgressCallback,
   StartServerOptions,
+  TestInstalledOptions,
 } from './types.ts';
 
 export { REPO_ROOT };
@@ -280,36 +281,46 @@ export class HarnessRuntime implements OdooRuntime {
       if (options.template) await this.duplicate(options.template, db);
       const moduleUnderTest = options.moduleUnderTest ?? modules[modules.length - 1]!;
       const testTags = options.testTags ?? `/${moduleUnderTest}`;
-      // HttpCase starts a server on --http-port even with --stop-after-init: never the default 8069.
-      const args = [
-        '-d',
-        db,
-        '-i',
-        modules.join(','),
-        '--test-enable',
-        `--test-tags=${testTags}`,
-        '--stop-after-init',
-        `--http-port=${await findFreePort()}`,
-        ...(options.extraArgs ?? []),
-      ];
       this.progress(`odoo: installing and testing ${modules.join(',')} in ${db} (tags ${testTags})`);
-      const logPath = this.logPath(`${db}-test`);
-      const exit = await this.runBatch(`${db}-test`, args, { logPath, timeoutMs: this.options.installTimeoutMs });
-      const verdict = judgeTestRun(exit.output, exit.exitCode, { module: moduleUnderTest });
-      const problems = exit.timedOut ? [`timed out after ${exit.durationMs} ms`, ...verdict.problems] : verdict.problems;
-      return {
-        ok: problems.length === 0,
-        problems,
-        exitCode: exit.exitCode,
-        testsRun: verdict.summary.testsRun,
-        failed: verdict.summary.failed,
-        errors: verdict.summary.errors,
-        failures: verdict.failures,
-        durationMs: exit.durationMs,
-        logGate: verdict.logGate,
-        rawLogPath: logPath,
-      };
+      return this.runTests(db, ['-i', modules.join(','), ...(options.extraArgs ?? [])], testTags, moduleUnderTest);
     });
+  }
+
+  async testInstalled(db: string, options: TestInstalledOptions): Promise<OdooTestReport> {
+    return this.exclusive(async () => {
+      this.progress(`odoo: post-install tests in ${db} (tags ${options.testTags})`);
+      return this.runTests(db, options.extraArgs ?? [], options.testTags, options.gateModule);
+    });
+  }
+
+  /** odoo-bin --test-enable on `db` with `args` (an -i, or nothing: the installed modules' post-install tests). */
+  private async runTests(db: string, args: string[], testTags: string, gateModule: string): Promise<OdooTestReport> {
+    // HttpCase starts a server on --http-port even with --stop-after-init: never the default 8069.
+    const argv = [
+      '-d',
+      db,
+      '--test-enable',
+      `--test-tags=${testTags}`,
+      '--stop-after-init',
+      `--http-port=${await findFreePort()}`,
+      ...args,
+    ];
+    const logPath = this.logPath(`${db}-test`);
+    const exit = await this.runBatch(`${db}-test`, argv, { logPath, timeoutMs: this.options.installTimeoutMs });
+    const verdict = judgeTestRun(exit.output, exit.exitCode, { module: gateModule });
+    const problems = exit.timedOut ? [`timed out after ${exit.durationMs} ms`, ...verdict.problems] : verdict.problems;
+    return {
+      ok: problems.length === 0,
+      problems,
+      exitCode: exit.exitCode,
+      testsRun: verdict.summary.testsRun,
+      failed: verdict.summary.failed,
+      errors: verdict.summary.errors,
+      failures: verdict.failures,
+      durationMs: exit.durationMs,
+      logGate: verdict.logGate,
+      rawLogPath: logPath,
+    };
   }
 
   startServer(db: string, options: StartServerOptions = {}): Promise<OdooServer> {

@@ -28,6 +28,15 @@ export interface InstallAndTestOptions {
   template?: string;
 }
 
+export interface TestInstalledOptions {
+  /** Odoo --test-tags: which tests of the installed modules run (their post_install ones). */
+  testTags: string;
+  /** The module whose WARNING records the log gate judges (ERROR records of any module count). */
+  gateModule: string;
+  /** Extra odoo-bin arguments, appended last. */
+  extraArgs?: string[];
+}
+
 export interface OdooTestReport {
   /** True when exit code is 0, tests ran (> 0), none failed or errored, and the log gate is clean. */
   ok: boolean;
@@ -103,6 +112,11 @@ export interface OdooRuntime {
   restoreDatabase(dir: string, db: string): Promise<void>;
   /** -i modules --test-enable --test-tags ... --stop-after-init on a fresh database; parsed report. */
   installAndTest(db: string, modules: string[], options?: InstallAndTestOptions): Promise<OdooTestReport>;
+  /**
+   * --test-enable --stop-after-init on an existing database, installing nothing: the post_install
+   * tests of its installed modules that the tags select run with every installed module loaded.
+   */
+  testInstalled(db: string, options: TestInstalledOptions): Promise<OdooTestReport>;
   /** HTTP server on a free port of 127.0.0.1; resolves once /web/login answers 200. */
   startServer(db: string, options?: StartServerOptions): Promise<OdooServer>;
   /** A persistent API key (scope: any RPC) for the user with this login. */
