@@ -26,7 +26,7 @@ import {
 } from './harness-runtime.ts';
 import { exitOrElse, OdooOutput, type OdooExit } from './odoo-process.ts';
 import { CLUSTER_SUPERUSER, runClientTool, SERVER_SETTINGS } from './postgres-cluster.ts';
-import type { ClientInput, ProgressCallback } from './types.ts';
+import type { ClientInput, PostgresShutdownMode, ProgressCallback } from './types.ts';
 import { ENTRY, readyLine, type ServiceKind } from '../services/process.ts';
 
 export interface ContainersRuntimeOptions extends HarnessRuntimeOptions {
@@ -219,6 +219,32 @@ class ContainerPostgres implements PostgresServer {
     void this.session;
   }
 
+  /**
+   * PostgreSQL is the container's main process: pg_ctl's modes are its signals (fast: SIGINT,
+   * immediate: SIGQUIT). The stopped container keeps its data volume for startAgain.
+   */
+  async shutDown(mode: PostgresShutdownMode): Promise<void> {
+    const id = this.requireContainer().getId();
+    await docker(['kill', '--signal', mode === 'fast' ? 'SIGINT' : 'SIGQUIT', id]);
+    await docker(['wait', id]);
+  }
+
+  async startAgain(progress: ProgressCallback): Promise<void> {
+    const id = this.requireContainer().getId();
+    progress(`postgres: starting container ${id.slice(0, 12)} again on 127.0.0.1:${this.port}`);
+    await docker(['start', id]);
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const ready = await docker(['exec', id, 'pg_isready', '-h', '127.0.0.1', '-p', String(this.port), '-U', CLUSTER_SUPERUSER]).then(
+        () => true,
+        () => false,
+      );
+      if (ready) return;
+      if (Date.now() > deadline) throw new Error(`PostgreSQL container ${id.slice(0, 12)} not ready 120 s after docker start`);
+      await new Promise((done) => setTimeout(done, 500));
+    }
+  }
+
   client(tool: 'psql' | 'pg_dump' | 'pg_restore' | 'createdb' | 'dropdb', args: string[], stdin?: ClientInput): Promise<string> {
     const id = this.requireContainer().getId();
     // The tool of the server's own image, inside its container; dumps land in bind-mounted paths.
@@ -256,6 +282,11 @@ class ContainerPostgres implements PostgresServer {
     if (!this.container) throw new Error('PostgreSQL container not running');
     return this.container;
   }
+}
+
+/** The docker CLI; resolves with stdout, rejects with stderr on a non-zero exit. */
+function docker(args: string[]): Promise<string> {
+  return runClientTool('docker', args, 'docker', args, undefined, REPO_ROOT);
 }
 
 interface ContainerRunSpec {

@@ -23,6 +23,7 @@ import type {
   OdooServer,
   OdooTestReport,
   PostgresAccess,
+  PostgresShutdownMode,
   ProgressCallback,
   StartServerOptions,
   TestInstalledOptions,
@@ -68,6 +69,10 @@ export interface PostgresServer extends PostgresAccess {
   start(progress: ProgressCallback): Promise<void>;
   stop(): Promise<void>;
   stopSync(): void;
+  /** Shuts the server down, keeping its data (stopPostgres). */
+  shutDown(mode: PostgresShutdownMode): Promise<void>;
+  /** Starts it again after shutDown: same port, same data. */
+  startAgain(progress: ProgressCallback): Promise<void>;
   /** Shell lines to reach (and clean up) a server kept for inspection. */
   keptLines(): string[];
 }
@@ -205,6 +210,15 @@ export class HarnessRuntime implements OdooRuntime {
       rmSync(dir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  async stopPostgres(mode: PostgresShutdownMode): Promise<void> {
+    this.progress(`postgres: stopping (${mode} shutdown)`);
+    await this.requireSession().cluster.shutDown(mode);
+  }
+
+  async startPostgres(): Promise<void> {
+    await this.requireSession().cluster.startAgain(this.progress);
   }
 
   createDatabase(db: string, options: CreateDatabaseOptions = {}): Promise<void> {

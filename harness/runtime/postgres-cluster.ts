@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PostgresServer } from './harness-runtime.ts';
-import type { ClientInput } from './types.ts';
+import type { ClientInput, PostgresShutdownMode } from './types.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -67,6 +67,23 @@ export class PostgresCluster implements PostgresServer {
       '--no-sync',
     ]);
     progress(`postgres: starting on port ${this.port}, socket in ${this.socketDir}`);
+    await this.launch();
+  }
+
+  /** pg_ctl stop in `mode`, keeping the data directory for startAgain. */
+  async shutDown(mode: PostgresShutdownMode): Promise<void> {
+    if (!this.running) return;
+    await this.run('pg_ctl', ['--pgdata', this.dataDir, '--mode', mode, '--wait', '--timeout', '60', 'stop']);
+    this.running = false;
+  }
+
+  async startAgain(progress: (message: string) => void = () => {}): Promise<void> {
+    if (this.running) return;
+    progress(`postgres: starting again on port ${this.port}`);
+    await this.launch();
+  }
+
+  private async launch(): Promise<void> {
     const serverOptions = [
       `-p ${this.port}`,
       `-k '${this.socketDir}'`,

@@ -90,6 +90,9 @@ export interface PostgresAccess {
   client(tool: 'psql' | 'pg_dump' | 'pg_restore' | 'createdb' | 'dropdb', args: string[], stdin?: ClientInput): Promise<string>;
 }
 
+/** pg_ctl's shutdown modes a fault scenario uses: fast (sessions terminated, checkpoint) or immediate (a crash: recovery at start). */
+export type PostgresShutdownMode = 'fast' | 'immediate';
+
 export interface OdooRuntime {
   readonly kind: 'local' | 'containers';
   /** One line: the runtime and what it runs (the Odoo tree and interpreter, or the images). Known after start(). */
@@ -121,6 +124,10 @@ export interface OdooRuntime {
   startServer(db: string, options?: StartServerOptions): Promise<OdooServer>;
   /** A persistent API key (scope: any RPC) for the user with this login. */
   createApiKey(db: string, login: string): Promise<string>;
+  /** Stops PostgreSQL alone (Odoo servers keep running), keeping its data, for fault scenarios. */
+  stopPostgres(mode: PostgresShutdownMode): Promise<void>;
+  /** Starts PostgreSQL again after stopPostgres: same port, same data; resolves once it accepts connections. */
+  startPostgres(): Promise<void>;
   /** Stops servers and PostgreSQL, removes temporary files. Safe to call twice. */
   stop(): Promise<void>;
 }

@@ -7,6 +7,7 @@ from . import test_alerts
 from . import test_api_auth
 from . import test_api_catalog
 from . import test_api_customers
+from . import test_api_database_outage
 from . import test_api_events
 from . import test_api_readback
 from . import test_api_retry_payment

@@ -29,6 +29,7 @@ _ERROR_TITLES = {
     413: 'Payload Too Large',
     422: 'Unprocessable Entity',
     500: 'Internal Server Error',
+    503: 'Service Unavailable',
 }
 _BEARER = re.compile(r'^bearer\s+(\S+)\s*$', re.IGNORECASE)
 # Where the body read by the first attempt is kept: Odoo replays the whole request after a
@@ -123,7 +124,11 @@ def serve(handler, params):
         return _json_response(error.body(), error.status)
     except (psycopg2.OperationalError, psycopg2.errors.ReadOnlySqlTransaction, ConcurrencyError):
         # Serialization failures, lock timeouts and writes on a read-only cursor: Odoo rolls
-        # back and replays the request (odoo.service.model.retrying, http._serve_db).
+        # back and replays the request (odoo.service.model.retrying, http._serve_db). A lost
+        # connection is answered 503 by database_outage.
+        raise
+    except psycopg2.InterfaceError:
+        # The connection is closed: nothing to roll back; database_outage answers 503.
         raise
     except psycopg2.errors.UniqueViolation as exc:
         # Uniqueness is checked before writing, so a violation here is a concurrent request
