@@ -11,10 +11,12 @@ import time
 import uuid
 from datetime import timedelta
 
+import psycopg2
 import requests
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from .. import settings
 from ..engine.webhook_signing import retry_delay_seconds, signed_headers
@@ -112,30 +114,65 @@ class FusionBillingWebhook(models.Model):
         self.sudo().write({'state': 'pending', 'attempt_count': 0, 'next_attempt_at': fields.Datetime.now()})
         return True
 
-    @api.model
-    def _fusion_due(self, limit):
-        """Webhooks to send now, locked for this worker: the oldest undelivered one of each object."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """SELECT w.id FROM fusion_billing_webhook w
-                WHERE w.state IN ('pending', 'retrying') AND w.next_attempt_at <= %s
+    @staticmethod
+    def _fusion_due_condition():
+        """Due: waiting, its time has come, and no older webhook of the same object is undelivered."""
+        return SQL("""w.state IN ('pending', 'retrying') AND w.next_attempt_at <= %s
                   AND NOT EXISTS (
                       SELECT 1 FROM fusion_billing_webhook older
                        WHERE older.endpoint_id = w.endpoint_id AND older.object_key = w.object_key
-                         AND older.state IN ('pending', 'retrying') AND older.id < w.id)
-             ORDER BY w.id LIMIT %s
-               FOR UPDATE SKIP LOCKED""",
-            [fields.Datetime.now(), limit],
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+                         AND older.state IN ('pending', 'retrying') AND older.id < w.id)""", fields.Datetime.now())
+
+    @api.model
+    def _fusion_due(self, limit):
+        """Webhooks to send now, the oldest undelivered one of each object, locked for this
+        transaction (SKIP LOCKED: two runners choose different ones). The locks end with the
+        transaction: each one must be claimed again before it is sent (_fusion_claim)."""
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT w.id FROM fusion_billing_webhook w WHERE %s ORDER BY w.id LIMIT %s FOR UPDATE SKIP LOCKED",
+                    self._fusion_due_condition(), limit,
+                ), log_exceptions=False)
+                return self.browse([row[0] for row in self.env.cr.fetchall()])
+        except psycopg2.errors.SerializationFailure:
+            # Another runner delivered one of them while this query ran: it is at work; next run.
+            return self.browse()
+
+    def _fusion_claim(self):
+        """This webhook, locked for this transaction, if it is still due; else nothing. Another
+        runner may have sent it since the batch was chosen (its lock ended with the batch's first
+        commit), or may be sending it now (locked: skipped)."""
+        self.ensure_one()
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL(
+                    "SELECT w.id FROM fusion_billing_webhook w WHERE w.id = %s AND %s FOR UPDATE SKIP LOCKED",
+                    self.id, self._fusion_due_condition(),
+                ), log_exceptions=False)
+                return self if self.env.cr.fetchone() else self.browse()
+        except psycopg2.errors.SerializationFailure:
+            # Changed by another runner after this transaction began: that runner sent it.
+            return self.browse()
 
     @api.model
     def _cron_deliver(self):
+        """Send the due webhooks, one transaction each, while the cron's time lasts (then it runs
+        again at once for the rest). Any number of runners may do this at the same time."""
         due = self._fusion_due(settings.WEBHOOK_BATCH_SIZE)
+        time_left = self.env.context.get('cron_end_time', float('inf')) - time.monotonic()
         for index, webhook in enumerate(due):
-            webhook._fusion_deliver()
+            if time_left <= 0:
+                # Past the cron's time slice: a run longer than Odoo's limit_time_real is killed
+                # mid-delivery (the webhook sent, its attempt not recorded: sent twice).
+                self.env['ir.cron']._commit_progress(remaining=len(due) - index)
+                return
+            claimed = webhook._fusion_claim()
+            claimed._fusion_deliver()
             # Commit each delivery, so that a crash later in the batch does not resend it.
-            self.env['ir.cron']._commit_progress(processed=1, remaining=len(due) - index - 1)
+            time_left = self.env['ir.cron']._commit_progress(processed=len(claimed), remaining=len(due) - index - 1)
 
     def _fusion_signed_headers(self, body):
         """The headers of one delivery of `body`: Lago's X-Lago-Signature (JWT or HMAC, per the

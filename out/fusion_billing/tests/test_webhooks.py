@@ -242,6 +242,37 @@ class TestWebhookOutbox(EngineCase):
         self.assertEqual(webhook.state, 'succeeded')
         self.assertEqual(len(receiver.requests), 1)
 
+    def test_a_webhook_another_runner_sent_since_the_batch_was_chosen_is_not_sent_again(self):
+        first = self.pending_for(self.subscribe('wh-race-a', dt(2026, 1, 1)))
+        second = self.pending_for(self.subscribe('wh-race-b', dt(2026, 1, 1)))
+        self.Webhook.search([('id', 'not in', (first | second).ids), ('state', 'in', ('pending', 'retrying'))]).state = 'succeeded'
+        Webhook = type(self.Webhook)
+        choose = Webhook._fusion_due
+
+        def chosen_then_sent_elsewhere(model, limit):
+            batch = choose(model, limit)
+            # What another runner does once this batch's first commit has released its locks.
+            second.write({'state': 'succeeded', 'attempt_count': 1, 'next_attempt_at': False})
+            return batch
+
+        with WebhookReceiver() as receiver, patch.object(type(self.env['ir.cron']), '_commit_progress', lambda *a, **k: 1.0), \
+                patch.object(Webhook, '_fusion_due', chosen_then_sent_elsewhere):
+            self.endpoint.url = receiver.url
+            self.Webhook._cron_deliver()
+        self.assertEqual([r['headers']['X-Lago-Unique-Key'] for r in receiver.requests], [first.unique_key])
+        self.assertEqual((first.state, second.attempt_count), ('succeeded', 1), 'sent once, by the other runner')
+
+    def test_delivery_stops_when_the_cron_time_slice_is_over(self):
+        webhook = self.pending_for(self.subscribe('wh-slice', dt(2026, 1, 1)))
+        self.Webhook.search([('id', '!=', webhook.id), ('state', 'in', ('pending', 'retrying'))]).state = 'succeeded'
+        progress = []
+        with WebhookReceiver() as receiver, patch.object(type(self.env['ir.cron']), '_commit_progress',
+                                                         lambda _cron, processed=0, **k: progress.append((processed, k.get('remaining'))) or 0.0):
+            self.endpoint.url = receiver.url
+            self.Webhook.with_context(cron_end_time=time.monotonic() - 1)._cron_deliver()
+        self.assertEqual((webhook.state, receiver.requests), ('pending', []), 'nothing sent past the time slice')
+        self.assertEqual(progress, [(0, 1)], 'the rest reported, so that the cron runs again at once')
+
 
 @tagged('post_install', '-at_install')
 class TestInvoiceWebhooks(EngineCase):
