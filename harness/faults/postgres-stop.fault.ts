@@ -49,7 +49,10 @@ function classify(answer: LagoResponse<unknown>, resend: boolean): { kind: Answe
   const { status, body } = answer;
   if (status === 200) return { kind: 'acknowledged' };
   const lagoShaped =
-    typeof body === 'object' && body !== null && (body as { status?: unknown }).status === status && typeof (body as { error?: unknown }).error === 'string';
+    typeof body === 'object' &&
+    body !== null &&
+    (body as { status?: unknown }).status === status &&
+    typeof (body as { error?: unknown }).error === 'string';
   if (lagoShaped && status >= 500) return { kind: 'lago 5xx' };
   // A resend of a batch whose commit went through but whose answer was lost: every event is a duplicate.
   const details = lagoShaped && status === 422 ? (body as { error_details?: Record<string, unknown> }).error_details : undefined;
@@ -96,18 +99,25 @@ describe('PostgreSQL stopped and started again during concurrent batch ingestion
   for (const mode of ['fast', 'immediate'] as PostgresShutdownMode[]) {
     it(`pg_ctl stop -m ${mode}: ${CLIENTS} clients × ${BATCHES_PER_CLIENT} batches of ${EVENTS_PER_BATCH}: JSON 5xx while down, recovery, nothing lost or doubled`, async () => {
       const port = Number(new URL(billing.server.baseUrl).port);
-      const client = new LagoClient({ baseUrl: billing.server.baseUrl, apiKey: billing.serviceKeys.nexacloud!, timeoutMs: CLIENT_TIMEOUT_MS });
+      const client = new LagoClient({
+        baseUrl: billing.server.baseUrl,
+        apiKey: billing.serviceKeys.nexacloud!,
+        timeoutMs: CLIENT_TIMEOUT_MS,
+      });
       const prefix = `pgstop-${mode}-`;
       const now = Math.floor(Date.now() / 1000);
       const batchesOf = Array.from({ length: CLIENTS }, (_, c) =>
         chunk(
-          Array.from({ length: BATCHES_PER_CLIENT * EVENTS_PER_BATCH }, (_, i): LagoEventInput => ({
-            transaction_id: `${prefix}${c}-${i}`,
-            external_subscription_id: SUBSCRIPTION,
-            code: 'nc_api_requests',
-            timestamp: now - i,
-            properties: { region: 'ca-central' },
-          })),
+          Array.from(
+            { length: BATCHES_PER_CLIENT * EVENTS_PER_BATCH },
+            (_, i): LagoEventInput => ({
+              transaction_id: `${prefix}${c}-${i}`,
+              external_subscription_id: SUBSCRIPTION,
+              code: 'nc_api_requests',
+              timestamp: now - i,
+              properties: { region: 'ca-central' },
+            }),
+          ),
           EVENTS_PER_BATCH,
         ),
       );
@@ -168,7 +178,9 @@ describe('PostgreSQL stopped and started again during concurrent batch ingestion
         stoppedAt = performance.now();
         await billing.runtime.stopPostgres(mode);
         stopDoneAt = performance.now();
-        console.log(`  ${mode}: PostgreSQL down (pg_ctl took ${((stopDoneAt - stoppedAt) / 1000).toFixed(1)} s); down for ${DOWN_MS / 1000} s`);
+        console.log(
+          `  ${mode}: PostgreSQL down (pg_ctl took ${((stopDoneAt - stoppedAt) / 1000).toFixed(1)} s); down for ${DOWN_MS / 1000} s`,
+        );
         await sleep(DOWN_MS / 2);
         probe = await probeWhileDown(billing.server.baseUrl, billing.serviceKeys.nexacloud!);
         console.log(`  ${mode}: probe while down: ${probe.line}`);
@@ -188,7 +200,9 @@ describe('PostgreSQL stopped and started again during concurrent batch ingestion
         clientsDone,
         sleep(RECOVERY_TIMEOUT_MS).then(() => {
           abandoned = true;
-          throw new Error(`the clients were not done ${RECOVERY_TIMEOUT_MS / 1000} s after PostgreSQL came back (${acknowledgedBatches}/${total})`);
+          throw new Error(
+            `the clients were not done ${RECOVERY_TIMEOUT_MS / 1000} s after PostgreSQL came back (${acknowledgedBatches}/${total})`,
+          );
         }),
       ]);
       const recoveredAt = performance.now();
@@ -263,7 +277,12 @@ describe('PostgreSQL stopped and started again during concurrent batch ingestion
 /** The prefork master serving the port (the process whose parent is not one of them) and its HTTP workers (its forks; the gevent process is another program). */
 function prefork(port: number): { master?: number; workers: number[] } {
   const pids = odooPids(port);
-  const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+  const parentOf = (pid: number) =>
+    Number(
+      readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ')[1],
+    );
   const commandOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   try {
     const master = pids.find((pid) => !pids.includes(parentOf(pid)));
@@ -288,7 +307,9 @@ async function probeWhileDown(baseUrl: string, apiKey: string): Promise<Probe> {
     const response = await fetch(`${baseUrl}/api/v1/events/batch`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ events: [{ transaction_id: 'pgstop-probe', external_subscription_id: SUBSCRIPTION, code: 'nc_api_requests' }] }),
+      body: JSON.stringify({
+        events: [{ transaction_id: 'pgstop-probe', external_subscription_id: SUBSCRIPTION, code: 'nc_api_requests' }],
+      }),
       signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
     });
     const text = await response.text();

@@ -30,7 +30,11 @@ export interface DeliveryCount {
   examples: string[];
 }
 
-export function countDeliveries(outbox: OutboxWebhook[], arrivals: Arrival[], firstAnswer: (uniqueKey: string) => FirstAnswer): DeliveryCount {
+export function countDeliveries(
+  outbox: OutboxWebhook[],
+  arrivals: Arrival[],
+  firstAnswer: (uniqueKey: string) => FirstAnswer,
+): DeliveryCount {
   const byKey = new Map<string, Arrival[]>();
   for (const arrival of arrivals) byKey.set(arrival.uniqueKey, [...(byKey.get(arrival.uniqueKey) ?? []), arrival]);
   const examples: string[] = [];
@@ -74,9 +78,21 @@ export function countDeliveries(outbox: OutboxWebhook[], arrivals: Arrival[], fi
       if (previousSuccess === undefined || firstArrival === undefined) continue;
       if (firstArrival < previousSuccess) {
         outOfOrder++;
-        note(`${object}: webhook ${webhooks[i]!.id} arrived ${previousSuccess - firstArrival} ms before webhook ${webhooks[i - 1]!.id} succeeded`);
+        note(
+          `${object}: webhook ${webhooks[i]!.id} arrived ${previousSuccess - firstArrival} ms before webhook ${webhooks[i - 1]!.id} succeeded`,
+        );
       }
     }
   }
-  return { webhooks: outbox.length, objects: byObject.size, arrivals: arrivals.length, failedFirst, lost, doubled, unlogged, outOfOrder, examples };
+  return {
+    webhooks: outbox.length,
+    objects: byObject.size,
+    arrivals: arrivals.length,
+    failedFirst,
+    lost,
+    doubled,
+    unlogged,
+    outOfOrder,
+    examples,
+  };
 }

@@ -107,7 +107,8 @@ describe('webhooks delivered by two HTTP workers and two cron runners at once', 
           await odoo.call('ir.cron', 'method_direct_trigger', { ids: [cronIds[turn % cronIds.length]!] });
           driver.directRuns++;
         } catch (error) {
-          if (error instanceof OdooUserError) driver.refused++; // that cron is running elsewhere
+          if (error instanceof OdooUserError)
+            driver.refused++; // that cron is running elsewhere
           else {
             driver.failedCalls++;
             console.log(`  direct run failed: ${(error as Error).message.slice(0, 200)}`);
@@ -131,7 +132,10 @@ describe('webhooks delivered by two HTTP workers and two cron runners at once', 
       const customer = `tnt_race${String(c).padStart(4, '0')}`;
       const subscription = `race_sub_${c}`;
       await ok('POST /customers', cloud.upsertCustomer({ external_id: customer, name: `Race ${c} v0`, country: 'CA' }));
-      await ok('POST /subscriptions', cloud.createSubscription({ external_customer_id: customer, plan_code: 'nexacloud_pro', external_id: subscription }));
+      await ok(
+        'POST /subscriptions',
+        cloud.createSubscription({ external_customer_id: customer, plan_code: 'nexacloud_pro', external_id: subscription }),
+      );
       for (let v = 1; v <= UPDATES; v++) {
         await ok('POST /customers', cloud.upsertCustomer({ external_id: customer, name: `Race ${c} v${v}`, country: 'CA' }));
         await ok('PUT /subscriptions', cloud.updateSubscription(subscription, { name: `Race sub ${c} v${v}`, ending_at: null }));
@@ -149,7 +153,9 @@ describe('webhooks delivered by two HTTP workers and two cron runners at once', 
       throw error;
     }
     const written = await odoo.searchCount('fusion.billing.webhook', [['endpoint_id', '=', endpointId]]);
-    console.log(`  ${requests} API requests in ${((Date.now() - started) / 1000).toFixed(0)} s wrote ${written} webhooks; ${receiver.arrivals.length} deliveries so far`);
+    console.log(
+      `  ${requests} API requests in ${((Date.now() - started) / 1000).toFixed(0)} s wrote ${written} webhooks; ${receiver.arrivals.length} deliveries so far`,
+    );
 
     // Delivery goes on until nothing is pending or retrying.
     const drainStarted = Date.now();
@@ -179,19 +185,27 @@ describe('webhooks delivered by two HTTP workers and two cron runners at once', 
     );
     const count = countDeliveries(outbox, receiver.arrivals, (key) => receiver.firstAnswer(key));
     for (const example of count.examples) console.log(`  problem: ${example}`);
-    const states = outbox.reduce<Record<string, number>>((n, w) => ({ ...n, [w.state]: (n[w.state] ?? 0) + 1 }), {});
+    const states: Record<string, number> = {};
+    for (const w of outbox) states[w.state] = (states[w.state] ?? 0) + 1;
     console.log(`  outbox: ${JSON.stringify(states)}; receiver: ${count.arrivals} requests, ${receiver.unsigned} unsigned`);
     recordFaultRow({
       scenario: '4 Webhook delivery race',
       load: `${count.webhooks} webhooks about ${count.objects} objects (${CUSTOMERS} customers and their subscriptions, ${CLIENTS} API clients), --workers ${WORKERS} --max-cron-threads=${CRON_RUNNERS}, ${DELIVERY_CRONS} delivery crons`,
       done: `delivery by both cron runners (woken every ${WAKE_EVERY_MS / 1000} s) and both HTTP workers (method_direct_trigger in 2 loops) at once; the receiver fails ${SHARES.error500 * 100}% of first deliveries with a 500 and answers ${SHARES.slow * 100}% after the timeout`,
-      expected: 'each webhook delivered; each attempt made once (at most 2 requests per webhook the receiver failed, 1 otherwise); per object none before the previous one succeeded',
+      expected:
+        'each webhook delivered; each attempt made once (at most 2 requests per webhook the receiver failed, 1 otherwise); per object none before the previous one succeeded',
       measured: `${count.arrivals} requests for ${count.webhooks} webhooks (${count.failedFirst} first deliveries failed on purpose); ${count.webhooks - count.lost} delivered; ${count.doubled} extra deliveries; ${count.unlogged} with deliveries not logged as attempts; ${count.outOfOrder} out of order; ${driver.directRuns} runs by hand, ${driver.refused} refused`,
       lost: count.lost,
       doubled: count.doubled,
       wrongAnswers: 0,
     });
-    expect({ lost: count.lost, doubled: count.doubled, unlogged: count.unlogged, outOfOrder: count.outOfOrder, unsigned: receiver.unsigned }).toEqual({
+    expect({
+      lost: count.lost,
+      doubled: count.doubled,
+      unlogged: count.unlogged,
+      outOfOrder: count.outOfOrder,
+      unsigned: receiver.unsigned,
+    }).toEqual({
       lost: 0,
       doubled: 0,
       unlogged: 0,
