@@ -8,10 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LagoClient, type LagoEventInput, type LagoResponse } from '../clients/lago.ts';
-import { startBillingServer, type BillingServer } from '../runtime/billing-server.ts';
+import type { BillingServer } from '../runtime/billing-server.ts';
 import type { PostgresShutdownMode } from '../runtime/types.ts';
 import { chunk } from '../support/events.ts';
 import { odooPids } from '../support/odoo-processes.ts';
+import { startIngestionTarget } from './ingestion-target.ts';
 import { recordFaultRow } from './report.ts';
 
 const CLIENTS = 5;
@@ -65,22 +66,12 @@ describe('PostgreSQL stopped and started again during concurrent batch ingestion
   let billing: BillingServer;
 
   beforeAll(async () => {
-    billing = await startBillingServer({
+    billing = await startIngestionTarget({
       db: 'faults_pgstop',
       workers: WORKERS,
-      services: ['nexacloud'],
-      progress: (message) => console.log(`  ${message}`),
-      onStep: (step, ms) => console.log(`  setup: ${step}: ${(ms / 1000).toFixed(1)} s`),
+      customer: { externalId: CUSTOMER, name: 'Outage Target Inc.' },
+      subscription: SUBSCRIPTION,
     });
-    const cloud = billing.lago('nexacloud');
-    const customer = await cloud.upsertCustomer({ external_id: CUSTOMER, name: 'Outage Target Inc.', country: 'CA' });
-    expect(customer.status).toBe(200);
-    const subscription = await cloud.createSubscription({
-      external_customer_id: CUSTOMER,
-      plan_code: 'nexacloud_pro',
-      external_id: SUBSCRIPTION,
-    });
-    expect(subscription.status).toBe(200);
     // The harness's cluster runs with synchronous_commit=off (fast installs), which by design
     // loses the last few hundred milliseconds of commits to a crash (an immediate shutdown): a
     // billing deployment commits synchronously, and so does this database. Odoo is restarted

@@ -5,9 +5,10 @@
 // the set it sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LagoClient, LagoEventInput } from '../clients/lago.ts';
-import { startBillingServer, type BillingServer } from '../runtime/billing-server.ts';
+import type { BillingServer } from '../runtime/billing-server.ts';
 import { chunk } from '../support/events.ts';
 import { killOdoo, odooGone } from '../support/odoo-processes.ts';
+import { startIngestionTarget } from './ingestion-target.ts';
 import { recordFaultRow } from './report.ts';
 
 const CLIENTS = 6;
@@ -30,22 +31,12 @@ describe('SIGKILL of every Odoo process during concurrent batch ingestion', () =
   let billing: BillingServer;
 
   beforeAll(async () => {
-    billing = await startBillingServer({
+    billing = await startIngestionTarget({
       db: 'faults_sigkill',
       workers: WORKERS,
-      services: ['nexacloud'],
-      progress: (message) => console.log(`  ${message}`),
-      onStep: (step, ms) => console.log(`  setup: ${step}: ${(ms / 1000).toFixed(1)} s`),
+      customer: { externalId: CUSTOMER, name: 'Kill Target Inc.' },
+      subscription: SUBSCRIPTION,
     });
-    const cloud = billing.lago('nexacloud');
-    const customer = await cloud.upsertCustomer({ external_id: CUSTOMER, name: 'Kill Target Inc.', country: 'CA' });
-    expect(customer.status).toBe(200);
-    const subscription = await cloud.createSubscription({
-      external_customer_id: CUSTOMER,
-      plan_code: 'nexacloud_pro',
-      external_id: SUBSCRIPTION,
-    });
-    expect(subscription.status).toBe(200);
   });
 
   afterAll(async () => {
