@@ -101,7 +101,7 @@ def _answer_outage(request, exc):
 def _serve_db(self):
     try:
         return _odoo_serve_db(self)
-    except Exception as exc:
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # re-raised unless PostgreSQL is unreachable
         if is_api_request(self.httprequest) and lost_connection(exc):
             return _answer_outage(self, exc)
         raise
@@ -116,7 +116,7 @@ def _serve_nodb(self):
 def _process_spawn(self):
     try:
         return _odoo_process_spawn(self)
-    except Exception as exc:
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # re-raised unless PostgreSQL is unreachable
         if not lost_connection(exc):
             raise
         _logger.warning('prefork server: PostgreSQL unreachable, spawning workers at the next beat: %s', _reason(exc))
