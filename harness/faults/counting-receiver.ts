@@ -4,8 +4,7 @@
 // webhook fails is decided by its unique key, so each run is the same for the same keys.
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SLOW_ANSWER_MS } from '../webhooks/receiver.ts';
+import { closeServer, listenOnLoopback, SLOW_ANSWER_MS } from '../webhooks/receiver.ts';
 import { header, verifyFusionTimestamp } from '../webhooks/verifier.ts';
 
 export type FirstAnswer = 'ok' | 'error500' | 'slow';
@@ -88,11 +87,7 @@ export class CountingReceiver {
         }
       });
     });
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(0, '127.0.0.1', () => done());
-    });
-    this.port = (server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(server);
     this.server = server;
   }
 
@@ -104,8 +99,6 @@ export class CountingReceiver {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
+    await closeServer(server);
   }
 }

@@ -75,11 +75,7 @@ export class Receiver {
         answer(200, entry.admitted ? 'ok' : 'duplicate ignored');
       });
     });
-    await new Promise<void>((done, fail) => {
-      server.once('error', fail);
-      server.listen(this.port, '127.0.0.1', () => done());
-    });
-    this.port = (server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(server, this.port);
     this.server = server;
   }
 
@@ -92,9 +88,7 @@ export class Receiver {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
+    await closeServer(server);
   }
 
   setMode(mode: ReceiverMode): void {
@@ -116,4 +110,20 @@ export class Receiver {
   about(objectKeyValue: (entry: Received) => boolean): Received[] {
     return this.received.filter(objectKeyValue);
   }
+}
+
+/** Listens on 127.0.0.1 (port 0: a free one); resolves with the port. */
+export async function listenOnLoopback(server: Server, port = 0): Promise<number> {
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => done());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** Closes the server, its open connections first (a receiver being taken down mid-request). */
+export async function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise<void>((done) => server.close(() => done()));
 }

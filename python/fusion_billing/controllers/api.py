@@ -249,7 +249,7 @@ def _read_bounded_body():
     return httprequest.get_data(cache=False)
 
 
-def _json_response(payload, status):
+def _json_response(payload, status, headers=()):
     # Not make_json_response: its json.dumps cannot write Decimal numbers exactly.
     return request.make_response(
-        jsonio.dumps(payload), headers=[('Content-Type', 'application/json; charset=utf-8')], status=status)
+        jsonio.dumps(payload), headers=[('Content-Type', 'application/json; charset=utf-8'), *headers], status=status)

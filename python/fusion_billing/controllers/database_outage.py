@@ -29,9 +29,8 @@ import psycopg2.errors
 from odoo import http, sql_db
 from odoo.service import server
 
-from ..lago import jsonio
 from ..settings import API_BASE_PATH
-from .api import ApiError
+from .api import ApiError, _json_response
 
 _logger = logging.getLogger(__name__)
 
@@ -69,11 +68,7 @@ def is_api_request(httprequest):
 
 
 def database_unavailable_response():
-    return http.Response(
-        jsonio.dumps(ApiError(503, 'database_unavailable').body()),
-        status=503,
-        headers=[('Content-Type', 'application/json; charset=utf-8'), ('Retry-After', str(RETRY_AFTER_SECONDS))],
-    )
+    return _json_response(ApiError(503, 'database_unavailable').body(), 503, [('Retry-After', str(RETRY_AFTER_SECONDS))])
 
 
 def postgres_reachable():

@@ -127,33 +127,29 @@ class FusionBillingWebhook(models.Model):
         """Webhooks to send now, the oldest undelivered one of each object, locked for this
         transaction (SKIP LOCKED: two runners choose different ones). The locks end with the
         transaction: each one must be claimed again before it is sent (_fusion_claim)."""
-        self.env.flush_all()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL(
-                    "SELECT w.id FROM fusion_billing_webhook w WHERE %s ORDER BY w.id LIMIT %s FOR UPDATE SKIP LOCKED",
-                    self._fusion_due_condition(), limit,
-                ), log_exceptions=False)
-                return self.browse([row[0] for row in self.env.cr.fetchall()])
-        except psycopg2.errors.SerializationFailure:
-            # Another runner delivered one of them while this query ran: it is at work; next run.
-            return self.browse()
+        return self._fusion_lock_due(SQL("TRUE"), limit)
 
     def _fusion_claim(self):
         """This webhook, locked for this transaction, if it is still due; else nothing. Another
         runner may have sent it since the batch was chosen (its lock ended with the batch's first
         commit), or may be sending it now (locked: skipped)."""
         self.ensure_one()
+        return self._fusion_lock_due(SQL("w.id = %s", self.id))
+
+    @api.model
+    def _fusion_lock_due(self, condition, limit=None):
+        """The due webhooks that also meet `condition`, oldest first, locked FOR UPDATE SKIP
+        LOCKED; none when another runner changed one since this transaction began (a
+        serialization failure: that runner is at work on it)."""
         self.env.flush_all()
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(SQL(
-                    "SELECT w.id FROM fusion_billing_webhook w WHERE w.id = %s AND %s FOR UPDATE SKIP LOCKED",
-                    self.id, self._fusion_due_condition(),
+                    "SELECT w.id FROM fusion_billing_webhook w WHERE %s AND %s ORDER BY w.id %s FOR UPDATE SKIP LOCKED",
+                    self._fusion_due_condition(), condition, SQL("LIMIT %s", limit) if limit else SQL(),
                 ), log_exceptions=False)
-                return self if self.env.cr.fetchone() else self.browse()
+                return self.browse([row[0] for row in self.env.cr.fetchall()])
         except psycopg2.errors.SerializationFailure:
-            # Changed by another runner after this transaction began: that runner sent it.
             return self.browse()
 
     @api.model
