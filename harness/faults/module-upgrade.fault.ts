@@ -21,7 +21,7 @@ import { generateRelease, RELEASE_2, releaseTwo } from '../support/module-releas
 import { createPhaseTimer } from '../support/phases.ts';
 import { NEXA_SPEC_PATH, NEXA_SPEC_TEXT } from '../support/spec-mutants.ts';
 import { isoSeconds, localDate, monthPeriod, type MonthPeriod } from '../support/zoned-time.ts';
-import { spreadSeconds } from '../support/events.ts';
+import { chunk, EVENTS_BATCH_LIMIT, spreadSeconds } from '../support/events.ts';
 import { recordFaultRow } from './report.ts';
 
 const DB = 'faults_upgrade';
@@ -303,7 +303,8 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
           timestamp,
           properties: { region: 'us-east' },
         }));
-        ok(await cloud.createEventsBatch([...requests, ...egress, ...currentRequests]), `events of ${CLOUD.subscription}`);
+        for (const batch of chunk([...requests, ...egress, ...currentRequests], EVENTS_BATCH_LIMIT))
+          ok(await cloud.createEventsBatch(batch), `events of ${CLOUD.subscription}`);
       });
 
       const before2 = ok(await desk.currentUsage(DESK_2.customer, DESK_2.subscription), 'current usage before').customer_usage;
