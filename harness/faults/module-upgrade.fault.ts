@@ -57,6 +57,14 @@ const CLOUD: Subscriber = {
   subscription: 'cloud_up_1',
   plan: 'nexacloud_pro',
 };
+/** Its last month ended before the upgrade but is closed only after it (as when the hourly close had not run yet). */
+const DESK_3: Subscriber = {
+  service: 'nexadesk',
+  customer: 'ws-50004',
+  name: 'Upgrade Desk Three Inc.',
+  subscription: 'desk_up_3',
+  plan: price.plan,
+};
 const CHAT: Subscriber = {
   service: 'nexadesk',
   customer: 'ws-50003',
@@ -67,8 +75,16 @@ const CHAT: Subscriber = {
 const SUBSCRIBERS = [DESK_1, DESK_2, CLOUD];
 
 /** Tickets per subscription: last month (closed before the upgrade), this month before and after it. */
-const TICKETS = { [DESK_1.subscription]: { last: 40, before: 12, after: 5 }, [DESK_2.subscription]: { last: 25, before: 8, after: 0 } };
-const AGENTS = { [DESK_1.subscription]: ['a1', 'a2', 'a3'], [DESK_2.subscription]: ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7'] };
+const TICKETS = {
+  [DESK_1.subscription]: { last: 40, before: 12, after: 5 },
+  [DESK_2.subscription]: { last: 25, before: 8, after: 0 },
+  [DESK_3.subscription]: { last: 10, before: 0, after: 0 },
+};
+const AGENTS = {
+  [DESK_1.subscription]: ['a1', 'a2', 'a3'],
+  [DESK_2.subscription]: ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7'],
+  [DESK_3.subscription]: ['c1'],
+};
 const CHATS = 30;
 /** Cents of one unit at a decimal price ("0.02" → 2n); the prices here are whole cents. */
 const centsOf = (amount: string): bigint => toCents(dec(amount));
@@ -226,6 +242,8 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
     const desk = lago('nexadesk');
     const cloud = lago('nexacloud');
     const orderIds: Record<string, number> = {};
+    /** The subscriptions whose last month is closed before the upgrade. */
+    const closedOrders = () => SUBSCRIBERS.map((s) => orderIds[s.subscription]!);
     const lastMonth = (offsetMs: number) => [previous.startMs + offsetMs, previous.endMs - offsetMs] as const;
     const thisMonthSoFar = () => [current.startMs + 60_000, Date.now() - 30_000] as const;
     let measured = '';
@@ -234,7 +252,7 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
     try {
       // ---------------------------------------------------------------- release 1: use it, close last month
       await phase('customers, subscriptions and usage (release 1)', async () => {
-        for (const s of [...SUBSCRIBERS, CHAT]) {
+        for (const s of [...SUBSCRIBERS, DESK_3, CHAT]) {
           ok(
             await lago(s.service).upsertCustomer({
               external_id: s.customer,
@@ -248,7 +266,7 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
             `customer ${s.customer}`,
           );
         }
-        for (const s of SUBSCRIBERS) {
+        for (const s of [...SUBSCRIBERS, DESK_3]) {
           const { subscription } = ok(
             await lago(s.service).createSubscription({
               external_customer_id: s.customer,
@@ -261,7 +279,7 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
           );
           orderIds[s.subscription] = recordIdOf(subscription.lago_id, 'sale.order');
         }
-        for (const s of [DESK_1, DESK_2]) {
+        for (const s of [DESK_1, DESK_2, DESK_3]) {
           const tickets = TICKETS[s.subscription]!;
           const agents = AGENTS[s.subscription]!;
           const agentTimes = spreadSeconds(...lastMonth(7_200_000), agents.length);
@@ -312,10 +330,10 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
 
       const invoiceIds: number[] = [];
       await phase('close last month (JSON-2 action_fusion_close_periods)', async () => {
-        await odoo.call('sale.order', 'action_fusion_close_periods', { ids: Object.values(orderIds) });
+        await odoo.call('sale.order', 'action_fusion_close_periods', { ids: closedOrders() });
         const orders = await odoo.searchRead<{ id: number; invoice_ids: number[] }>(
           'sale.order',
-          [['id', 'in', Object.values(orderIds)]],
+          [['id', 'in', closedOrders()]],
           ['invoice_ids'],
         );
         for (const order of orders) invoiceIds.push(...order.invoice_ids);
@@ -338,12 +356,16 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
         );
         invoiceOfOrder[s.subscription] = order!.invoice_ids[0]!;
         const view = await invoiceOf(odoo, order!.invoice_ids[0]!);
-        const byCode = Object.fromEntries(Object.entries(view.byCode).map(([code, cents]) => [code, String(cents)]));
+        const byCode = Object.fromEntries(
+          Object.entries(view.byCode)
+            .map(([code, cents]) => [code, String(cents)])
+            .sort(),
+        );
         check(
           `release 1 closes last month of ${s.subscription} into one posted invoice, to the cent`,
           order!.invoice_ids.length === 1 &&
             view.move.state === 'posted' &&
-            JSON.stringify(byCode) === JSON.stringify(expectedLastMonth[s.subscription]),
+            JSON.stringify(byCode) === JSON.stringify(Object.fromEntries(Object.entries(expectedLastMonth[s.subscription]!).sort())),
           `${order!.invoice_ids.length} invoice(s), ${String(view.move.state)}, ${JSON.stringify(byCode)}`,
         );
       }
@@ -351,7 +373,7 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
       // ---------------------------------------------------------------- snapshot
       const partnerRows = await odoo.searchRead<{ partner_id: [number, string] }>(
         'sale.order',
-        [['id', 'in', Object.values(orderIds)]],
+        [['id', 'in', closedOrders()]],
         ['partner_id'],
       );
       const partnerIds = [...new Set(partnerRows.map((row) => row.partner_id[0]))];
@@ -360,8 +382,8 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
         { table: 'fusion_billing_usage', where: 'true' },
         { table: 'account_move', where: `id IN ${inList(invoiceIds)}` },
         { table: 'account_move_line', where: `move_id IN ${inList(invoiceIds)}` },
-        { table: 'sale_order', where: `id IN ${inList(Object.values(orderIds))}` },
-        { table: 'sale_order_line', where: `order_id IN ${inList(Object.values(orderIds))}` },
+        { table: 'sale_order', where: `id IN ${inList(closedOrders())}` },
+        { table: 'sale_order_line', where: `order_id IN ${inList(closedOrders())}` },
         { table: 'res_partner', where: `id IN ${inList(partnerIds)}` },
         { table: 'fusion_billing_account_link', where: 'true' },
         // The catalog's own records are written again by every upgrade: their bookkeeping moves,
@@ -477,7 +499,7 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
       );
 
       // Closing again changes nothing of the closed period; a late event of it is stored, not billed.
-      await odoo.call('sale.order', 'action_fusion_close_periods', { ids: Object.values(orderIds) });
+      await odoo.call('sale.order', 'action_fusion_close_periods', { ids: closedOrders() });
       ok(
         await desk.createEvent({
           transaction_id: `${DESK_1.subscription}-late-0`,
@@ -492,11 +514,7 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
         [['transaction_id', '=', `${DESK_1.subscription}-late-0`]],
         ['late'],
       );
-      const reclosed = await odoo.searchRead<{ invoice_ids: number[] }>(
-        'sale.order',
-        [['id', 'in', Object.values(orderIds)]],
-        ['invoice_ids'],
-      );
+      const reclosed = await odoo.searchRead<{ invoice_ids: number[] }>('sale.order', [['id', 'in', closedOrders()]], ['invoice_ids']);
       const invoicesNow = reclosed.reduce((n, order) => n + order.invoice_ids.length, 0);
       doubled += Math.max(0, invoicesNow - invoiceIds.length);
       check(
@@ -583,6 +601,13 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
         JSON.stringify(chatInvoice?.byCode ?? chatOrder, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)),
       );
 
+      // A month that ended before the upgrade but was not closed yet is rated when it closes, at
+      // the price then in force (Lago's next invoice uses the plan as it is): measured, not judged.
+      await odoo.call('sale.order', 'action_fusion_close_periods', { ids: [orderIds[DESK_3.subscription]!] });
+      const [unclosedLine] = await chargeLines(orderIds[DESK_3.subscription]!, price.charge);
+      const unclosed = unclosedLine ? `${unclosedLine.units} × ${perUnit(unclosedLine.cents, unclosedLine.units)}` : 'no line';
+      console.log(`  ${DESK_3.subscription}: ${monthLabel(previous)} ended before the upgrade, closed after it: ${unclosed}`);
+
       // And after all that, the closed month's rows and invoices are still those of the snapshot.
       const final = await compareAll();
       const closedInvoices = (['account_move', 'account_move_line'] as const).map((table) =>
@@ -616,6 +641,7 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
         `${afterUpgrade.problems.length} differences`,
         `closed invoices unchanged ${unchangedInvoices} (${before.get('account_move_line')!.size} lines)`,
         `${price.metric} per unit ${perUnit(closedLine?.cents ?? 0n, closedLine?.units ?? 0n)} in ${monthLabel(previous)} (closed before the upgrade), ${perUnit(nextLine?.cents ?? 0n, nextLine?.units ?? 0n)} in ${monthLabel(current)} (closed after)`,
+        `${monthLabel(previous)} ended but not yet closed at the upgrade (${DESK_3.subscription}): ${unclosed} when closed after it`,
         `new metric ${metric.code} and plan ${plan.code} billed ${chatCents} cents`,
         `${checks.filter((c) => c.ok).length}/${checks.length} checks`,
       ].join('; ');
@@ -626,7 +652,7 @@ describe('module upgrade with data: release 1 installed, used and closed; releas
     const failed = checks.filter((c) => !c.ok);
     recordFaultRow({
       scenario: '5 module upgrade with data',
-      load: `3 subscriptions (2 × ${price.plan}, 1 × nexacloud_pro), ${Object.values(TICKETS).reduce((n, t) => n + t.last + t.before, 0)} tickets, 10 agents, 103 cloud events; 1 closed month, ${SUBSCRIBERS.length} invoices`,
+      load: `4 subscriptions (3 × ${price.plan}, 1 × nexacloud_pro), ${Object.values(TICKETS).reduce((n, t) => n + t.last + t.before, 0)} tickets, 11 agents, 103 cloud events before the upgrade; 1 closed month, ${SUBSCRIBERS.length} invoices`,
       done: `release 2 of the spec (metric ${metric.code}, plan ${plan.code}, ${price.plan}.${price.charge} ${price.from} → ${price.to}, field ${field.model}.${field.name}) generated, swapped in, -u fusion_billing; then re-close, a late event, a subscription to the new plan, terminations`,
       expected:
         'no row lost or changed; closed invoices byte-for-byte the same; old price for the closed month, new price from the next period; new metric, plan and field usable',
