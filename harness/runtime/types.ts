@@ -107,6 +107,11 @@ export interface OdooRuntime {
   createDatabase(db: string, options?: CreateDatabaseOptions): Promise<void>;
   /** -i modules on an existing database, without tests. */
   installModules(db: string, modules: string[]): Promise<void>;
+  /**
+   * -u modules on an existing database (no server may serve it meanwhile): their code as the addons
+   * directories hold it now, data files loaded again; throws with the errors unless clean.
+   */
+  upgradeModules(db: string, modules: string[]): Promise<void>;
   /** Runs a Python script in `odoo-bin shell` on `db`; resolves with what it printed on stdout. */
   shell(db: string, script: string, name?: string): Promise<string>;
   /** Saves `db` and its filestore into `dir`, which outlives the session. */
