@@ -54,7 +54,7 @@ const WINDOWS = Math.max(1, Math.round((SOAK_SECONDS * 1000) / WINDOW_MS));
 const UPSERTED_PER_CLIENT = 50;
 const METRIC = 'nc_api_requests';
 
-const customerOf = (client: number) => `tnt_soak_${client}`;
+const customerOf = (client: number) => `tnt_soak0${client}`; // the spec's account ids: ^tnt_[a-z0-9]{6,32}$
 const subscriptionOf = (client: number) => `sub_soak_${client}`;
 const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MB`);
 const ms = (value: number) => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(0)} ms`);
@@ -117,7 +117,7 @@ function soakRequest(phase: string, client: number, iteration: number, upserts: 
         path: '/customers',
         body: {
           customer: {
-            external_id: `tnt_soak_${client}_${upserts % UPSERTED_PER_CLIENT}`,
+            external_id: `tnt_soak${client}up${upserts % UPSERTED_PER_CLIENT}`,
             name: `Soak ${client}.${upserts % UPSERTED_PER_CLIENT} (${phase} ${upserts})`,
             email: `soak${client}@example.com`,
             country: 'CA',
@@ -135,13 +135,15 @@ function soakRequest(phase: string, client: number, iteration: number, upserts: 
 
 interface Run {
   samples: Sample[];
+  /** The kind of each sample, same order. */
+  kinds: SoakKind[];
   acknowledged: Set<string>;
   /** Non-2xx answers, answers without the expected body, requests without an answer. */
   wrong: { kind: SoakKind; problem: string }[];
   byKind: Map<SoakKind, number>;
 }
 
-const newRun = (): Run => ({ samples: [], acknowledged: new Set(), wrong: [], byKind: new Map() });
+const newRun = (): Run => ({ samples: [], kinds: [], acknowledged: new Set(), wrong: [], byKind: new Map() });
 
 /** Sends one request, records its sample (ok or not) and the events a 2xx acknowledged. */
 async function sendOne(lago: LagoClient, run: Run, request: SoakRequest, kind: SoakKind, intendedAt: number): Promise<void> {
@@ -156,6 +158,7 @@ async function sendOne(lago: LagoClient, run: Run, request: SoakRequest, kind: S
     problem = `no answer: ${(error as Error).message}`;
   }
   run.samples.push({ intendedAt, sentAt, doneAt: performance.now(), ok: !problem });
+  run.kinds.push(kind);
   run.byKind.set(kind, (run.byKind.get(kind) ?? 0) + 1);
   if (problem) run.wrong.push({ kind, problem: `${request.method} ${request.path}: ${problem}` });
 }
@@ -327,7 +330,12 @@ describe('soak: mixed traffic from 8 clients at half the measured maximum rate',
     const growth = firstRss && lastRss ? ` (${(((lastRss - firstRss) / firstRss) * 100).toFixed(1)} %)` : '';
     const pgFirst = minutes[0]?.postgres;
     const pgLast = minutes[minutes.length - 1]?.postgres;
-    const kinds = [...run.byKind.entries()].map(([kind, n]) => `${kind} ${n}`).join(', ');
+    const kinds = [...run.byKind.entries()]
+      .map(([kind, n]) => {
+        const latencies = run.samples.filter((_, at) => run.kinds[at] === kind).map((s) => s.doneAt - s.intendedAt);
+        return `${kind} ${n} (p50 ${ms(percentile(latencies, 0.5))}, p99 ${ms(percentile(latencies, 0.99))})`;
+      })
+      .join(', ');
 
     console.log(`  requests by kind in phase 2: ${kinds}`);
     console.log(
