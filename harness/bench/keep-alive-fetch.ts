@@ -30,6 +30,10 @@ export function keepAliveFetch(maxSockets = 64): typeof fetch {
         });
       });
       outgoing.on('error', reject);
+      // A timeout (AbortSignal.timeout) ends the request with its reason, as fetch does.
+      const signal = init.signal;
+      if (signal?.aborted) outgoing.destroy(signal.reason as Error);
+      else signal?.addEventListener('abort', () => outgoing.destroy(signal.reason as Error), { once: true });
       outgoing.end(body ?? undefined);
     });
   return send as typeof fetch;

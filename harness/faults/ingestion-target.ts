@@ -8,12 +8,15 @@ export interface IngestionTarget {
   workers: number;
   customer: { externalId: string; name: string };
   subscription: string;
+  /** Extra odoo-bin arguments (e.g. --max-cron-threads=1: the harness's config runs no cron). */
+  serverArgs?: string[];
 }
 
 export async function startIngestionTarget(target: IngestionTarget): Promise<BillingServer> {
   const billing = await startBillingServer({
     db: target.db,
     workers: target.workers,
+    serverArgs: target.serverArgs,
     services: ['nexacloud'],
     progress: (message) => console.log(`  ${message}`),
     onStep: (step, ms) => console.log(`  setup: ${step}: ${(ms / 1000).toFixed(1)} s`),
