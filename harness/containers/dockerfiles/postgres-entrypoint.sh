@@ -8,6 +8,8 @@ if [ "${1:-}" = "postgres" ]; then
   if [ ! -s "$PGDATA/PG_VERSION" ]; then
     runuser -u postgres -- initdb -D "$PGDATA" -U "${POSTGRES_USER:-postgres}" --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  exec runuser -u postgres -- "$@"
+  # setpriv execs (runuser would stay as PID 1 and not pass on the SIGINT/SIGQUIT of a fast or
+  # immediate shutdown): PostgreSQL itself is the main process, as in the official image.
+  exec setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
 fi
 exec "$@"
