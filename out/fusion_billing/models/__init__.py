@@ -28,6 +28,7 @@ from . import fusion_billing_charge_display
 from . import fusion_billing_metric_codes
 from . import fusion_billing_reconciliation_compare
 from . import fusion_billing_service_api_key
+from . import fusion_billing_service_auth_throttle
 from . import fusion_billing_service_lago_pull
 from . import fusion_billing_service_migration
 from . import fusion_billing_service_overview

@@ -12,6 +12,7 @@ from . import test_api_events
 from . import test_api_readback
 from . import test_api_retry_payment
 from . import test_api_subscriptions
+from . import test_api_throttle
 from . import test_charge_filters
 from . import test_console
 from . import test_engine_aggregation

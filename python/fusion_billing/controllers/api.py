@@ -28,6 +28,7 @@ _ERROR_TITLES = {
     411: 'Length Required',
     413: 'Payload Too Large',
     422: 'Unprocessable Entity',
+    429: 'Too Many Requests',
     500: 'Internal Server Error',
     503: 'Service Unavailable',
 }
@@ -105,7 +106,7 @@ def serve(handler, params):
     try:
         found = _authenticated_service()
         if not found:
-            return _json_response(ApiError(401).body(), 401)
+            return _refused_key()
         service_id, company_id = found
         body = _read_json_body() if request.httprequest.method in _BODY_METHODS else None
         _check_storable_arguments(params, request.httprequest.args)
@@ -165,6 +166,23 @@ def _authenticated_service():
         return None
     # sudo: the key hash is readable by system users only; this lookup is the authentication.
     return request.env['fusion.billing.service'].sudo()._fusion_authenticate(match.group(1))
+
+
+def _refused_key():
+    """Lago's 401 for a request without a valid key, or 429 with Retry-After once its address
+    was refused too often (models/fusion_billing_service_auth_throttle.py). A valid key is never
+    throttled, whatever its address did."""
+    throttled = request.env['fusion.billing.service'].sudo()._fusion_note_auth_failure(request.httprequest.remote_addr)
+    if throttled is None:
+        return _json_response(ApiError(401).body(), 401)
+    wait, limit = throttled
+    return _json_response(ApiError(429, 'too_many_requests').body(), 429, headers=[
+        ('Retry-After', str(wait)),
+        # Lago Cloud's rate-limit headers (its limits count every request; these, refused keys).
+        ('X-RateLimit-Limit', str(limit)),
+        ('X-RateLimit-Remaining', '0'),
+        ('X-RateLimit-Reset', str(wait)),
+    ])
 
 
 def _read_json_body():

@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
@@ -6,6 +7,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.fusion_billing.controllers import handlers
+from odoo.addons.fusion_billing.models import fusion_billing_service_api_key as api_key_model
 from odoo.addons.fusion_billing.settings import API_BASE_PATH as BASE_PATH, MAX_BODY_BYTES
 
 from .api_common import FusionApiCase
@@ -67,6 +69,51 @@ class TestApiKeys(FusionApiCase):
         self.assertEqual(Service._fusion_service_for_key(self.desk_key), self.desk)
         for wrong in (None, '', 'fb_', self.cloud_key + 'x', self.cloud_key[3:], self.cloud.api_key_hash):
             self.assertFalse(Service._fusion_service_for_key(wrong), wrong)
+
+    def test_no_key_is_stored_in_clear(self):
+        key = self.cloud.action_generate_api_key()['fusion_api_key']
+        self.assertOk(self.get('/billable_metrics', key))
+        self.env.flush_all()
+        # Every text column of the database: only the digest and the 10-character prefix are kept.
+        secret = key[api_key_model.DISPLAY_CHARS:]
+        self.env.cr.execute("""
+            SELECT c.table_name, c.column_name FROM information_schema.columns c
+              JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+             WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+               AND c.data_type IN ('character varying', 'text', 'jsonb', 'json')""")
+        columns = self.env.cr.fetchall()
+        self.assertGreater(len(columns), 100)
+        holding = []
+        for table, column in columns:
+            self.env.cr.execute(f'SELECT 1 FROM "{table}" WHERE "{column}"::text LIKE %s LIMIT 1', [f'%{secret}%'])
+            if self.env.cr.fetchone():
+                holding.append(f'{table}.{column}')
+        self.assertEqual(holding, [])
+        self.env.cr.execute('SELECT api_key_hash FROM fusion_billing_service WHERE id = %s', [self.cloud.id])
+        self.assertEqual(self.env.cr.fetchone()[0], api_key_model.digest_of(key))
+
+    def test_keys_are_compared_in_constant_time(self):
+        # hmac.compare_digest decides: every known digest is compared with the presented key's
+        # digest by it (no dict lookup, no ==), and its answer is what authenticates.
+        Service = self.env['fusion.billing.service']
+        compared = []
+        real_compare = hmac.compare_digest
+
+        def spy(known, presented):
+            compared.append((known, presented))
+            return real_compare(known, presented)
+
+        wrong = 'fb_' + 'x' * 43
+        with patch.object(api_key_model.hmac, 'compare_digest', spy):
+            self.assertFalse(Service._fusion_service_for_key(wrong))
+        self.assertIn((self.cloud.api_key_hash, api_key_model.digest_of(wrong)), compared)
+        self.assertIn((self.desk.api_key_hash, api_key_model.digest_of(wrong)), compared)
+        self.assertEqual(len(compared), len(Service._fusion_key_index()))
+        with patch.object(api_key_model.hmac, 'compare_digest', return_value=False):
+            self.assertFalse(Service._fusion_service_for_key(self.cloud_key))
+            self.assertApiError(self.get('/billable_metrics', self.cloud_key), 401)
+        with patch.object(api_key_model.hmac, 'compare_digest', side_effect=lambda known, _: known == self.desk.api_key_hash):
+            self.assertEqual(Service._fusion_service_for_key(wrong), self.desk)
 
 
 @tagged('post_install', '-at_install')
