@@ -311,7 +311,7 @@ describe('security table: hashed keys, revocation, isolation of services, ACLs, 
       update_lifetime_usage: { lifetime_usage: { external_historical_usage_amount_cents: 1000 } },
       create_alert: { alert: { alert_type: 'current_usage_amount', code: 'a_on_b', thresholds: [{ value: '1.0' }] } },
     };
-    /** Routes that serve A's own data (lists, the company's public key): 200 with nothing of B's in it. */
+    /** Routes that serve A's own data (lists, the company's public key, past usage): 200 with nothing of B's in it. */
     const listing = new Set([
       'list_customers',
       'list_subscriptions',
@@ -320,6 +320,8 @@ describe('security table: hashed keys, revocation, isolation of services, ACLs, 
       'list_plans',
       'webhook_public_key',
       'webhook_json_public_key',
+      // Lago's PastUsageQuery filters by organization: an unknown customer has no past usage (200, empty).
+      'past_usage',
     ]);
     const bMarkers = [
       B_RECORDS.customer,
