@@ -5,7 +5,7 @@ When the database server is stopped, restarting or cuts its connections, Odoo's 
 around the controllers rather than in them: the registry's cursor cannot be opened (Request.
 _serve_db raises RegistryError and Odoo serves the request without a database, where no API route
 exists: an HTML 404 page), no database is selected at all (--db-filter lists databases over a
-connection that fails: the same page), or a query fails mid-request and Odoo's HTTP dispatcher
+connection that fails: the same page, also when PostgreSQL is back a moment later), or a query fails mid-request and Odoo's HTTP dispatcher
 answers werkzeug's HTML 500. An API client must instead get a retryable answer in Lago's error
 body, with Retry-After, which its retry loop resends once the database is back.
 
@@ -103,8 +103,15 @@ def _serve_db(self):
         raise
 
 
+def database_lost_before_selection():
+    """True when an API request reached Odoo's no-database path because PostgreSQL could not be
+    reached when Odoo listed the databases: it still cannot, or it is back and the list it gives
+    now has a database for the request (it came back between the two, as after a restart)."""
+    return not postgres_reachable() or bool(http.db_list(force=True))
+
+
 def _serve_nodb(self):
-    if is_api_request(self.httprequest) and not postgres_reachable():
+    if is_api_request(self.httprequest) and database_lost_before_selection():
         return _answer_outage(self, psycopg2.OperationalError('no database could be selected'))
     return _odoo_serve_nodb(self)
 

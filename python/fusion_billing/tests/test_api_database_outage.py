@@ -3,6 +3,7 @@ from unittest.mock import patch
 import psycopg2
 import psycopg2.errors
 
+from odoo import http
 from odoo.http import RegistryError
 from odoo.tests import BaseCase, tagged
 from odoo.tools import mute_logger
@@ -44,6 +45,16 @@ class TestApiDatabaseOutage(FusionApiCase):
         # serves the request without a database, where no API route exists.
         with patch('odoo.http.db_filter', return_value=[]), \
                 patch.object(database_outage, 'postgres_reachable', return_value=False), \
+                self.assertLogs(OUTAGE_LOGGER, 'WARNING'):
+            self.assertUnavailable(self.post('/events/batch', EVENTS))
+
+    def test_no_database_selected_while_postgres_came_back(self):
+        # The list failed while PostgreSQL was starting; by the time the request is answered it
+        # is up and the list has the database: a resend will be served, so 503, not a 404 page.
+        listings = iter([[]])
+        real_filter = http.db_filter
+        with patch('odoo.http.db_filter', side_effect=lambda dbs, host=None: next(listings, None) or real_filter(dbs, host)), \
+                patch.object(database_outage, 'postgres_reachable', return_value=True), \
                 self.assertLogs(OUTAGE_LOGGER, 'WARNING'):
             self.assertUnavailable(self.post('/events/batch', EVENTS))
 
