@@ -32,6 +32,7 @@ const KILL_AFTER = 0.3;
 const TZ = 'UTC';
 const STRIPE_SECRET_KEY = 'sk_test_fusion_closekill';
 const SETS = ['ctl', 'kill'] as const;
+const BYSTANDER = { customer: 'tnt_ckby000', subscription: 'sub_ck_by_000', stripe: 'cus_CK_BY_000' };
 type SetName = (typeof SETS)[number];
 /** A close (in the HTTP worker, over JSON-2) may take minutes on a loaded machine. */
 const SERVER_ARGS = ['--limit-time-real=3600', '--limit-time-cpu=3600'];
@@ -73,7 +74,8 @@ interface TransactionRow extends Row {
   invoice_ids: number[];
 }
 
-const customerOf = (set: SetName, i: number) => `tnt_ck_${set}_${String(i).padStart(3, '0')}`;
+// NexaCloud's account ids: ^tnt_[a-z0-9]{6,32}$ (spec/nexa.yaml).
+const customerOf = (set: SetName, i: number) => `tnt_ck${set}${String(i).padStart(3, '0')}`;
 const subscriptionOf = (set: SetName, i: number) => `sub_ck_${set}_${String(i).padStart(3, '0')}`;
 const stripeCustomerOf = (set: SetName, i: number) => `cus_CK_${set.toUpperCase()}_${String(i).padStart(3, '0')}`;
 
@@ -197,6 +199,37 @@ describe('SIGKILL of every Odoo process during a period close of many subscripti
         if (++made % 28 === 0) console.log(`  setup: ${made}/${2 * SUBSCRIPTIONS} customers, subscriptions and their usage`);
       }
     }
+    // A bystander with a card, terminated through the API right after the restart: its termination
+    // invoice is posted (and charged) before the close runs again, as API traffic would.
+    await mock.seedCustomer({
+      id: BYSTANDER.stripe,
+      email: `${BYSTANDER.customer}@example.test`,
+      defaultPaymentMethod: { id: 'pm_card_visa', brand: 'visa', last4: '4242' },
+    });
+    okBody(
+      await lago.upsertCustomer({
+        external_id: BYSTANDER.customer,
+        name: 'Close Kill bystander',
+        email: `${BYSTANDER.customer}@example.test`,
+        city: 'Toronto',
+        state: 'ON',
+        country: 'CA',
+        timezone: TZ,
+        billing_configuration: { payment_provider: 'stripe', provider_customer_id: BYSTANDER.stripe },
+      } as never),
+      'POST /customers',
+    );
+    okBody(
+      await lago.createSubscription({
+        external_customer_id: BYSTANDER.customer,
+        plan_code: 'nexacloud_pro',
+        external_id: BYSTANDER.subscription,
+        billing_time: 'calendar',
+        subscription_at: isoSeconds(period.startMs),
+      }),
+      'POST /subscriptions',
+    );
+    okBody(await lago.createEventsBatch(usageOf(3, BYSTANDER.subscription, start)), 'POST /events/batch');
     const orders = async (set: SetName): Promise<OrderRow[]> => {
       const rows = await odoo.searchRead<OrderRow>(
         'sale.order',
@@ -246,9 +279,9 @@ describe('SIGKILL of every Odoo process during a period close of many subscripti
       chargesAtKill = (await killCharges()).length;
       if (chargesAtKill >= killAt) break;
       if (cronDone) throw new Error(`the close finished before the kill (${chargesAtKill} charges)`);
-      if (polls % 250 === 0)
+      if (polls % 1000 === 0)
         console.log(`  close cron running: ${chargesAtKill}/${cards.length} card charges of the killed set sent to Stripe`);
-      await new Promise((done) => setTimeout(done, 20));
+      await new Promise((done) => setTimeout(done, 5));
     }
     const killed = killOdoo(port);
     if (!killed.length) throw new Error(`no Odoo process with --http-port=${port} in /proc: nothing to kill`);
@@ -268,6 +301,14 @@ describe('SIGKILL of every Odoo process during a period close of many subscripti
     console.log(
       `  committed before the kill: ${invoicedAtKill}/${SUBSCRIPTIONS} subscriptions invoiced, ${paidAtKill} charges recorded; ${chargesAtKill - paidAtKill} charged at Stripe but not committed`,
     );
+
+    okBody(await lago.terminateSubscription(BYSTANDER.subscription), 'DELETE /subscriptions/{external_id}');
+    const [bystander] = await odoo.searchRead<OrderRow>(
+      'sale.order',
+      [['fusion_external_id', '=', BYSTANDER.subscription]],
+      ['invoice_ids'],
+    );
+    console.log(`  after the restart: ${BYSTANDER.subscription} terminated through the API, ${bystander!.invoice_ids.length} invoice(s)`);
 
     // ---- the close again, until every subscription of the killed set is invoiced
     let reruns = 0;
@@ -405,6 +446,27 @@ describe('SIGKILL of every Odoo process during a period close of many subscripti
           );
       }
     }
+    // The bystander: each of its invoices charged once, none refused (e.g. an Idempotency-Key reused for another amount).
+    const bystanderInvoices = (
+      await odoo.searchRead<MoveRow>(
+        'account.move',
+        [
+          ['id', 'in', bystander!.invoice_ids],
+          ['move_type', '=', 'out_invoice'],
+          ['amount_total', '>', 0],
+        ],
+        ['name', 'move_type', 'state', 'payment_state', 'amount_total'],
+      )
+    ).filter((m) => m.state === 'posted');
+    const bystanderIntents = await mock.paymentIntentsOf(BYSTANDER.stripe);
+    const bystanderCharges = (await mock.requestsTo('POST', '/v1/payment_intents')).filter((r) => r.params.customer === BYSTANDER.stripe);
+    if (
+      bystanderIntents.filter((pi) => pi.status === 'succeeded').length !== bystanderInvoices.length ||
+      bystanderCharges.some((r) => r.status !== 200)
+    )
+      problems.push(
+        `${BYSTANDER.subscription}: ${bystanderInvoices.length} invoices (${bystanderInvoices.map((m) => `${m.name} ${m.amount_total} ${m.payment_state}`).join(', ')}), charges ${bystanderCharges.map((r) => `${r.status} ${r.params.description} ${r.params.amount}`).join(', ')}`,
+      );
     const replayed = (await mock.requestsTo('POST', '/v1/payment_intents')).filter(
       (r) => killCustomers.has(String(r.params.customer)) && r.replayed,
     ).length;
