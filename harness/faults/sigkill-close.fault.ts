@@ -11,6 +11,8 @@
 // it commits subscription by subscription, as the cron runner does) closes the killed set, and
 // the kill comes right after the Stripe mock has created the PaymentIntent of a card invoice,
 // i.e. while that subscription's transaction (invoice, payment, webhooks) is not committed.
+// Between the restart and the close's rerun a bystander subscription with a card is terminated
+// through the API: its invoice is posted (taking the next invoice number) and charged first.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { okBody, type LagoEventInput } from '../clients/lago.ts';
