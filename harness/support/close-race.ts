@@ -3,6 +3,7 @@
 // number of events that ended up neither billed nor flagged late (0 when the module is right).
 import { okBody } from '../clients/lago.ts';
 import type { BillingServer } from '../runtime/billing-server.ts';
+import { recordIdOf } from './lago-ids.ts';
 
 export async function closeRaceRound(billing: BillingServer, index: number): Promise<number> {
   const lago = billing.lago('nexacloud');
@@ -19,7 +20,8 @@ export async function closeRaceRound(billing: BillingServer, index: number): Pro
       subscription_at: new Date(lastMonth * 1000).toISOString(),
     }),
   );
-  const orderId = Number(subscription.lago_id.split('-')[1]);
+  // lago_ids are UUIDs holding the record id (lago-ids.ts), not "<prefix>-<id>".
+  const orderId = recordIdOf(subscription.lago_id, 'sale.order');
 
   let sending = true;
   let next = 0;

@@ -68,10 +68,15 @@ class AccountMove(models.Model):
         return tokens.filtered(lambda t: t.partner_id == self.partner_id)[:1] or tokens[:1]
 
     def _fusion_charge_transaction(self, token):
-        """An `offline` transaction for the invoice's amount due; its reference is derived from the
-        invoice number by account_payment, and Stripe's Idempotency-Key from the reference."""
+        """An `offline` transaction for the invoice's amount due. payment_stripe derives Stripe's
+        Idempotency-Key from its reference, so the reference names what is billed, not the invoice
+        number (_fusion_charge_reference_prefix)."""
         self.ensure_one()
-        return self.env['payment.transaction'].sudo().create({
+        Transaction = self.env['payment.transaction'].sudo()
+        prefix = self._fusion_charge_reference_prefix()
+        reference = Transaction._compute_reference(token.provider_id.code, prefix=prefix) if prefix else None
+        return Transaction.create({
+            **({'reference': reference} if reference else {}),
             'provider_id': token.provider_id.id,
             'payment_method_id': token.payment_method_id.id,
             'token_id': token.id,
@@ -81,3 +86,21 @@ class AccountMove(models.Model):
             'partner_id': self.partner_id.id,
             'invoice_ids': [Command.set(self.ids)],
         })
+
+    def _fusion_charge_reference_prefix(self):
+        """The reference of this invoice's first charge: its subscriptions' orders and the end of
+        the latest period it bills, e.g. `S00042-20260201` (a later charge of the same invoice,
+        after a decline, gets `-1`, `-2`, …); None for an invoice of no subscription period.
+
+        A charge whose transaction is rolled back after Stripe took the money (the process killed
+        before the period close committed) is sent again when the close runs again. Its invoice
+        then gets the next free number, which another invoice posted meanwhile may have taken:
+        a reference (hence an Idempotency-Key) made of the invoice number would charge the card a
+        second time, and give the other invoice's charge a key Stripe refuses. This one is the
+        same on every attempt, so Stripe replays its first answer."""
+        self.ensure_one()
+        lines = self.invoice_line_ids.sale_line_ids.filtered(lambda line: line.fusion_period_end and line.order_id.fusion_external_id)
+        if not lines:
+            return None
+        orders = '-'.join(lines.order_id.sorted('id').mapped('name'))
+        return f"{orders}-{max(lines.mapped('fusion_period_end')):%Y%m%d}"

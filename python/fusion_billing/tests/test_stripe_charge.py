@@ -11,6 +11,10 @@ from .engine_common import dt
 from .stripe_common import LAGO_CUSTOMER, STRIPE_ERROR_LOGGER, StripeCase
 
 
+class _Killed(Exception):
+    """The process dying mid-close: what the close did is rolled back."""
+
+
 @tagged('post_install', '-at_install')
 class TestStripeCharge(StripeCase):
 
@@ -46,7 +50,8 @@ class TestStripeCharge(StripeCase):
             'currency_id': invoice.currency_id.id, 'partner_id': invoice.partner_id.id, 'is_post_processed': True,
         }])
         self.assertEqual(transaction.invoice_ids, invoice)
-        self.assertTrue(transaction.reference.startswith(invoice.name))
+        # Named after what is billed (the order and the period's end), not the invoice number.
+        self.assertEqual(transaction.reference, f'{invoice.invoice_line_ids.sale_line_ids.order_id.name}-20260201')
         self.assertTrue(transaction.provider_reference.startswith('pi_'))
         self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
         self.assertEqual(transaction.payment_id.reconciled_invoice_ids, invoice)
@@ -93,6 +98,31 @@ class TestStripeCharge(StripeCase):
         # A new reference, hence a new Idempotency-Key: Stripe does not replay the decline.
         self.assertNotEqual(first['headers']['idempotency-key'], second['headers']['idempotency-key'])
         self.assertIn(invoice.payment_state, ('paid', 'in_payment'))
+
+    def test_a_charge_rolled_back_after_stripe_took_it_is_sent_again_under_the_same_key(self):
+        """The process killed after Stripe charged the card, before the period close committed
+        (fault scenario 3): the close runs again after another invoice took the number the first
+        attempt had. Stripe must get the same request under the same Idempotency-Key, which it
+        answers with the first PaymentIntent, not a second charge."""
+        partner = self.customer_with_card('Killed Inc.', 'cus_KILLED', 'pm_card_0005')
+        order = self.subscribe('charge-killed', dt(2026, 1, 1), partner=partner)
+
+        with self.assertRaises(_Killed), self.env.cr.savepoint():
+            order._fusion_close_periods(until=dt(2026, 2, 1))
+            self.assertEqual(order.invoice_ids.transaction_ids.state, 'done')
+            raise _Killed
+        self.assertFalse(order.invoice_ids)
+        other = self.env['account.move'].create({
+            'move_type': 'out_invoice', 'partner_id': self.env['res.partner'].create({'name': 'Meanwhile Ltd.'}).id,
+            'invoice_line_ids': [Command.create({'name': 'Consulting', 'quantity': 1, 'price_unit': 100.0})],
+        })
+        other.action_post()
+        order._fusion_close_periods(until=dt(2026, 2, 1))
+
+        first, second = self.stub.requests_to('POST', '/v1/payment_intents')
+        self.assertEqual(first['headers']['idempotency-key'], second['headers']['idempotency-key'])
+        self.assertEqual(first['params'], second['params'])
+        self.assertEqual(order.invoice_ids.transaction_ids.mapped('reference'), [f'{order.name}-20260201'])
 
     def test_an_invoice_being_charged_is_not_charged_twice(self):
         partner = self.customer_with_card('Secure Inc.', 'cus_3DS', 'pm_card_3184')
