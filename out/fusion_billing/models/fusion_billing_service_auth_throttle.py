@@ -24,11 +24,10 @@ when Odoo runs with --proxy-mode (Odoo's ProxyFix); the header is never trusted 
 """
 
 import logging
-import time
-
-import psycopg2
 
 from odoo import api, models
+
+from ..engine.bookkeeping import write_now_and_then
 
 _logger = logging.getLogger(__name__)
 
@@ -104,14 +103,7 @@ class FusionBillingService(models.Model):
     @api.model
     def _fusion_prune_auth_failures(self, window):
         """Delete the failures older than the window, at most once a minute per worker, waiting for no lock."""
-        now = time.monotonic()
-        dbname = self.env.cr.dbname
-        if now - _last_prune.get(dbname, float('-inf')) < PRUNE_EVERY_SECONDS:
-            return
-        _last_prune[dbname] = now
-        try:
-            with self.env.registry.cursor() as cr:
-                cr.execute("SET LOCAL lock_timeout = '100ms'")
-                cr.execute(f'DELETE FROM {TABLE} WHERE failed_at < clock_timestamp() - make_interval(secs => %s)', [window])
-        except psycopg2.Error:
-            _logger.info('old refused API keys not pruned this time', exc_info=True)
+        write_now_and_then(
+            self.env, _last_prune, self.env.cr.dbname, PRUNE_EVERY_SECONDS,
+            f'DELETE FROM {TABLE} WHERE failed_at < clock_timestamp() - make_interval(secs => %s)', [window],
+            'pruning of old refused API keys')

@@ -5,13 +5,12 @@ hash (nothing to brute-force), and a plain digest can be looked up through an in
 
 import hashlib
 import hmac
-import logging
 import secrets
-import time
 
 from odoo import api, fields, models, tools
 
-_logger = logging.getLogger(__name__)
+from ..engine.bookkeeping import write_now_and_then
+
 
 KEY_PREFIX = 'fb_'
 # Characters of the key kept in clear so that administrators can tell keys apart.
@@ -97,18 +96,10 @@ class FusionBillingService(models.Model):
     def _fusion_note_key_use(self, service_id):
         """Record when the service's key was last used, at most once a minute per worker, in a
         transaction of its own that waits for no lock: the request never fails or slows for it."""
-        now = time.monotonic()
-        if now - _last_use_written.get(service_id, float('-inf')) < LAST_USE_EVERY_SECONDS:
-            return
-        _last_use_written[service_id] = now
-        try:
-            with self.env.registry.cursor() as cr:
-                cr.execute("SET LOCAL lock_timeout = '100ms'")
-                cr.execute(
-                    "UPDATE fusion_billing_service SET api_key_last_used_at = now() AT TIME ZONE 'UTC' WHERE id = %s",
-                    [service_id])
-        except Exception:  # pylint: disable=broad-exception-caught  # a lost timestamp is better than a refused request
-            _logger.info('API key use of service %s not recorded this time', service_id, exc_info=True)
+        write_now_and_then(
+            self.env, _last_use_written, service_id, LAST_USE_EVERY_SECONDS,
+            "UPDATE fusion_billing_service SET api_key_last_used_at = now() AT TIME ZONE 'UTC' WHERE id = %s",
+            [service_id], f'API key use of service {service_id}')
 
     @api.model
     @tools.ormcache()
