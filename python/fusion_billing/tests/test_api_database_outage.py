@@ -51,10 +51,15 @@ class TestApiDatabaseOutage(FusionApiCase):
     def test_no_database_selected_while_postgres_came_back(self):
         # The list failed while PostgreSQL was starting; by the time the request is answered it
         # is up and the list has the database: a resend will be served, so 503, not a 404 page.
-        listings = iter([[]])
+        back = []
         real_filter = http.db_filter
-        with patch('odoo.http.db_filter', side_effect=lambda dbs, host=None: next(listings, None) or real_filter(dbs, host)), \
-                patch.object(database_outage, 'postgres_reachable', return_value=True), \
+
+        def probe():
+            back.append(True)
+            return True
+
+        with patch('odoo.http.db_filter', side_effect=lambda dbs, host=None: real_filter(dbs, host) if back else []), \
+                patch.object(database_outage, 'postgres_reachable', side_effect=probe), \
                 self.assertLogs(OUTAGE_LOGGER, 'WARNING'):
             self.assertUnavailable(self.post('/events/batch', EVENTS))
 
