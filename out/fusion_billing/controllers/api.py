@@ -15,7 +15,7 @@ from odoo.exceptions import ConcurrencyError, UserError, ValidationError
 from odoo.http import request
 
 from ..lago import jsonio
-from ..settings import MAX_BODY_BYTES
+from ..settings import API_BASE_PATH, MAX_BODY_BYTES
 
 _logger = logging.getLogger(__name__)
 
@@ -153,6 +153,12 @@ def serve(handler, params):
 def method_not_allowed():
     """A method the path does not serve, in Lago's error body rather than Odoo's HTML page."""
     return _json_response(ApiError(405, 'method_not_allowed').body(), 405)
+
+
+def is_api_request(httprequest):
+    """True for a request under the API's base path (the base path itself included)."""
+    path = httprequest.path
+    return path == API_BASE_PATH or path.startswith(API_BASE_PATH + '/')
 
 
 def path_not_found():

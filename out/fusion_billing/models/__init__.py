@@ -39,6 +39,7 @@ from . import fusion_billing_usage_errors
 from . import fusion_billing_usage_ingest
 from . import fusion_billing_webhook_console
 from . import fusion_billing_webhook_outbox
+from . import ir_http_api_fallback
 from . import payment_token_stripe_link
 from . import payment_transaction
 from . import res_country_lago

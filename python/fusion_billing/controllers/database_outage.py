@@ -29,8 +29,7 @@ import psycopg2.errors
 from odoo import http, sql_db
 from odoo.service import server
 
-from ..settings import API_BASE_PATH
-from .api import ApiError, _json_response
+from .api import ApiError, _json_response, is_api_request
 
 _logger = logging.getLogger(__name__)
 
@@ -60,11 +59,6 @@ def lost_connection(exc):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
-
-
-def is_api_request(httprequest):
-    path = httprequest.path
-    return path == API_BASE_PATH or path.startswith(API_BASE_PATH + '/')
 
 
 def database_unavailable_response():

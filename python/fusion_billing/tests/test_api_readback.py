@@ -207,6 +207,13 @@ class TestApiReadback(FusionApiCase):
                     self.assertApiError(self.call(method, path, key), 404, 'resource_not_found')
         self.assertApiError(self.call('PATCH', '/customers', self.cloud_key), 405, 'method_not_allowed')
 
+    def test_paths_no_route_can_match_answer_lagos_json_404(self):
+        # A newline stops werkzeug's path converter (the catch-all's too); a NUL broke Odoo's
+        # attachment fallback. Found by the fault suite's random API input.
+        for method, path in (('GET', '/events/%00%0A'), ('GET', '/events/tx%0Aid'), ('DELETE', '/nothing/%0A/here')):
+            with self.subTest(method=method, path=path):
+                self.assertApiError(self.call(method, path, self.cloud_key), 404, 'resource_not_found')
+
     def test_text_postgresql_cannot_store_is_a_422_naming_the_field(self):
         bad = {
             'event': ({'transaction_id': 'tx\u0000nul', 'external_subscription_id': 'sub_x', 'code': 'api_requests'}, {'transaction_id': ['invalid_format']}),
