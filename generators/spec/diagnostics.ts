@@ -22,8 +22,15 @@ export interface Diagnostic {
   message: string;
 }
 
+/** A control character or line separator of a spec value, escaped: one problem stays one line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
+const UNPRINTABLE = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const escaped = (c: string) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.column}: ${d.message}`;
+  const message = d.message.replace(UNPRINTABLE, escaped);
+  return `${d.file}:${d.line}:${d.column}: ${message}`;
 }
 
 export class SpecError extends Error {
