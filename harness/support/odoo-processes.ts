@@ -117,20 +117,16 @@ function processTable(): { pid: number; ppid: number; args: string[] }[] {
   return rows;
 }
 
-function rssOf(pid: number): number {
+/** A size in kB that /proc/<pid>/<file> gives on its `<field>:` line, in bytes; 0 once the process is gone. */
+function procBytes(pid: number, file: string, field: string): number {
   try {
-    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'))?.[1];
     return kb ? Number(kb) * 1024 : 0;
   } catch {
     return 0;
   }
 }
 
-function pssOf(pid: number): number {
-  try {
-    const kb = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
-    return kb ? Number(kb) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+const rssOf = (pid: number) => procBytes(pid, 'status', 'VmRSS');
+/** Proportional set size: shared pages counted once across the processes sharing them. */
+const pssOf = (pid: number) => procBytes(pid, 'smaps_rollup', 'Pss');
