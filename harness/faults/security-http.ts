@@ -3,6 +3,7 @@
 // chosen loopback source address (the throttle counts per client address), and the Odoo worker
 // that served each request, read from the server's request log.
 import { request as httpRequest } from 'node:http';
+import { isLagoError as isLagoErrorBody } from '../clients/lago.ts';
 
 export interface RawAnswer {
   status: number;
@@ -63,14 +64,11 @@ export function jsonOf(answer: RawAnswer): unknown {
 
 /** Whether `answer` is Lago's error body for its status (and `code` when given), served as JSON. */
 export function isLagoError(answer: RawAnswer, code?: string): boolean {
-  const contentType = String(answer.headers['content-type'] ?? '');
-  const body = jsonOf(answer) as { status?: unknown; error?: unknown; code?: unknown } | undefined;
+  const body = jsonOf(answer);
   return (
-    contentType.startsWith('application/json') &&
-    !!body &&
-    typeof body === 'object' &&
+    String(answer.headers['content-type'] ?? '').startsWith('application/json') &&
+    isLagoErrorBody(body) &&
     body.status === answer.status &&
-    typeof body.error === 'string' &&
     (code === undefined || body.code === code)
   );
 }
